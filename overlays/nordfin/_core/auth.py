@@ -1,0 +1,251 @@
+"""The authentication schemes the vendors use, as ``httpx.Auth`` flows.
+
+Every credential is held as a :class:`~nordfin._core.redact.Secret`, so no ``repr``, log line or
+exception text shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import math
+import threading
+import time
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from typing import Any, Literal
+from urllib.parse import quote_plus
+
+import attrs
+import httpx
+
+from nordfin._core.redact import Secret, get_logger, redact_url
+from nordfin.errors import Unauthorized, VendorError
+
+__all__ = ["BearerAuth", "HeaderKeysAuth", "OAuth2ClientCredentials"]
+
+_log = get_logger("nordfin.auth")
+
+
+class BearerAuth(httpx.Auth):
+    """A fixed token in one header: ``Authorization: Bearer <token>`` unless told otherwise.
+
+    ``prefix=""`` sends the bare token (some vendors want ``Authorization: <token>``).
+    """
+
+    def __init__(self, token: str | Secret, *, header: str = "Authorization", prefix: str = "Bearer") -> None:
+        self._token = Secret.of(token)
+        self._header = header
+        self._prefix = prefix
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Set the header and send."""
+        token = self._token.reveal()
+        request.headers[self._header] = f"{self._prefix} {token}" if self._prefix else token
+        yield request
+
+    def __repr__(self) -> str:
+        return f"BearerAuth(header={self._header!r}, prefix={self._prefix!r}, token={self._token!r})"
+
+
+class HeaderKeysAuth(httpx.Auth):
+    """Several headers set at once, e.g. Goto's ``store`` and ``api_key``; all values kept secret."""
+
+    def __init__(self, headers: Mapping[str, str | Secret]) -> None:
+        if not headers:
+            raise ValueError("HeaderKeysAuth needs at least one header")
+        self._headers = {name: Secret.of(value) for name, value in headers.items()}
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Set the headers and send."""
+        for name, value in self._headers.items():
+            request.headers[name] = value.reveal()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"HeaderKeysAuth(headers={sorted(self._headers)!r})"
+
+
+@attrs.frozen
+class _Token:
+    value: Secret
+    expires_at: float
+
+
+class OAuth2ClientCredentials(httpx.Auth):
+    """OAuth 2.0 client credentials grant (RFC 6749 §4.4) with a cached, self-renewing token.
+
+    The token is fetched on first use by a request that goes through the same client and
+    transport, kept until it is within ``refresh_margin`` seconds of expiry (at most half its
+    lifetime, so a short-lived token is not fetched for every call), and fetched again once if
+    the API answers 401. One fetch at a time: threads wait on a lock, asyncio tasks on an asyncio
+    lock (one per event loop), and whoever waited uses the token the first one got.
+
+    ``token_url`` is absolute, or an absolute path (``/oauth/token``) on the host of the request.
+    ``auth_style="basic"`` sends the credentials form-encoded in HTTP Basic as RFC 6749 §2.3.1 says;
+    ``"post"`` sends them in the form body. A token answer without ``expires_in`` is kept until a 401.
+    A failed token request raises :class:`nordfin.errors.Unauthorized`.
+    """
+
+    requires_request_body = True  # the request may be resent after a 401, so its body must be kept
+    requires_response_body = True
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str | Secret,
+        *,
+        scope: str | None = None,
+        refresh_margin: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        auth_style: Literal["basic", "post"] = "basic",
+    ) -> None:
+        if not token_url.startswith(("https://", "http://", "/")):
+            raise ValueError("token_url must be an absolute URL or an absolute path such as '/oauth/token'")
+        if auth_style not in ("basic", "post"):
+            raise ValueError("auth_style must be 'basic' or 'post'")
+        self._token_url, self._client_id, self._scope = token_url, client_id, scope
+        self._secret = Secret.of(client_secret)
+        self._margin, self._clock, self._style = refresh_margin, clock, auth_style
+        self._token: _Token | None = None
+        self._cache_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuth2ClientCredentials(token_url={redact_url(self._token_url)!r}, "
+            f"client_id={self._client_id!r}, scope={self._scope!r}, client_secret={self._secret!r})"
+        )
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Authorize ``request`` (fetching a token if needed); on a 401, refetch once and resend."""
+        request.read()
+        stale: Secret | None = None
+        for _ in range(2):
+            token = yield from self._sync_token(request, stale)
+            response = yield self._authorized(request, token)
+            if response.status_code != 401:
+                return
+            stale = token
+
+    def _sync_token(
+        self, request: httpx.Request, stale: Secret | None
+    ) -> Generator[httpx.Request, httpx.Response, Secret]:
+        token = self._cached(stale)
+        if token is not None:
+            return token
+        with self._refresh_lock:
+            token = self._cached(stale)
+            if token is None:
+                response = yield self._token_request(request)
+                response.read()
+                token = self._store(response)
+        return token
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """:meth:`sync_auth_flow` for ``httpx.AsyncClient``."""
+        await request.aread()
+        stale: Secret | None = None
+        for _ in range(2):
+            token = self._cached(stale)
+            if token is None:
+                async with self._loop_lock():
+                    token = self._cached(stale)
+                    if token is None:
+                        response = yield self._token_request(request)
+                        await response.aread()
+                        token = self._store(response)
+            response = yield self._authorized(request, token)
+            if response.status_code != 401:
+                return
+            stale = token
+
+    def _loop_lock(self) -> asyncio.Lock:
+        # An asyncio.Lock belongs to one event loop; a client may be used from several in turn.
+        loop = asyncio.get_running_loop()
+        with self._cache_lock:
+            lock = self._loop_locks.get(loop)
+            if lock is None:
+                lock = self._loop_locks[loop] = asyncio.Lock()
+            return lock
+
+    def _cached(self, stale: Secret | None) -> Secret | None:
+        """The cached token, unless it is missing, about to expire, or the one the API refused."""
+        with self._cache_lock:
+            token = self._token
+        if token is None or self._clock() >= token.expires_at or token.value == stale:
+            return None
+        return token.value
+
+    @staticmethod
+    def _authorized(request: httpx.Request, token: Secret) -> httpx.Request:
+        request.headers["Authorization"] = f"Bearer {token.reveal()}"
+        return request
+
+    def _token_request(self, request: httpx.Request) -> httpx.Request:
+        form = {"grant_type": "client_credentials"} | ({"scope": self._scope} if self._scope else {})
+        headers = {"Accept": "application/json"}
+        if self._style == "basic":
+            pair = f"{quote_plus(self._client_id)}:{quote_plus(self._secret.reveal())}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+        else:
+            form |= {"client_id": self._client_id, "client_secret": self._secret.reveal()}
+        if "user-agent" in request.headers:
+            headers["User-Agent"] = request.headers["user-agent"]
+        # Asking for a token twice does no harm, so the retry layer may repeat it like a GET.
+        return httpx.Request(
+            "POST", request.url.join(self._token_url), data=form, headers=headers,
+            extensions={"nordfin.idempotent": True},
+        )
+
+    def _store(self, response: httpx.Response) -> Secret:
+        """Read the token answer, cache the token, return it; raise Unauthorized if there is none."""
+        body = _json_object(response) if response.is_success else None
+        value = body.get("access_token") if body else None
+        if not isinstance(value, str) or not value:
+            raise self._token_error(response)
+        lifetime = _lifetime(body.get("expires_in") if body else None)
+        token = _Token(Secret(value), self._clock() + lifetime - min(self._margin, lifetime / 2))
+        with self._cache_lock:
+            self._token = token
+        _log.info("fetched an OAuth2 token from %s, valid for %ss", redact_url(response.request.url),
+                  lifetime)
+        return token.value
+
+    def _token_error(self, response: httpx.Response) -> Unauthorized:
+        url = redact_url(response.request.url)
+        body = _json_object(response) or {}
+        code, text = (self._scrub(body.get(key)) for key in ("error", "error_description"))
+        reason = "no access_token in the answer" if response.is_success else f"HTTP {response.status_code}"
+        said = ": ".join(part for part in (code, text) if part)
+        return Unauthorized(
+            f"OAuth2 token request to {url} failed, {reason}" + (f" ({said})" if said else ""),
+            status=response.status_code,
+            vendor=VendorError(code=code, message=text, data={"error": code, "error_description": text}),
+            method="POST", url=url,
+        )
+
+    def _scrub(self, value: Any) -> str | None:
+        # A token endpoint may echo what it was sent; the secret must not reach the error text.
+        return str(value).replace(self._secret.reveal(), "***") if value is not None else None
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _lifetime(expires_in: Any) -> float:
+    try:
+        seconds = float(expires_in)  # some servers send it as a string
+    except (TypeError, ValueError):
+        return math.inf
+    return seconds if seconds > 0 and math.isfinite(seconds) else math.inf

@@ -1,0 +1,115 @@
+"""The one place where an error answer becomes an exception of ``nordfin.errors``.
+
+The class raised is the status family's (``NotFound`` for 404) combined with the overlay's class
+for the vendor's error code (``nordfin.goto.errors.PaymentTermGetFailed`` for 900531), so callers
+can catch either. Vendor bodies are read by a parser each overlay supplies; the generic readers
+for the common formats (RFC 7807 problem details) live here once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from nordfin._core.redact import mask_pii, redact_url
+from nordfin._core.retry import parse_retry_after
+from nordfin.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    VendorError,
+)
+
+if TYPE_CHECKING:
+    from nordfin._core.session import ApiProfile
+
+__all__ = ["error_class", "error_from_response", "json_object", "status_family"]
+
+_FAMILIES: dict[int, type[ApiError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    410: NotFound,
+    409: Conflict,
+    412: Conflict,
+    422: BadRequest,
+    429: RateLimited,
+}
+
+
+def status_family(status: int) -> type[ApiError]:
+    """The exception class for an HTTP status: a class of its own, 5xx, other 4xx, else ApiError."""
+    if status in _FAMILIES:
+        return _FAMILIES[status]
+    if status >= 500:
+        return ServerError
+    return BadRequest if status >= 400 else ApiError
+
+
+_COMBINED: dict[tuple[type[ApiError], type[ApiError]], type[ApiError]] = {}
+
+
+def error_class(family: type[ApiError], vendor: type[ApiError] | None) -> type[ApiError]:
+    """A class that is both ``family`` and ``vendor`` (made once per pair, so ``is`` works)."""
+    if vendor is None or issubclass(vendor, family):
+        return vendor or family
+    if issubclass(family, vendor):
+        return family
+    key = (family, vendor)
+    if key not in _COMBINED:  # a race only builds an equal class twice; setdefault keeps one
+        combined = type(vendor.__name__, (vendor, family), {"__module__": vendor.__module__,
+                                                            "__doc__": vendor.__doc__})
+        _COMBINED.setdefault(key, combined)
+    return _COMBINED[key]
+
+
+def error_from_response(profile: ApiProfile, response: httpx.Response) -> ApiError:
+    """Build the exception for an error answer; never raises while doing so."""
+    vendor = _safe_parse(profile, response)
+    family = status_family(response.status_code)
+    vendor_class = profile.error_classes.get(vendor.code, profile.error_base)
+    cls = error_class(family, vendor_class if vendor_class is not ApiError else None)
+    request = response.request
+    url = redact_url(request.url)
+    kwargs: dict[str, Any] = {
+        "status": response.status_code,
+        "vendor": vendor,
+        "request_id": response.headers.get(profile.request_id_header) if profile.request_id_header else None,
+        "raw": response.content,
+        "method": request.method,
+        "url": url,
+    }
+    if issubclass(cls, RateLimited):
+        kwargs["retry_after"] = parse_retry_after(response.headers.get("retry-after"))
+    return cls(_message(request.method, url, response, vendor), **kwargs)
+
+
+def _safe_parse(profile: ApiProfile, response: httpx.Response) -> VendorError:
+    try:
+        vendor = profile.error_parser(response)
+    except Exception:  # a parser bug must not hide the server's error
+        vendor = None
+    return vendor if vendor is not None else VendorError()
+
+
+def _message(method: str, url: str, response: httpx.Response, vendor: VendorError) -> str:
+    text = vendor.message or response.reason_phrase or "error"
+    code = f" [{vendor.code}]" if vendor.code is not None else ""
+    field = f" (field {vendor.field})" if vendor.field else ""
+    return mask_pii(f"{method} {url} answered {response.status_code}{code}: {text}{field}")
+
+
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is anything else (HTML from a proxy, empty)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None

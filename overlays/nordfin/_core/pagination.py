@@ -1,0 +1,126 @@
+"""One lazy iterator over every page of a list, for every API.
+
+An overlay says how to fetch a page for a cursor, which items a page holds, and which cursor comes
+next (``None``: this was the last page); :class:`Pager` and :class:`AsyncPager` do the walking.
+A cursor is whatever the API uses: a page number, an offset, a continuation token, a URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Generic, TypeVar
+
+from nordfin.errors import ResponseValidationError
+
+__all__ = ["AsyncPager", "Pager"]
+
+P = TypeVar("P")
+C = TypeVar("C")
+I = TypeVar("I")  # noqa: E741
+
+
+class _Cursors(Generic[C]):
+    """Remembers the cursors seen, to stop a server that sends us round in a circle."""
+
+    def __init__(self, first: C) -> None:
+        self._seen: set[object] = set()
+        self._last = first
+        self._remember(first)
+
+    def advance(self, cursor: C) -> C:
+        if cursor == self._last or self._remember(cursor):
+            raise ResponseValidationError(
+                operation="pagination", status=200, problems=["next page cursor did not advance"]
+            )
+        self._last = cursor
+        return cursor
+
+    def _remember(self, cursor: C) -> bool:
+        """Record ``cursor``; True if it was seen before. Unhashable cursors are only compared
+        with the previous one."""
+        try:
+            seen = cursor in self._seen
+            self._seen.add(cursor)
+        except TypeError:
+            return False
+        return seen
+
+
+class Pager(Generic[P, C, I]):
+    """Iterates over the items of every page, fetching each page only when it is reached.
+
+    Nothing is fetched before iteration starts; each new iteration starts again from ``first``
+    (which may be ``None``, e.g. "no continuation token yet": the first page is always fetched).
+    The walk ends when ``next_cursor(page, cursor)`` returns ``None``.
+    A next cursor that was already used raises :class:`nordfin.errors.ResponseValidationError`.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[C], P],
+        *,
+        first: C,
+        items: Callable[[P], Iterable[I]],
+        next_cursor: Callable[[P, C], C | None],
+    ) -> None:
+        self._fetch = fetch
+        self._first = first
+        self._items = items
+        self._next_cursor = next_cursor
+
+    def pages(self) -> Iterator[P]:
+        """The pages themselves, one fetch each."""
+        cursor, cursors = self._first, _Cursors(self._first)
+        while True:
+            page = self._fetch(cursor)
+            yield page
+            following = self._next_cursor(page, cursor)
+            if following is None:
+                return
+            cursor = cursors.advance(following)
+
+    def __iter__(self) -> Iterator[I]:
+        for page in self.pages():
+            yield from self._items(page)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(first={self._first!r})"
+
+
+class AsyncPager(Generic[P, C, I]):
+    """:class:`Pager` for coroutines: ``async for item in pager`` and ``async for page in pager.pages()``."""
+
+    def __init__(
+        self,
+        fetch: Callable[[C], Awaitable[P]],
+        *,
+        first: C,
+        items: Callable[[P], Iterable[I]],
+        next_cursor: Callable[[P, C], C | None],
+    ) -> None:
+        self._fetch = fetch
+        self._first = first
+        self._items = items
+        self._next_cursor = next_cursor
+
+    async def pages(self) -> AsyncIterator[P]:
+        """The pages themselves, one fetch each."""
+        cursor, cursors = self._first, _Cursors(self._first)
+        while True:
+            page = await self._fetch(cursor)
+            yield page
+            following = self._next_cursor(page, cursor)
+            if following is None:
+                return
+            cursor = cursors.advance(following)
+
+    async def _all_items(self) -> AsyncIterator[I]:
+        async for page in self.pages():
+            for item in self._items(page):
+                yield item
+
+    def __aiter__(self) -> AsyncIterator[I]:
+        return self._all_items()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(first={self._first!r})"

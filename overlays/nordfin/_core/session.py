@@ -1,0 +1,253 @@
+"""Calling one generated operation: check, send, translate — the one path every overlay uses.
+
+Each generated operation module (openapi-python-client) has the same private functions:
+``_get_kwargs(**arguments)`` builds the request and ``_parse_response(client=, response=)`` reads a
+documented answer. We call those two instead of the generated ``sync_detailed`` because that one
+parses every documented status with ``response.json()``, so an HTML error page from a proxy raises
+``JSONDecodeError`` and a documented error comes back as a value (toolchain P6). Here only success
+answers reach the generated parser; errors go to the single translation point in ``_core.errors``.
+The generator is pinned, and the contract tests call every operation through this path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+import httpx
+
+from nordfin._core.errors import error_from_response
+from nordfin._core.redact import redact_url
+from nordfin._core.spec import SpecIndex
+from nordfin.errors import (
+    ApiError,
+    RequestValidationError,
+    ResponseValidationError,
+    Timeout,
+    TransportError,
+    VendorError,
+)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+__all__ = ["ApiProfile", "AsyncSession", "Plan", "Session"]
+
+
+class GeneratedClient(Protocol):
+    """What a generated parser needs of the generated ``Client``: nothing but its settings."""
+
+    raise_on_unexpected_status: bool
+
+
+@attrs.frozen
+class ApiProfile:
+    """What ``_core`` needs to know about one API; each overlay defines one.
+
+    ``error_parser`` reads the vendor's error body (never raises; ``None`` when unreadable),
+    ``error_classes`` maps a vendor error code to the overlay's exception class for it,
+    ``error_base`` is the overlay's class for every other error answer of this API,
+    ``request_id_header`` names the header that carries the server's request id.
+    """
+
+    slug: str
+    generated_client: GeneratedClient
+    error_parser: Callable[[httpx.Response], VendorError | None]
+    error_classes: Mapping[Any, type[ApiError]] = attrs.field(factory=dict)
+    error_base: type[ApiError] = ApiError
+    request_id_header: str | None = None
+
+    @property
+    def spec(self) -> SpecIndex:
+        return SpecIndex.for_slug(self.slug)
+
+
+def _unchanged(parsed: Any) -> Any:
+    return parsed
+
+
+@attrs.frozen
+class Plan(Generic[R]):
+    """One call, described once so the sync and async clients share every line of it.
+
+    ``module`` is the generated operation, ``expect`` the model its success answer must be,
+    ``arguments`` what its ``_get_kwargs`` takes, ``then`` turns the parsed answer into the result.
+    """
+
+    module: ModuleType
+    expect: type[Any] | None
+    arguments: dict[str, Any] = attrs.field(factory=dict)
+    slash_params: bool = False
+    then: Callable[[Any], R] = _unchanged
+
+
+@attrs.frozen
+class Prepared:
+    """A request ready to send, with what is needed to read its answer."""
+
+    request: httpx.Request
+    operation_id: str
+    module: ModuleType
+
+
+class _SessionBase:
+    def __init__(self, profile: ApiProfile, *, strict: bool = False) -> None:
+        self.profile = profile
+        self.strict = strict
+
+    def _prepare(self, http: httpx.Client | httpx.AsyncClient, module: ModuleType, slash_params: bool,
+                 arguments: dict[str, Any]) -> Prepared:
+        try:
+            kwargs = module._get_kwargs(**arguments)
+        except (TypeError, ValueError, AttributeError) as error:
+            raise RequestValidationError("arguments", f"cannot be sent: {type(error).__name__}") from None
+        if slash_params:
+            # The generator quotes path parameters with safe=""; ids documented as `{x : .+}` must
+            # keep their slashes (validated by check_path_id before this point).
+            kwargs["url"] = kwargs["url"].replace("%2F", "/")
+        try:
+            request = http.build_request(**kwargs)
+        except (TypeError, ValueError) as error:  # e.g. a value json cannot encode
+            raise RequestValidationError("body", f"cannot be encoded as JSON: {type(error).__name__}") from None
+        operation_id = module.__name__.rsplit(".", 1)[-1]
+        check_request(self.profile.spec, operation_id, request)
+        return Prepared(request, operation_id, module)
+
+    def _finish(self, prepared: Prepared, response: httpx.Response, expect: type[T] | None) -> T | None:
+        if not response.is_success:
+            raise error_from_response(self.profile, response)
+        if self.strict:
+            check_response(self.profile.spec, prepared.operation_id, response)
+        return parse_success(self.profile, prepared, response, expect)
+
+
+class Session(_SessionBase):
+    """Synchronous calls through one ``httpx.Client`` (retry, rate limit and auth live in it)."""
+
+    def __init__(self, profile: ApiProfile, http: httpx.Client, *, strict: bool = False) -> None:
+        super().__init__(profile, strict=strict)
+        self.http = http
+
+    def call(self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False,
+             **arguments: Any) -> T | None:
+        """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
+        prepared = self._prepare(self.http, module, slash_params, arguments)
+        with translate_transport_errors(prepared.request):
+            response = self.http.send(prepared.request)
+        return self._finish(prepared, response, expect)
+
+    def run(self, plan: Plan[R]) -> R:
+        """Carry out ``plan`` and return its result."""
+        parsed = self.call(plan.module, plan.expect, slash_params=plan.slash_params, **plan.arguments)
+        return plan.then(parsed)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class AsyncSession(_SessionBase):
+    """The same as ``Session`` through one ``httpx.AsyncClient``."""
+
+    def __init__(self, profile: ApiProfile, http: httpx.AsyncClient, *, strict: bool = False) -> None:
+        super().__init__(profile, strict=strict)
+        self.http = http
+
+    async def call(self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False,
+                   **arguments: Any) -> T | None:
+        """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
+        prepared = self._prepare(self.http, module, slash_params, arguments)
+        with translate_transport_errors(prepared.request):
+            response = await self.http.send(prepared.request)
+            await response.aread()
+        return self._finish(prepared, response, expect)
+
+    async def run(self, plan: Plan[R]) -> R:
+        """Carry out ``plan`` and return its result."""
+        parsed = await self.call(plan.module, plan.expect, slash_params=plan.slash_params, **plan.arguments)
+        return plan.then(parsed)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+@contextmanager
+def translate_transport_errors(request: httpx.Request) -> Iterator[None]:
+    """Turn httpx's network exceptions into nordfin's, naming the request without secrets."""
+    try:
+        yield
+    except httpx.TransportError as error:
+        method, url = request.method, redact_url(request.url)
+        cls = Timeout if isinstance(error, httpx.TimeoutException) else TransportError
+        raise cls(f"{method} {url}: {type(error).__name__}", method=method, url=url) from error
+
+
+def check_request(spec: SpecIndex, operation_id: str, request: httpx.Request) -> None:
+    """Refuse, before sending, a request that its spec does not allow; name the field and the rule."""
+    operation = spec.operation(operation_id)
+    problems = spec.validate_request(
+        operation,
+        path_params=path_params_of(spec, operation_id, request),
+        query=list(request.url.params.multi_items()),
+        headers=request.headers,
+        content_type=request.headers.get("content-type"),
+        body=json_body(request),
+    )
+    if problems:
+        field, _, rule = problems[0].partition(": ")
+        raise RequestValidationError(_argument_name(field), rule)
+
+
+def _argument_name(location: str) -> str:
+    """``body.description`` / ``query.since`` / ``path.term_id`` name the overlay's argument."""
+    head, _, rest = location.partition(".")
+    return rest if head in ("body", "query", "path", "header") and rest else location
+
+
+def json_body(request: httpx.Request) -> Any:
+    """The JSON body the generated code built (it only ever sends JSON), or None."""
+    return json.loads(request.content) if request.content else None
+
+
+def path_params_of(spec: SpecIndex, operation_id: str, request: httpx.Request) -> dict[str, str]:
+    path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+    found = spec.match(request.method, path.removeprefix(spec.server_path))
+    if found is None or found[0].operation_id != operation_id:
+        raise RequestValidationError("path", f"does not lead to {operation_id}")
+    return found[1]
+
+
+def check_response(spec: SpecIndex, operation_id: str, response: httpx.Response) -> None:
+    """Strict mode: the answer must be exactly what the spec allows."""
+    body: Any = None
+    if response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            raise ResponseValidationError(operation_id, response.status_code, ["body is not JSON"],
+                                          response.content) from None
+    problems = spec.validate_response(
+        spec.operation(operation_id), status=response.status_code,
+        content_type=response.headers.get("content-type"), body=body, headers=response.headers,
+    )
+    if problems:
+        raise ResponseValidationError(operation_id, response.status_code, problems, response.content)
+
+
+def parse_success(profile: ApiProfile, prepared: Prepared, response: httpx.Response,
+                  expect: type[T] | None) -> T | None:
+    """Read a success answer with the generated parser; anything it can't read is the server's fault."""
+    try:
+        parsed = prepared.module._parse_response(client=profile.generated_client, response=response)
+    except Exception as error:  # KeyError, TypeError, ValueError, UnexpectedStatus: all the same to us
+        problem = f"{type(error).__name__}: {error}"
+        raise ResponseValidationError(prepared.operation_id, response.status_code, [problem],
+                                      response.content) from error
+    if expect is None or isinstance(parsed, expect):
+        return parsed if expect is not None else None
+    got = type(parsed).__name__
+    raise ResponseValidationError(prepared.operation_id, response.status_code,
+                                  [f"expected {expect.__name__}, the answer reads as {got}"], response.content)

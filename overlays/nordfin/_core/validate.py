@@ -1,0 +1,70 @@
+"""Argument checks the spec cannot express; everything the spec can say is checked by ``Session``.
+
+Every check raises ``RequestValidationError(field, rule)`` and never repeats the value, which may
+be a secret or a national identity number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nordfin.errors import RequestValidationError
+
+__all__ = ["check_header_value", "check_path_id", "check_str", "check_type"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_type(field: str, value: Any, kind: type | tuple[type, ...]) -> None:
+    """``value`` must be an instance of ``kind``; ``bool`` never passes for ``int``."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        raise RequestValidationError(field, f"must be {_names(kinds)}, not a bool")
+    if not isinstance(value, kinds):
+        raise RequestValidationError(field, f"must be {_names(kinds)}, not {type(value).__name__}")
+
+
+def check_str(field: str, value: Any) -> str:
+    """``value`` must be a ``str``; returned as one."""
+    if not isinstance(value, str):
+        raise RequestValidationError(field, f"must be str, not {type(value).__name__}")
+    return value
+
+
+def check_path_id(field: str, value: Any, *, allow_slash: bool = False) -> str:
+    """An id that goes into a URL path: it may never leave the resource's path.
+
+    With ``allow_slash`` (ids documented as ``{id : .+}``) it may contain ``/`` between
+    segments, but no empty, ``.`` or ``..`` segment, no backslash and no leading or trailing slash,
+    so ``../../admin`` or ``//evil.example`` can never point the request elsewhere.
+    """
+    text = check_str(field, value)
+    if not text:
+        raise RequestValidationError(field, "must not be empty")
+    if _CONTROL.search(text):
+        raise RequestValidationError(field, "must not contain control characters")
+    if "\\" in text:
+        raise RequestValidationError(field, "must not contain a backslash")
+    segments = text.split("/")
+    if len(segments) > 1 and not allow_slash:
+        raise RequestValidationError(field, "must not contain '/'")
+    if any(segment in ("", ".", "..") for segment in segments):
+        raise RequestValidationError(field, "must not have empty, '.' or '..' path segments")
+    return text
+
+
+def check_header_value(field: str, value: Any) -> str:
+    """A credential or other value sent as an HTTP header: a non-empty single line of text."""
+    text = check_str(field, value)
+    if not text.strip():
+        raise RequestValidationError(field, "must not be empty")
+    if _CONTROL.search(text):
+        raise RequestValidationError(field, "must be one line without control characters")
+    if not text.isascii():
+        raise RequestValidationError(field, "must be ASCII (it is sent as an HTTP header)")
+    return text
+
+
+def _names(kinds: tuple[type, ...]) -> str:
+    return " or ".join(kind.__name__ for kind in kinds)

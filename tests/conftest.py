@@ -1,0 +1,25 @@
+"""Settings every test shares: hypothesis profiles and a clean process-wide state."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from nordfin._core.ratelimit import RateLimiter
+
+settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=20, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_limiters() -> Iterator[None]:
+    """Clients share rate limiters per quota for the whole process; tests must not share them."""
+    RateLimiter.clear_shared()
+    yield
+    RateLimiter.clear_shared()

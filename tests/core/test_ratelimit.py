@@ -1,0 +1,275 @@
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nordfin._core.ratelimit import RateLimiter
+from nordfin.errors import RateLimited
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry() -> Iterator[None]:
+    RateLimiter.clear_shared()
+    yield
+    RateLimiter.clear_shared()
+
+
+def assert_window_holds(starts: list[float], limit: int, period: float) -> None:
+    """No window ``[t, t + period)`` holds more than ``limit`` of ``starts``."""
+    ordered = sorted(starts)
+    for earlier, later in zip(ordered, ordered[limit:], strict=False):
+        assert later >= earlier + period, (earlier, later)
+
+
+# --- construction ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("limit", "period"), [(0, 1), (-1, 1), (1.5, 1), (True, 1), (1, 0), (1, -1),
+                                               (1, math.inf), (1, math.nan), (1, "1")])
+def test_bad_settings_are_refused(limit: Any, period: Any) -> None:
+    with pytest.raises(ValueError, match=r"limit|period"):
+        RateLimiter(limit, period)
+
+
+def test_limit_and_period_are_read_only() -> None:
+    limiter = RateLimiter(5, 2)
+    assert (limiter.limit, limiter.period) == (5, 2.0)
+    assert repr(limiter) == "RateLimiter(limit=5, period=2.0)"
+    with pytest.raises(AttributeError):
+        limiter.limit = 6  # type: ignore[misc]
+
+
+# --- reserve --------------------------------------------------------------------------------
+
+
+def test_reserve_hands_out_the_earliest_free_slots(clock: Any) -> None:
+    limiter = RateLimiter(2, 10, clock=clock)
+    assert [limiter.reserve() for _ in range(5)] == [0.0, 0.0, 10.0, 10.0, 20.0]
+    clock.advance(15)
+    assert limiter.reserve() == 5.0  # the window from 20 holds one start so far: room for one more
+
+
+def test_reserve_is_free_again_after_a_quiet_period(clock: Any) -> None:
+    limiter = RateLimiter(3, 1, clock=clock)
+    assert [limiter.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
+    clock.advance(1)  # the window is half-open: exactly one period later is allowed
+    assert [limiter.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.reserve() == 1.0
+
+
+def test_reserve_beyond_max_wait_reserves_nothing(clock: Any) -> None:
+    limiter = RateLimiter(1, 10, clock=clock)
+    assert limiter.reserve() == 0.0
+    assert limiter.reserve(max_wait=9.9) is None
+    assert limiter.reserve(max_wait=10) == 10.0  # the refused call did not take the slot at 10
+    assert limiter.reserve(max_wait=0) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    limit=st.integers(1, 5),
+    period=st.integers(1, 20),
+    calls=st.lists(st.tuples(st.integers(0, 15), st.one_of(st.none(), st.integers(0, 30))), max_size=60),
+)
+def test_granted_starts_never_break_the_window(
+    limit: int, period: int, calls: list[tuple[int, int | None]]
+) -> None:
+    now = [0.0]
+    limiter = RateLimiter(limit, period, clock=lambda: now[0])
+    starts: list[float] = []
+    for advance, max_wait in calls:
+        now[0] += advance
+        wait = limiter.reserve(math.inf if max_wait is None else max_wait)
+        if wait is None:
+            continue
+        start = now[0] + wait
+        assert wait >= 0
+        # Earliest: any earlier start would break the window, or overtake an earlier reservation.
+        assert wait == 0 or sum(start - period <= s < start for s in starts) >= limit or start == starts[-1]
+        starts.append(start)
+    assert starts == sorted(starts)  # first come, first served
+    assert_window_holds(starts, limit, period)
+
+
+def test_fractional_periods(clock: Any) -> None:
+    limiter = RateLimiter(3, 0.1, clock=clock)
+    starts = []
+    for _ in range(30):
+        clock.advance(0.007)
+        starts.append(clock() + (limiter.reserve() or 0.0))
+    ordered = sorted(starts)
+    assert all(b - a >= 0.1 - 1e-9 for a, b in zip(ordered, ordered[3:], strict=False))
+
+
+# --- pause ----------------------------------------------------------------------------------
+
+
+def test_pause_holds_every_user_back(clock: Any) -> None:
+    limiter = RateLimiter(100, 1, clock=clock)
+    limiter.pause(5)
+    assert limiter.reserve() == 5.0
+    clock.advance(2)
+    assert limiter.reserve() == 3.0
+
+
+def test_a_shorter_or_negative_pause_does_not_shorten_a_longer_one(clock: Any) -> None:
+    limiter = RateLimiter(100, 1, clock=clock)
+    limiter.pause(5)
+    limiter.pause(1)
+    limiter.pause(-10)
+    assert limiter.reserve() == 5.0
+
+
+def test_pause_then_the_window_still_applies(clock: Any) -> None:
+    limiter = RateLimiter(1, 10, clock=clock)
+    limiter.pause(3)
+    assert [limiter.reserve(), limiter.reserve()] == [3.0, 13.0]
+
+
+# --- acquire --------------------------------------------------------------------------------
+
+
+def test_acquire_sleeps_only_when_it_must(clock: Any, sleep: Any, sleeps: list[float]) -> None:
+    limiter = RateLimiter(1, 4, clock=clock)
+    limiter.acquire(sleep=sleep)
+    limiter.acquire(sleep=sleep)
+    assert sleeps == [4.0]
+
+
+def test_acquire_beyond_max_wait_raises_rate_limited_and_reserves_nothing(clock: Any, sleep: Any) -> None:
+    limiter = RateLimiter(1, 30, clock=clock)
+    limiter.acquire(sleep=sleep)
+    with pytest.raises(RateLimited) as caught:
+        limiter.acquire(max_wait=10, sleep=sleep)
+    assert caught.value.retry_after == 30.0
+    assert caught.value.status is None
+    assert "client-side rate limit" in str(caught.value)
+    assert limiter.reserve() == 30.0
+
+
+@pytest.mark.asyncio
+async def test_acquire_async_waits_and_raises_the_same(
+    clock: Any, async_sleep: Any, sleeps: list[float]
+) -> None:
+    limiter = RateLimiter(1, 4, clock=clock)
+    await limiter.acquire_async(sleep=async_sleep)
+    await limiter.acquire_async(sleep=async_sleep)
+    assert sleeps == [4.0]
+    with pytest.raises(RateLimited) as caught:
+        await limiter.acquire_async(max_wait=1, sleep=async_sleep)
+    assert caught.value.retry_after == 4.0
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+
+class CountingClock:
+    """Moves one second at every reading and tells each thread what it last read."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self._lock = threading.Lock()
+        self.last = threading.local()
+
+    def __call__(self) -> float:
+        with self._lock:
+            self._now += 1
+            self.last.value = self._now
+            return self._now
+
+
+def test_threads_hammering_one_limiter_never_break_the_window() -> None:
+    clock = CountingClock()
+    limiter = RateLimiter(3, 50, clock=clock)
+    starts: list[float] = []
+    starts_lock = threading.Lock()
+    gate = threading.Barrier(8)
+
+    def worker() -> None:
+        gate.wait()
+        for _ in range(40):
+            wait = limiter.reserve()
+            assert wait is not None
+            with starts_lock:
+                starts.append(clock.last.value + wait)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(starts) == 320
+    assert_window_holds(starts, 3, 50)
+
+
+def test_threads_acquiring_with_a_still_clock_get_exactly_the_expected_slots(clock: Any) -> None:
+    limiter = RateLimiter(4, 10, clock=clock)
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def record(seconds: float) -> None:
+        with lock:
+            waits.append(seconds)
+
+    threads = [threading.Thread(target=limiter.acquire, kwargs={"sleep": record}) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == [10.0] * 4 + [20.0] * 4 + [30.0] * 4 + [40.0] * 4  # 4 more started at once
+
+
+@pytest.mark.asyncio
+async def test_asyncio_tasks_share_the_limiter(clock: Any) -> None:
+    limiter = RateLimiter(2, 5, clock=clock)
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0)
+
+    await asyncio.gather(*(limiter.acquire_async(sleep=record) for _ in range(10)))
+    assert sorted(waits) == [5.0, 5.0, 10.0, 10.0, 15.0, 15.0, 20.0, 20.0]
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+def test_shared_returns_one_limiter_per_key() -> None:
+    first = RateLimiter.shared("goto:store-1", 10, 1)
+    assert RateLimiter.shared("goto:store-1", 10, 1.0) is first
+    assert RateLimiter.shared("goto:store-2", 10, 1) is not first
+
+
+def test_shared_refuses_a_second_reading_of_the_same_quota() -> None:
+    RateLimiter.shared("payex", 10, 1)
+    with pytest.raises(ValueError, match="payex"):
+        RateLimiter.shared("payex", 20, 1)
+    with pytest.raises(ValueError, match="payex"):
+        RateLimiter.shared("payex", 10, 2)
+
+
+def test_clear_shared_forgets_every_limiter() -> None:
+    first = RateLimiter.shared("k", 1, 1)
+    RateLimiter.clear_shared()
+    assert RateLimiter.shared("k", 2, 1) is not first
+
+
+def test_shared_is_safe_to_create_from_many_threads() -> None:
+    found: list[RateLimiter] = []
+    def find() -> None:
+        found.append(RateLimiter.shared("k", 5, 1))
+
+    threads = [threading.Thread(target=find) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(limiter) for limiter in found}) == 1
