@@ -3,7 +3,7 @@
 For each spec: normalise it for openapi-python-client (toolchain traps P1, P2), run the pinned
 openapi-python-client with specs/<slug>/generator.yaml, run the pinned datamodel-code-generator on
 the unmodified spec for the pydantic models the fakes read requests with, copy the spec itself
-(the fakes and strict mode validate against it), stamp a do-not-edit header on every Python file,
+(as JSON: every request is validated against it, and the fakes and strict mode use it), stamp a do-not-edit header on every Python file,
 and write generate.lock.json (spec sha256, generator and formatter versions).
 
 Everything is generated into a fresh temporary folder outside the repository first, so that no
@@ -97,7 +97,7 @@ def generate_one(spec_dir: Path, package: Path, work: Path) -> dict[str, Any]:
     normalised.write_text(json.dumps(normalise_for_opc(spec), indent=2), encoding="utf-8")
     run_opc(normalised, spec_dir / "generator.yaml", package / slug)
     run_dmcg(source, work, package / "pydantic_models" / f"{slug}.py")
-    copy_spec(source, package / "specs" / slug / "openapi.yaml")
+    package_spec(spec, package / "specs" / slug / "openapi.json")
     stamp_headers(package / slug, slug)
     stamp_headers(package / "pydantic_models" / f"{slug}.py", slug)
     return {
@@ -166,9 +166,10 @@ def run_dmcg(source: Path, work: Path, target: Path) -> None:
     run(["datamodel-codegen", "--input", str(staged), "--output", str(target), *DMCG_FLAGS], cwd=staged.parent)
 
 
-def copy_spec(source: Path, target: Path) -> None:
+def package_spec(spec: dict[str, Any], target: Path) -> None:
+    """The spec as JSON, so the runtime reads it without a YAML parser (same content, sha in the lock)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    target.write_text(json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def stamp_headers(path: Path, slug: str) -> None:

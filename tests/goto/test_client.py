@@ -432,3 +432,16 @@ def test_a_malformed_success_answer_is_a_response_validation_error() -> None:
 def test_get_with_an_empty_wrapper_is_a_response_validation_error() -> None:
     with pytest.raises(errors.ResponseValidationError):
         mocked(answer(200, {"paymentTerms": [], "since": 1})).payment_terms.get("A")
+
+
+def test_the_fake_hands_out_ready_clients() -> None:
+    fake = FakeGoto()
+    fake.add_term("30D", "30 days net")
+
+    async def read_async() -> str | None:
+        async with fake.async_client() as client:
+            return (await client.payment_terms.get("30D")).description  # type: ignore[return-value]
+
+    with fake.client() as client:
+        assert client.payment_terms.get("30D").description == "30 days net"
+    assert asyncio.run(read_async()) == "30 days net"

@@ -67,8 +67,9 @@ def sync_detailed(
      Delete an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -99,8 +100,9 @@ def sync(
      Delete an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -126,8 +128,9 @@ async def asyncio_detailed(
      Delete an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,8 +159,9 @@ async def asyncio(
      Delete an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

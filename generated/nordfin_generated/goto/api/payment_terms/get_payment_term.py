@@ -65,8 +65,9 @@ def sync_detailed(
      Get a single payment term based on term id. The answer uses the same wrapper as the list.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -97,8 +98,9 @@ def sync(
      Get a single payment term based on term id. The answer uses the same wrapper as the list.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,8 +126,9 @@ async def asyncio_detailed(
      Get a single payment term based on term id. The answer uses the same wrapper as the list.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,8 +157,9 @@ async def asyncio(
      Get a single payment term based on term id. The answer uses the same wrapper as the list.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

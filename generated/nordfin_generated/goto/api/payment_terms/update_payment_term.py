@@ -75,8 +75,9 @@ def sync_detailed(
      Update an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
         body (PaymentTermUpdate): New values for an existing payment term. The code is "Write only
             with POST", so only the description changes; the vendor's sample body carries the code
             too.
@@ -112,8 +113,9 @@ def sync(
      Update an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
         body (PaymentTermUpdate): New values for an existing payment term. The code is "Write only
             with POST", so only the description changes; the vendor's sample body carries the code
             too.
@@ -144,8 +146,9 @@ async def asyncio_detailed(
      Update an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
         body (PaymentTermUpdate): New values for an existing payment term. The code is "Write only
             with POST", so only the description changes; the vendor's sample body carries the code
             too.
@@ -179,8 +182,9 @@ async def asyncio(
      Update an existing payment term.
 
     Args:
-        term_id (str): The payment term's code. "Write only with POST": it is set when the term is
-            added and cannot be changed afterwards.
+        term_id (str): A code as an id in the path: the slashes in it separate path segments, so
+            no segment may be empty, `.` or `..` (clients and servers drop or resolve those, and the
+            request would reach another resource), and no backslash (some servers read it as a slash).
         body (PaymentTermUpdate): New values for an existing payment term. The code is "Write only
             with POST", so only the description changes; the vendor's sample body carries the code
             too.
