@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from nordfin_generated.goto.models import PaymentTermsResponse
 
 from nordfin import goto
 from nordfin._core.ratelimit import RateLimiter
@@ -41,8 +42,15 @@ def transport(kind: str) -> httpx.MockTransport:
 
 def raw_call(kind: str) -> Callable[[], object]:
     client = httpx.Client(base_url=BASE, transport=transport(kind), headers={"store": "s", "api_key": "k"})
-    path = "/payment_terms/NET/30" if kind == "get" else "/payment_terms/"
-    return lambda: client.get(path).json()
+    if kind == "get":
+        return lambda: client.get("/payment_terms/NET/30").json()
+    return lambda: client.get("/payment_terms/", params={"since": 0}).json()  # as the client sends it
+
+
+def parsed_call(kind: str) -> Callable[[], object]:
+    """Raw httpx plus the generated model's from_dict: what the typed result alone costs."""
+    get = raw_call(kind)
+    return lambda: PaymentTermsResponse.from_dict(get())  # type: ignore[arg-type]
 
 
 def nordfin_call(kind: str) -> Callable[[], object]:
@@ -60,16 +68,14 @@ def per_call_ns(call: Callable[[], object], calls: int) -> list[int]:
     return samples
 
 
-def compare(kind: str, calls: int) -> tuple[float, float, float]:
-    """Median µs of raw httpx and nordfin, measured in alternating rounds to share any drift."""
-    raw, ours = raw_call(kind), nordfin_call(kind)
-    raw_samples: list[int] = []
-    our_samples: list[int] = []
+def compare(kind: str, calls: int) -> list[float]:
+    """Median µs of raw httpx, raw httpx + model parsing, and nordfin, in alternating rounds."""
+    contenders = [raw_call(kind), parsed_call(kind), nordfin_call(kind)]
+    samples: list[list[int]] = [[] for _ in contenders]
     for _ in range(10):
-        raw_samples += per_call_ns(raw, calls // 10)
-        our_samples += per_call_ns(ours, calls // 10)
-    raw_us, our_us = statistics.median(raw_samples) / 1000, statistics.median(our_samples) / 1000
-    return raw_us, our_us, our_us / raw_us
+        for call, into in zip(contenders, samples, strict=True):
+            into += per_call_ns(call, calls // 10)
+    return [statistics.median(s) / 1000 for s in samples]
 
 
 def limiter_cost_ns(calls: int) -> float:
@@ -77,11 +83,11 @@ def limiter_cost_ns(calls: int) -> float:
     return statistics.median(per_call_ns(limiter.reserve, calls))
 
 
-def generate_seconds() -> float:
+def generate_seconds() -> tuple[float, int]:
+    """Wall time of a full generation into a temporary folder (generate.py --check) and its exit code."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "scripts/generate.py", "--check"], cwd=ROOT, check=True,
-                   capture_output=True)
-    return time.perf_counter() - start
+    done = subprocess.run([sys.executable, "scripts/generate.py", "--check"], cwd=ROOT, capture_output=True)
+    return time.perf_counter() - start, done.returncode
 
 
 def main() -> None:
@@ -89,11 +95,17 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5000)
     calls = parser.parse_args().calls
     print(f"per-call median over {calls} calls each, same in-process transport")
+    print("              raw httpx   + model parse     nordfin   ratio (to raw)  ratio (to raw + parse)")
     for kind in ("get", "list"):
-        raw_us, our_us, ratio = compare(kind, calls)
-        print(f"  goto {kind:<5} raw httpx {raw_us:8.1f} µs   nordfin {our_us:8.1f} µs   ratio {ratio:.2f}")
+        raw_us, parsed_us, our_us = compare(kind, calls)
+        print(
+            f"  goto {kind:<5} {raw_us:8.1f} µs {parsed_us:10.1f} µs {our_us:9.1f} µs"
+            f"   {our_us / raw_us:10.2f}   {our_us / parsed_us:16.2f}"
+        )
     print(f"  rate limiter reserve(): {limiter_cost_ns(calls) / 1000:.2f} µs")
-    print(f"full generation of every spec (generate.py --check): {generate_seconds():.2f} s")
+    seconds, status = generate_seconds()
+    note = "" if status == 0 else f" (exit {status}: generated/ differs from a fresh generation)"
+    print(f"full generation of every spec (generate.py --check): {seconds:.2f} s{note}")
 
 
 if __name__ == "__main__":

@@ -42,8 +42,11 @@ def modules(folder: Path, package_root: Path) -> list[tuple[Path, str]]:
 
 
 def imports_of(folder: Path, package_root: Path) -> list[tuple[str, str]]:
-    return [(str(p.relative_to(ROOT)), m) for p, pkg in modules(folder, package_root)
-            for m in absolute_imports(p, pkg)]
+    return [
+        (str(p.relative_to(ROOT)), m)
+        for p, pkg in modules(folder, package_root)
+        for m in absolute_imports(p, pkg)
+    ]
 
 
 def test_generated_imports_nothing_of_ours() -> None:
@@ -73,7 +76,9 @@ def test_overlay_imports_only_its_own_api(slug: str) -> None:
     if fake.is_file():
         files += [(str(fake.relative_to(ROOT)), m) for m in absolute_imports(fake, "nordfin.testing")]
     forbidden = [f"nordfin.{o}" for o in others] + [f"nordfin_generated.{o}" for o in others]
-    forbidden += [f"nordfin_generated.pydantic_models.{o}" for o in others] + [f"nordfin.testing.{o}" for o in others]
+    forbidden += [f"nordfin_generated.pydantic_models.{o}" for o in others] + [
+        f"nordfin.testing.{o}" for o in others
+    ]
     bad = [(f, m) for f, m in files if any(m == x or m.startswith(x + ".") for x in forbidden)]
 
     assert bad == []
@@ -84,9 +89,13 @@ def test_every_spec_has_an_overlay_a_fake_and_generated_code() -> None:
     missing = [
         str(path.relative_to(ROOT))
         for slug in SLUGS
-        for path in (NORDFIN / slug / "__init__.py", NORDFIN / "testing" / f"{slug}.py",
-                     GENERATED / slug / "__init__.py", GENERATED / "pydantic_models" / f"{slug}.py",
-                     ROOT / "specs" / slug / "generator.yaml")
+        for path in (
+            NORDFIN / slug / "__init__.py",
+            NORDFIN / "testing" / f"{slug}.py",
+            GENERATED / slug / "__init__.py",
+            GENERATED / "pydantic_models" / f"{slug}.py",
+            ROOT / "specs" / slug / "generator.yaml",
+        )
         if not path.is_file()
     ]
 

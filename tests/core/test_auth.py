@@ -49,11 +49,14 @@ def test_header_keys_auth_needs_a_header() -> None:
         HeaderKeysAuth({})
 
 
-@pytest.mark.parametrize("auth", [
-    BearerAuth(SECRET),
-    HeaderKeysAuth({"store": "4711", "api_key": SECRET}),
-    OAuth2ClientCredentials("/oauth/token", "app", SECRET),
-])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        BearerAuth(SECRET),
+        HeaderKeysAuth({"store": "4711", "api_key": SECRET}),
+        OAuth2ClientCredentials("/oauth/token", "app", SECRET),
+    ],
+)
 def test_repr_never_shows_the_secret(auth: httpx.Auth) -> None:
     assert SECRET not in repr(auth)
     assert SECRET not in str(auth)
@@ -146,14 +149,19 @@ def test_token_request_post_style_and_absolute_url() -> None:
     assert request.url.host == "login.example.com"
     assert "authorization" not in request.headers
     assert form(request) == {
-        "grant_type": ["client_credentials"], "client_id": ["app"], "client_secret": [SECRET],
+        "grant_type": ["client_credentials"],
+        "client_id": ["app"],
+        "client_secret": [SECRET],
     }
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"token_url": "oauth/token"}, "absolute"),
-    ({"auth_style": "header"}, "auth_style"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"token_url": "oauth/token"}, "absolute"),
+        ({"auth_style": "header"}, "auth_style"),
+    ],
+)
 def test_bad_settings_are_refused(kwargs: dict[str, Any], message: str) -> None:
     settings = {"token_url": "/oauth/token", "client_id": "app", "client_secret": SECRET} | kwargs
     with pytest.raises(ValueError, match=message):
@@ -218,15 +226,23 @@ def test_a_second_401_is_returned_not_looped() -> None:
 # --- token endpoint failures ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("answer", "status", "code"), [
-    (httpx.Response(401, json={"error": "invalid_client", "error_description": f"bad secret {SECRET}"}),
-     401, "invalid_client"),
-    (httpx.Response(500, text=f"<html>crash with {SECRET}</html>"), 500, None),
-    (httpx.Response(200, json={"token_type": "Bearer"}), 200, None),
-    (httpx.Response(200, json=["not", "an", "object"]), 200, None),
-    (httpx.Response(200, json={"access_token": ""}), 200, None),
-    (httpx.Response(200, text="not json"), 200, None),
-])
+@pytest.mark.parametrize(
+    ("answer", "status", "code"),
+    [
+        (
+            httpx.Response(
+                401, json={"error": "invalid_client", "error_description": f"bad secret {SECRET}"}
+            ),
+            401,
+            "invalid_client",
+        ),
+        (httpx.Response(500, text=f"<html>crash with {SECRET}</html>"), 500, None),
+        (httpx.Response(200, json={"token_type": "Bearer"}), 200, None),
+        (httpx.Response(200, json=["not", "an", "object"]), 200, None),
+        (httpx.Response(200, json={"access_token": ""}), 200, None),
+        (httpx.Response(200, text="not json"), 200, None),
+    ],
+)
 def test_token_endpoint_error_raises_unauthorized_without_the_secret(
     answer: httpx.Response, status: int, code: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:

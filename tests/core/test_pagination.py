@@ -97,10 +97,13 @@ def test_token_cursors() -> None:
     assert list(walk) == [1, 2]
 
 
-@pytest.mark.parametrize("next_cursor", [
-    lambda page, cursor: cursor,  # the same cursor forever
-    lambda page, cursor: 1 if cursor == 2 else 2,  # round in a circle: 1, 2, 1, ...
-])
+@pytest.mark.parametrize(
+    "next_cursor",
+    [
+        lambda page, cursor: cursor,  # the same cursor forever
+        lambda page, cursor: 1 if cursor == 2 else 2,  # round in a circle: 1, 2, 1, ...
+    ],
+)
 def test_a_cursor_that_does_not_advance_is_refused(next_cursor: Any) -> None:
     api = Api({1: {"items": ["a"]}, 2: {"items": ["b"]}})
     with pytest.raises(ResponseValidationError) as caught:
@@ -113,8 +116,12 @@ def test_a_cursor_that_does_not_advance_is_refused(next_cursor: Any) -> None:
 def test_unhashable_cursors_work_and_repeats_are_caught() -> None:
     pages = {"1": {"items": ["a"], "next": {"page": 2}}, "2": {"items": ["b"], "next": {"page": 2}}}
     api = Api(pages)
-    walk = Pager(lambda c: api.fetch(str(c["page"])), first={"page": 1}, items=items,
-                 next_cursor=lambda page, _: page["next"])
+    walk = Pager(
+        lambda c: api.fetch(str(c["page"])),
+        first={"page": 1},
+        items=items,
+        next_cursor=lambda page, _: page["next"],
+    )
     with pytest.raises(ResponseValidationError):
         list(walk)
     assert api.fetched == ["1", "2"]

@@ -31,8 +31,10 @@ def assert_window_holds(starts: list[float], limit: int, period: float) -> None:
 # --- construction ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("limit", "period"), [(0, 1), (-1, 1), (1.5, 1), (True, 1), (1, 0), (1, -1),
-                                               (1, math.inf), (1, math.nan), (1, "1")])
+@pytest.mark.parametrize(
+    ("limit", "period"),
+    [(0, 1), (-1, 1), (1.5, 1), (True, 1), (1, 0), (1, -1), (1, math.inf), (1, math.nan), (1, "1")],
+)
 def test_bad_settings_are_refused(limit: Any, period: Any) -> None:
     with pytest.raises(ValueError, match=r"limit|period"):
         RateLimiter(limit, period)
@@ -264,6 +266,7 @@ def test_clear_shared_forgets_every_limiter() -> None:
 
 def test_shared_is_safe_to_create_from_many_threads() -> None:
     found: list[RateLimiter] = []
+
     def find() -> None:
         found.append(RateLimiter.shared("k", 5, 1))
 

@@ -67,8 +67,18 @@ def test_secret_cannot_be_pickled_but_can_be_copied() -> None:
 
 def test_sensitive_headers_are_lower_case_and_cover_the_vendors() -> None:
     assert all(name == name.lower() for name in SENSITIVE_HEADERS)
-    expected = {"authorization", "proxy-authorization", "cookie", "set-cookie", "api_key", "api-key",
-                "x-api-key", "user_token", "client_secret", "authentication"}
+    expected = {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "api_key",
+        "api-key",
+        "x-api-key",
+        "user_token",
+        "client_secret",
+        "authentication",
+    }
     assert expected <= SENSITIVE_HEADERS
 
 

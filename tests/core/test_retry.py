@@ -103,8 +103,13 @@ class Harness:
     sleeps: list[float]
     inner: Scripted = attrs.field(factory=Scripted)
 
-    def send(self, request: httpx.Request, *outcomes: Outcome, policy: RetryPolicy | None = None,
-             limiter: RateLimiter | None = None) -> httpx.Response:
+    def send(
+        self,
+        request: httpx.Request,
+        *outcomes: Outcome,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> httpx.Response:
         self.inner = Scripted(*outcomes)
         policy = policy or RetryPolicy()
         kwargs: dict[str, Any] = {"policy": policy, "limiter": limiter, "rnd": lambda: NO_JITTER}
@@ -234,10 +239,13 @@ def test_post_with_idempotency_key_is_retried(harness: Harness) -> None:
     assert harness.attempts == 2
 
 
-@pytest.mark.parametrize(("request_", "attempts"), [
-    (httpx.Request("GET", URL, extensions={"nordfin.idempotent": False}), 1),
-    (httpx.Request("POST", URL, extensions={"nordfin.idempotent": True}), 2),
-])
+@pytest.mark.parametrize(
+    ("request_", "attempts"),
+    [
+        (httpx.Request("GET", URL, extensions={"nordfin.idempotent": False}), 1),
+        (httpx.Request("POST", URL, extensions={"nordfin.idempotent": True}), 2),
+    ],
+)
 def test_the_idempotent_extension_decides(harness: Harness, request_: httpx.Request, attempts: int) -> None:
     harness.send(request_, 503, 200)
     assert harness.attempts == attempts
@@ -257,8 +265,14 @@ def test_request_body_is_sent_again_in_full(harness: Harness) -> None:
 
 # --- transport errors -----------------------------------------------------------------------
 
-SENT_OR_MAYBE_SENT = [httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
-                      httpx.RemoteProtocolError, httpx.LocalProtocolError]
+SENT_OR_MAYBE_SENT = [
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+    httpx.LocalProtocolError,
+]
 NEVER_SENT = [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout]
 
 
@@ -381,8 +395,10 @@ def test_works_inside_an_httpx_client(sleep: Any, sleeps: list[float]) -> None:
 # --- pure parts -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "expected"), [(m, True) for m in sorted(IDEMPOTENT_METHODS)]
-                         + [("POST", False), ("PATCH", False), ("get", True)])
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [(m, True) for m in sorted(IDEMPOTENT_METHODS)] + [("POST", False), ("PATCH", False), ("get", True)],
+)
 def test_is_idempotent_by_method(method: str, expected: bool) -> None:
     assert is_idempotent(httpx.Request(method, URL)) is expected
 
@@ -390,21 +406,34 @@ def test_is_idempotent_by_method(method: str, expected: bool) -> None:
 def test_is_idempotent_by_key_and_extension() -> None:
     assert is_idempotent(httpx.Request("POST", URL, headers={"idempotency-key": "k"}))
     assert not is_idempotent(httpx.Request("PUT", URL, extensions={"nordfin.idempotent": False}))
-    assert not is_idempotent(httpx.Request("POST", URL, headers={"Idempotency-Key": "k"},
-                                           extensions={"nordfin.idempotent": False}))
+    assert not is_idempotent(
+        httpx.Request("POST", URL, headers={"Idempotency-Key": "k"}, extensions={"nordfin.idempotent": False})
+    )
     assert is_idempotent(httpx.Request("PATCH", URL, extensions={"nordfin.idempotent": True}))
     assert not is_idempotent(httpx.Request("POST", URL, extensions={"nordfin.idempotent": "yes"}))
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("120", 120.0), ("0", 0.0), ("1.5", 1.5), (" 7 ", 7.0),
-    ("Tue, 14 Nov 2023 22:13:40 GMT", 20.0),  # NOW + 20
-    ("Tuesday, 14-Nov-23 22:13:40 GMT", 20.0),  # obsolete RFC 850 form
-    ("Tue Nov 14 22:13:40 2023", 20.0),  # asctime form
-    ("Tue, 14 Nov 2023 22:00:00 GMT", 0.0),  # in the past
-    (None, None), ("", None), ("-5", None), ("soon", None), ("1e3", None), ("inf", None), ("nan", None),
-    ("12 Foo 2023", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        ("1.5", 1.5),
+        (" 7 ", 7.0),
+        ("Tue, 14 Nov 2023 22:13:40 GMT", 20.0),  # NOW + 20
+        ("Tuesday, 14-Nov-23 22:13:40 GMT", 20.0),  # obsolete RFC 850 form
+        ("Tue Nov 14 22:13:40 2023", 20.0),  # asctime form
+        ("Tue, 14 Nov 2023 22:00:00 GMT", 0.0),  # in the past
+        (None, None),
+        ("", None),
+        ("-5", None),
+        ("soon", None),
+        ("1e3", None),
+        ("inf", None),
+        ("nan", None),
+        ("12 Foo 2023", None),
+    ],
+)
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, now=lambda: NOW) == expected
 
@@ -416,8 +445,11 @@ def test_parse_retry_after_never_raises(value: str) -> None:
 
 
 @given(
-    initial=st.floats(0, 10), extra=st.floats(0, 100), jitter=st.floats(0, 1),
-    attempt=st.integers(1, 2000), r=st.floats(0, 1, exclude_max=True),
+    initial=st.floats(0, 10),
+    extra=st.floats(0, 100),
+    jitter=st.floats(0, 1),
+    attempt=st.integers(1, 2000),
+    r=st.floats(0, 1, exclude_max=True),
 )
 def test_backoff_delay_stays_within_the_jitter_band(
     initial: float, extra: float, jitter: float, attempt: int, r: float
@@ -434,12 +466,23 @@ def test_backoff_delay_doubles_then_caps() -> None:
     assert [backoff_delay(policy, n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
 
 
-@pytest.mark.parametrize("bad", [
-    {"max_attempts": 0}, {"max_attempts": 1.5}, {"max_attempts": True}, {"initial_delay": -1},
-    {"max_delay": float("inf")}, {"initial_delay": 5, "max_delay": 1}, {"max_wait": -1},
-    {"max_wait": float("nan")}, {"jitter": -0.1}, {"jitter": 1.5}, {"retry_statuses": {503}},
-    {"retry_statuses": frozenset({99})},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"max_attempts": 0},
+        {"max_attempts": 1.5},
+        {"max_attempts": True},
+        {"initial_delay": -1},
+        {"max_delay": float("inf")},
+        {"initial_delay": 5, "max_delay": 1},
+        {"max_wait": -1},
+        {"max_wait": float("nan")},
+        {"jitter": -0.1},
+        {"jitter": 1.5},
+        {"retry_statuses": {503}},
+        {"retry_statuses": frozenset({99})},
+    ],
+)
 def test_retry_policy_refuses_bad_values(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must"):
         RetryPolicy(**bad)
@@ -448,7 +491,12 @@ def test_retry_policy_refuses_bad_values(bad: dict[str, Any]) -> None:
 def test_retry_policy_defaults_and_none() -> None:
     policy = RetryPolicy()
     assert (policy.max_attempts, policy.initial_delay, policy.max_delay, policy.max_wait, policy.jitter) == (
-        3, 0.5, 8.0, 60.0, 0.25)
+        3,
+        0.5,
+        8.0,
+        60.0,
+        0.25,
+    )
     assert policy.retry_statuses == frozenset({408, 429, 500, 502, 503, 504})
     assert RetryPolicy.none().max_attempts == 1
     with pytest.raises(attrs.exceptions.FrozenInstanceError):

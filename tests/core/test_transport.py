@@ -39,10 +39,26 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("certs")
     for name, key_args in (("plain", ["-nodes"]), ("encrypted", ["-passout", f"pass:{PASSWORD}"])):
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-days", "1", "-subj", "/CN=nordfin-test", "-keyout", str(folder / f"{name}.key"),
-             "-out", str(folder / f"{name}.crt"), *key_args],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=nordfin-test",
+                "-keyout",
+                str(folder / f"{name}.key"),
+                "-out",
+                str(folder / f"{name}.crt"),
+                *key_args,
+            ],
+            check=True,
+            capture_output=True,
         )
     pem = (folder / "plain.crt").read_text() + (folder / "plain.key").read_text()
     (folder / "combined.pem").write_text(pem)
@@ -117,13 +133,15 @@ class Recorder:
 
 
 def sync_client(recorder: Recorder, **kwargs: Any) -> httpx.Client:
-    return build_sync_client(base_url=BASE, auth=kwargs.pop("auth", None),
-                             transport=httpx.MockTransport(recorder), **kwargs)
+    return build_sync_client(
+        base_url=BASE, auth=kwargs.pop("auth", None), transport=httpx.MockTransport(recorder), **kwargs
+    )
 
 
 def async_client(recorder: Recorder, **kwargs: Any) -> httpx.AsyncClient:
-    return build_async_client(base_url=BASE, auth=kwargs.pop("auth", None),
-                              transport=httpx.MockTransport(recorder), **kwargs)
+    return build_async_client(
+        base_url=BASE, auth=kwargs.pop("auth", None), transport=httpx.MockTransport(recorder), **kwargs
+    )
 
 
 def test_sync_client_retries_through_the_given_transport(sleep: Any, sleeps: list[float]) -> None:
@@ -167,7 +185,11 @@ def test_headers_may_replace_the_user_agent(sleep: Any) -> None:
 
 def test_default_timeout() -> None:
     assert (DEFAULT_TIMEOUT.connect, DEFAULT_TIMEOUT.read, DEFAULT_TIMEOUT.write, DEFAULT_TIMEOUT.pool) == (
-        10.0, 30.0, 30.0, 30.0)
+        10.0,
+        30.0,
+        30.0,
+        30.0,
+    )
 
 
 @pytest.mark.asyncio
@@ -175,8 +197,9 @@ async def test_async_client_retries_and_limits(clock: Any, async_sleep: Any, sle
     recorder = Recorder(503, 200, 302)
     limiter = RateLimiter(1, 5, clock=clock)
     rnd_free = RetryPolicy(jitter=0, initial_delay=1, max_delay=1)
-    async with async_client(recorder, sleep=async_sleep, limiter=limiter, policy=rnd_free,
-                            auth=BearerAuth("tok")) as http:
+    async with async_client(
+        recorder, sleep=async_sleep, limiter=limiter, policy=rnd_free, auth=BearerAuth("tok")
+    ) as http:
         assert (await http.get("/a")).status_code == 200
         assert (await http.get("/b")).status_code == 302
         assert http.timeout == DEFAULT_TIMEOUT
@@ -205,16 +228,27 @@ def test_without_a_transport_a_verifying_http_transport_is_built(
     assert seen == [cert]
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({}, None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128"),
-    ({"https_proxy": "proxy.corp:3128"}, "http://proxy.corp:3128"),
-    ({"HTTP_PROXY": "http://proxy.corp:3128"}, None),  # only the https proxy serves an https API
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".example.com"}, None),
-])
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://proxy.corp:3128"),
+        ({"https_proxy": "proxy.corp:3128"}, "http://proxy.corp:3128"),
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, None),  # only the https proxy serves an https API
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".example.com"}, None),
+    ],
+)
 def test_env_proxy(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str | None) -> None:
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
-                 "ALL_PROXY", "all_proxy"):
+    for name in (
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -31,13 +31,16 @@ def make(fake: FakeGoto, **kwargs: Any) -> goto.Client:
 
 
 def mocked(handler: Handler, **kwargs: Any) -> goto.Client:
-    return goto.Client(store="s1", api_key=KEY, transport=httpx.MockTransport(handler), sleep=no_sleep, **kwargs)
+    return goto.Client(
+        store="s1", api_key=KEY, transport=httpx.MockTransport(handler), sleep=no_sleep, **kwargs
+    )
 
 
 def answer(status: int, body: Any = None, **headers: str) -> Handler:
     content = b"" if body is None else json.dumps(body).encode()
-    return lambda request: httpx.Response(status, content=content, headers={"content-type": "application/json",
-                                                                              **headers})
+    return lambda request: httpx.Response(
+        status, content=content, headers={"content-type": "application/json", **headers}
+    )
 
 
 def goto_error(code: int, field: str | None = None, data: Any = None) -> dict[str, Any]:
@@ -143,8 +146,23 @@ def test_other_reserved_characters_are_percent_encoded() -> None:
     assert seen == [b"/v1/payment_terms/a%20b%3Fc%23d%25e"]
 
 
-HOSTILE_IDS = ["..", "../admin", "a/../../b", "./a", "a/./b", "/abs", "a/", "a//b", "//evil.example/x",
-               "http://evil.example/x", "a\\..\\b", "line\nbreak", "nul\x00", "", "a/.."]
+HOSTILE_IDS = [
+    "..",
+    "../admin",
+    "a/../../b",
+    "./a",
+    "a/./b",
+    "/abs",
+    "a/",
+    "a//b",
+    "//evil.example/x",
+    "http://evil.example/x",
+    "a\\..\\b",
+    "line\nbreak",
+    "nul\x00",
+    "",
+    "a/..",
+]
 
 
 @pytest.mark.parametrize("term_id", HOSTILE_IDS)
@@ -183,7 +201,8 @@ def test_any_id_either_stays_under_payment_terms_or_is_refused(segments: list[st
     assert seen[0].host == "capi.lagerkoll.com"
     assert path_segments[:3] == ["", "v1", "payment_terms"]
     assert "/".join(path_segments[3:]) == term_id
-    assert ".." not in path_segments and "." not in path_segments
+    assert ".." not in path_segments
+    assert "." not in path_segments
 
 
 # --- bad input never leaves the process -----------------------------------------------------
@@ -194,8 +213,16 @@ BAD_CALLS: list[tuple[str, Callable[[goto.Client], object], str]] = [
     ("code of the wrong type", lambda c: c.payment_terms.create(code=30, description="x"), "code"),  # type: ignore[arg-type]
     ("oversized code", lambda c: c.payment_terms.create(code="C" * 256, description="x"), "code"),
     ("control character in code", lambda c: c.payment_terms.create(code="a\tb", description="x"), "code"),
-    ("description of the wrong type", lambda c: c.payment_terms.create(code="A", description=5), "description"),  # type: ignore[arg-type]
-    ("oversized description", lambda c: c.payment_terms.create(code="A", description="d" * 1001), "description"),
+    (
+        "description of the wrong type",
+        lambda c: c.payment_terms.create(code="A", description=5),
+        "description",
+    ),  # type: ignore[arg-type]
+    (
+        "oversized description",
+        lambda c: c.payment_terms.create(code="A", description="d" * 1001),
+        "description",
+    ),
     ("oversized update", lambda c: c.payment_terms.update("A", description="d" * 1001), "description"),
     ("negative since", lambda c: c.payment_terms.list(since=-1), "since"),
     ("since as text", lambda c: c.payment_terms.list(since="5"), "since"),  # type: ignore[arg-type]
@@ -206,8 +233,9 @@ BAD_CALLS: list[tuple[str, Callable[[goto.Client], object], str]] = [
 
 
 @pytest.mark.parametrize(("case", "call", "field"), BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
-def test_bad_input_names_the_field_and_sends_nothing(case: str, call: Callable[[goto.Client], object],
-                                                     field: str) -> None:
+def test_bad_input_names_the_field_and_sends_nothing(
+    case: str, call: Callable[[goto.Client], object], field: str
+) -> None:
     fake = FakeGoto()
 
     with pytest.raises(errors.RequestValidationError) as raised:
@@ -225,15 +253,18 @@ def test_validation_errors_do_not_repeat_the_value() -> None:
     assert "19900101" not in str(raised.value)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"store": "", "api_key": "k"},
-    {"store": "s"},
-    {"store": "s", "user_id": "u"},
-    {"store": "s", "api_key": "k", "user_id": "u", "user_token": "t"},
-    {"store": "s", "api_key": "k\r\nX-Injected: 1"},
-    {"store": "s", "api_key": "k", "environment": "staging"},
-    {"store": "s", "api_key": "k", "base_url": "ftp://example"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"store": "", "api_key": "k"},
+        {"store": "s"},
+        {"store": "s", "user_id": "u"},
+        {"store": "s", "api_key": "k", "user_id": "u", "user_token": "t"},
+        {"store": "s", "api_key": "k\r\nX-Injected: 1"},
+        {"store": "s", "api_key": "k", "environment": "staging"},
+        {"store": "s", "api_key": "k", "base_url": "ftp://example"},
+    ],
+)
 def test_bad_construction_is_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(errors.RequestValidationError):
         goto.Client(**kwargs)
@@ -254,15 +285,22 @@ CODE_CASES = [
 
 @pytest.mark.parametrize(("status", "code", "vendor_class", "family"), CODE_CASES)
 def test_each_error_code_has_its_exception(status: int, code: int, vendor_class: type, family: type) -> None:
-    client = mocked(answer(status, goto_error(code, "code", {"hint": 1}), **{"Retry-After": "999"}),
-                    retry=RetryPolicy.none())
+    client = mocked(
+        answer(status, goto_error(code, "code", {"hint": 1}), **{"Retry-After": "999"}),
+        retry=RetryPolicy.none(),
+    )
 
     with pytest.raises(vendor_class) as raised:
         client.payment_terms.create(code="A", description="a")
     error = raised.value
     assert isinstance(error, family)
     assert isinstance(error, goto.errors.GotoError)
-    assert (error.status, error.error_code, error.error_field, error.error_data) == (status, code, "code", {"hint": 1})
+    assert (error.status, error.error_code, error.error_field, error.error_data) == (
+        status,
+        code,
+        "code",
+        {"hint": 1},
+    )
     assert error.error_message == f"message {code}"
 
 
@@ -381,7 +419,9 @@ def test_the_client_waits_instead_of_exceeding_200_a_minute() -> None:
 
     fake = FakeGoto(clock=lambda: now[0])
     limiter = RateLimiter(200, 60.0, clock=lambda: now[0])
-    client = goto.Client(store=fake.store, api_key=fake.api_key, transport=fake, rate_limit=limiter, sleep=sleep)
+    client = goto.Client(
+        store=fake.store, api_key=fake.api_key, transport=fake, rate_limit=limiter, sleep=sleep
+    )
     for _ in range(201):
         client.payment_terms.list()
 
@@ -410,8 +450,9 @@ def test_secrets_never_appear_in_logs_repr_or_errors(caplog: pytest.LogCaptureFi
 
     with pytest.raises(errors.Unauthorized) as raised:
         client.payment_terms.list()
-    shown = " ".join([caplog.text, repr(client), str(raised.value), repr(raised.value),
-                      repr(client._session.http.auth)])
+    shown = " ".join(
+        [caplog.text, repr(client), str(raised.value), repr(raised.value), repr(client._session.http.auth)]
+    )
     assert KEY not in shown
 
 

@@ -68,8 +68,10 @@ def test_spec_is_valid_openapi_3_1(slug: str) -> None:
 @pytest.mark.parametrize("slug", SLUGS)
 def test_every_example_validates_against_its_schema(slug: str) -> None:
     spec = load(slug)
-    registry = referencing.Registry().with_resource("urn:spec", referencing.Resource.from_contents(
-        spec, default_specification=referencing.jsonschema.DRAFT202012))
+    registry = referencing.Registry().with_resource(
+        "urn:spec",
+        referencing.Resource.from_contents(spec, default_specification=referencing.jsonschema.DRAFT202012),
+    )
     failures = []
     found = 0
     for where, schema, example in examples(spec):
@@ -84,8 +86,10 @@ def test_every_example_validates_against_its_schema(slug: str) -> None:
 def _rooted(node: Any) -> Any:
     """Point `#/components/...` references inside an embedded schema at the whole spec."""
     if isinstance(node, dict):
-        return {k: ("urn:spec" + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _rooted(v))
-                for k, v in node.items()}
+        return {
+            k: ("urn:spec" + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _rooted(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_rooted(v) for v in node]
     return node
@@ -115,7 +119,9 @@ def test_provenance_is_visible(slug: str) -> None:
     """info says where the spec comes from; every inference gives its reason."""
     spec = load(slug)
     source = spec["info"].get("x-nordfin-source", {})
-    reasons = [(where, node["x-nordfin-inferred"]) for where, node in walk(spec) if "x-nordfin-inferred" in node]
+    reasons = [
+        (where, node["x-nordfin-inferred"]) for where, node in walk(spec) if "x-nordfin-inferred" in node
+    ]
 
     assert {"kind", "url", "read"} <= set(source)
     assert reasons, "a hand-written spec without a single inference is unlikely; check the markers"

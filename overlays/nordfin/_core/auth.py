@@ -199,7 +199,10 @@ class OAuth2ClientCredentials(httpx.Auth):
             headers["User-Agent"] = request.headers["user-agent"]
         # Asking for a token twice does no harm, so the retry layer may repeat it like a GET.
         return httpx.Request(
-            "POST", request.url.join(self._token_url), data=form, headers=headers,
+            "POST",
+            request.url.join(self._token_url),
+            data=form,
+            headers=headers,
             extensions={"nordfin.idempotent": True},
         )
 
@@ -213,8 +216,9 @@ class OAuth2ClientCredentials(httpx.Auth):
         token = _Token(Secret(value), self._clock() + lifetime - min(self._margin, lifetime / 2))
         with self._cache_lock:
             self._token = token
-        _log.info("fetched an OAuth2 token from %s, valid for %ss", redact_url(response.request.url),
-                  lifetime)
+        _log.info(
+            "fetched an OAuth2 token from %s, valid for %ss", redact_url(response.request.url), lifetime
+        )
         return token.value
 
     def _token_error(self, response: httpx.Response) -> Unauthorized:
@@ -227,7 +231,8 @@ class OAuth2ClientCredentials(httpx.Auth):
             f"OAuth2 token request to {url} failed, {reason}" + (f" ({said})" if said else ""),
             status=response.status_code,
             vendor=VendorError(code=code, message=text, data={"error": code, "error_description": text}),
-            method="POST", url=url,
+            method="POST",
+            url=url,
         )
 
     def _scrub(self, value: Any) -> str | None:

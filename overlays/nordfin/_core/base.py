@@ -77,9 +77,14 @@ class ClientBase:
 
     def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Session:
         http = build_sync_client(
-            base_url=options.base_url, auth=auth, timeout=options.timeout,
-            transport=_sync_transport(options.transport), cert=options.cert, policy=options.retry,
-            limiter=options.limiter, sleep=options.sleep,
+            base_url=options.base_url,
+            auth=auth,
+            timeout=options.timeout,
+            transport=_sync_transport(options.transport),
+            cert=options.cert,
+            policy=options.retry,
+            limiter=options.limiter,
+            sleep=options.sleep,
         )
         self._session = Session(profile, http, strict=options.strict)
         self.base_url = options.base_url
@@ -92,8 +97,9 @@ class ClientBase:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -107,9 +113,14 @@ class AsyncClientBase:
 
     def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> AsyncSession:
         http = build_async_client(
-            base_url=options.base_url, auth=auth, timeout=options.timeout,
-            transport=_async_transport(options.transport), cert=options.cert, policy=options.retry,
-            limiter=options.limiter, sleep=options.sleep,
+            base_url=options.base_url,
+            auth=auth,
+            timeout=options.timeout,
+            transport=_async_transport(options.transport),
+            cert=options.cert,
+            policy=options.retry,
+            limiter=options.limiter,
+            sleep=options.sleep,
         )
         self._session = AsyncSession(profile, http, strict=options.strict)
         self.base_url = options.base_url
@@ -122,8 +133,9 @@ class AsyncClientBase:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.aclose()
 
     def __repr__(self) -> str:
@@ -140,4 +152,3 @@ def _async_transport(transport: object) -> httpx.AsyncBaseTransport | None:
     if transport is None or isinstance(transport, httpx.AsyncBaseTransport):
         return transport
     raise RequestValidationError("transport", "must be an httpx.AsyncBaseTransport for the async client")
-

@@ -64,8 +64,9 @@ def error_class(family: type[ApiError], vendor: type[ApiError] | None) -> type[A
         return family
     key = (family, vendor)
     if key not in _COMBINED:  # a race only builds an equal class twice; setdefault keeps one
-        combined = type(vendor.__name__, (vendor, family), {"__module__": vendor.__module__,
-                                                            "__doc__": vendor.__doc__})
+        combined = type(
+            vendor.__name__, (vendor, family), {"__module__": vendor.__module__, "__doc__": vendor.__doc__}
+        )
         _COMBINED.setdefault(key, combined)
     return _COMBINED[key]
 

@@ -80,20 +80,63 @@ class Secret:
         return self
 
 
-SENSITIVE_HEADERS: frozenset[str] = frozenset({
-    "authorization", "proxy-authorization", "authentication",  # PayFunc's docs spell it so
-    "cookie", "set-cookie",
-    "api_key", "api-key", "apikey", "x-api-key", "x-apikey", "ocp-apim-subscription-key",
-    "user_token", "user-token", "x-user-token", "access_token", "access-token", "x-access-token",
-    "x-auth-token", "auth-token", "token", "client_secret", "client-secret", "x-client-secret",
-    "password", "x-password", "secret",
-})
+SENSITIVE_HEADERS: frozenset[str] = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "authentication",  # PayFunc's docs spell it so
+        "cookie",
+        "set-cookie",
+        "api_key",
+        "api-key",
+        "apikey",
+        "x-api-key",
+        "x-apikey",
+        "ocp-apim-subscription-key",
+        "user_token",
+        "user-token",
+        "x-user-token",
+        "access_token",
+        "access-token",
+        "x-access-token",
+        "x-auth-token",
+        "auth-token",
+        "token",
+        "client_secret",
+        "client-secret",
+        "x-client-secret",
+        "password",
+        "x-password",
+        "secret",
+    }
+)
 
-SENSITIVE_PARAMS: frozenset[str] = frozenset({
-    "token", "access_token", "refresh_token", "id_token", "user_token", "auth", "authorization",
-    "api_key", "api-key", "apikey", "key", "x-api-key", "client_secret", "client-secret",
-    "secret", "password", "passwd", "pwd", "signature", "sig", "session", "sessionid",
-})
+SENSITIVE_PARAMS: frozenset[str] = frozenset(
+    {
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "user_token",
+        "auth",
+        "authorization",
+        "api_key",
+        "api-key",
+        "apikey",
+        "key",
+        "x-api-key",
+        "client_secret",
+        "client-secret",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "signature",
+        "sig",
+        "session",
+        "sessionid",
+    }
+)
 
 
 def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:

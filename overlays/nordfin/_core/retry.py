@@ -155,7 +155,10 @@ def _may_retry(policy: RetryPolicy, request: httpx.Request, attempt: int) -> boo
 
 
 def plan_after_response(
-    policy: RetryPolicy, request: httpx.Request, response: httpx.Response, attempt: int,
+    policy: RetryPolicy,
+    request: httpx.Request,
+    response: httpx.Response,
+    attempt: int,
     rnd: Callable[[], float] = random.random,
 ) -> Plan:
     """The decision after attempt ``attempt`` got ``response``."""
@@ -172,7 +175,10 @@ def plan_after_response(
 
 
 def plan_after_error(
-    policy: RetryPolicy, request: httpx.Request, error: httpx.TransportError, attempt: int,
+    policy: RetryPolicy,
+    request: httpx.Request,
+    error: httpx.TransportError,
+    attempt: int,
     rnd: Callable[[], float] = random.random,
 ) -> Plan:
     """The decision after attempt ``attempt`` raised ``error``."""
@@ -185,7 +191,12 @@ def plan_after_error(
 def _log_retry(request: httpx.Request, reason: str, attempt: int, policy: RetryPolicy, delay: float) -> None:
     _log.info(
         "retrying %s %s after %s (attempt %d of %d failed), next in %.2fs",
-        request.method, redact_url(request.url), reason, attempt, policy.max_attempts, delay,
+        request.method,
+        redact_url(request.url),
+        reason,
+        attempt,
+        policy.max_attempts,
+        delay,
     )
 
 

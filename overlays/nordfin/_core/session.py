@@ -11,9 +11,7 @@ The generator is pinned, and the contract tests call every operation through thi
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -22,7 +20,7 @@ import httpx
 
 from nordfin._core.errors import error_from_response
 from nordfin._core.redact import redact_url
-from nordfin._core.spec import SpecIndex
+from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
     ApiError,
     RequestValidationError,
@@ -99,8 +97,13 @@ class _SessionBase:
         self.profile = profile
         self.strict = strict
 
-    def _prepare(self, http: httpx.Client | httpx.AsyncClient, module: ModuleType, slash_params: bool,
-                 arguments: dict[str, Any]) -> Prepared:
+    def _prepare(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        module: ModuleType,
+        slash_params: bool,
+        arguments: dict[str, Any],
+    ) -> Prepared:
         try:
             kwargs = module._get_kwargs(**arguments)
         except (TypeError, ValueError, AttributeError) as error:
@@ -109,12 +112,14 @@ class _SessionBase:
             # The generator quotes path parameters with safe=""; ids documented as `{x : .+}` must
             # keep their slashes (validated by check_path_id before this point).
             kwargs["url"] = kwargs["url"].replace("%2F", "/")
+        operation_id = module.__name__.rsplit(".", 1)[-1]
+        check_request(self.profile.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
         except (TypeError, ValueError) as error:  # e.g. a value json cannot encode
-            raise RequestValidationError("body", f"cannot be encoded as JSON: {type(error).__name__}") from None
-        operation_id = module.__name__.rsplit(".", 1)[-1]
-        check_request(self.profile.spec, operation_id, request)
+            raise RequestValidationError(
+                "body", f"cannot be encoded as JSON: {type(error).__name__}"
+            ) from None
         return Prepared(request, operation_id, module)
 
     def _finish(self, prepared: Prepared, response: httpx.Response, expect: type[T] | None) -> T | None:
@@ -132,12 +137,15 @@ class Session(_SessionBase):
         super().__init__(profile, strict=strict)
         self.http = http
 
-    def call(self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False,
-             **arguments: Any) -> T | None:
+    def call(
+        self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
+    ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
         prepared = self._prepare(self.http, module, slash_params, arguments)
-        with translate_transport_errors(prepared.request):
+        try:
             response = self.http.send(prepared.request)
+        except httpx.TransportError as error:
+            raise network_error(prepared.request, error) from error
         return self._finish(prepared, response, expect)
 
     def run(self, plan: Plan[R]) -> R:
@@ -156,13 +164,16 @@ class AsyncSession(_SessionBase):
         super().__init__(profile, strict=strict)
         self.http = http
 
-    async def call(self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False,
-                   **arguments: Any) -> T | None:
+    async def call(
+        self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
+    ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
         prepared = self._prepare(self.http, module, slash_params, arguments)
-        with translate_transport_errors(prepared.request):
+        try:
             response = await self.http.send(prepared.request)
             await response.aread()
+        except httpx.TransportError as error:
+            raise network_error(prepared.request, error) from error
         return self._finish(prepared, response, expect)
 
     async def run(self, plan: Plan[R]) -> R:
@@ -174,27 +185,31 @@ class AsyncSession(_SessionBase):
         await self.http.aclose()
 
 
-@contextmanager
-def translate_transport_errors(request: httpx.Request) -> Iterator[None]:
-    """Turn httpx's network exceptions into nordfin's, naming the request without secrets."""
-    try:
-        yield
-    except httpx.TransportError as error:
-        method, url = request.method, redact_url(request.url)
-        cls = Timeout if isinstance(error, httpx.TimeoutException) else TransportError
-        raise cls(f"{method} {url}: {type(error).__name__}", method=method, url=url) from error
+def network_error(request: httpx.Request, error: httpx.TransportError) -> TransportError:
+    """nordfin's exception for httpx's network exception, naming the request without secrets."""
+    method, url = request.method, redact_url(request.url)
+    cls = Timeout if isinstance(error, httpx.TimeoutException) else TransportError
+    return cls(f"{method} {url}: {type(error).__name__}", method=method, url=url)
 
 
-def check_request(spec: SpecIndex, operation_id: str, request: httpx.Request) -> None:
-    """Refuse, before sending, a request that its spec does not allow; name the field and the rule."""
+def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any]) -> None:
+    """Refuse, before sending, a request that its spec does not allow; name the field and the rule.
+
+    ``kwargs`` is what the generated ``_get_kwargs`` returned: the path relative to the server,
+    ``params`` and ``headers`` under their wire names, the JSON body as Python values. Checking
+    these (query values serialised as httpx will) avoids re-parsing the built request.
+    """
     operation = spec.operation(operation_id)
+    json_body = kwargs.get("json")
+    headers = kwargs.get("headers") or {}
+    params = kwargs.get("params")
     problems = spec.validate_request(
         operation,
-        path_params=path_params_of(spec, operation_id, request),
-        query=list(request.url.params.multi_items()),
-        headers=request.headers,
-        content_type=request.headers.get("content-type"),
-        body=json_body(request),
+        path_params=path_params_of(spec, operation, kwargs["url"]),
+        query=httpx.QueryParams(params).multi_items() if params else [],
+        headers=headers,
+        content_type="application/json" if "json" in kwargs else headers.get("Content-Type"),
+        body=json_body,
     )
     if problems:
         field, _, rule = problems[0].partition(": ")
@@ -207,16 +222,10 @@ def _argument_name(location: str) -> str:
     return rest if head in ("body", "query", "path", "header") and rest else location
 
 
-def json_body(request: httpx.Request) -> Any:
-    """The JSON body the generated code built (it only ever sends JSON), or None."""
-    return json.loads(request.content) if request.content else None
-
-
-def path_params_of(spec: SpecIndex, operation_id: str, request: httpx.Request) -> dict[str, str]:
-    path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
-    found = spec.match(request.method, path.removeprefix(spec.server_path))
-    if found is None or found[0].operation_id != operation_id:
-        raise RequestValidationError("path", f"does not lead to {operation_id}")
+def path_params_of(spec: SpecIndex, operation: Operation, url: str) -> dict[str, str]:
+    found = spec.match(operation.method, url.split("?", 1)[0])
+    if found is None or found[0] is not operation:
+        raise RequestValidationError("path", f"does not lead to {operation.operation_id}")
     return found[1]
 
 
@@ -227,27 +236,37 @@ def check_response(spec: SpecIndex, operation_id: str, response: httpx.Response)
         try:
             body = response.json()
         except ValueError:
-            raise ResponseValidationError(operation_id, response.status_code, ["body is not JSON"],
-                                          response.content) from None
+            raise ResponseValidationError(
+                operation_id, response.status_code, ["body is not JSON"], response.content
+            ) from None
     problems = spec.validate_response(
-        spec.operation(operation_id), status=response.status_code,
-        content_type=response.headers.get("content-type"), body=body, headers=response.headers,
+        spec.operation(operation_id),
+        status=response.status_code,
+        content_type=response.headers.get("content-type"),
+        body=body,
+        headers=response.headers,
     )
     if problems:
         raise ResponseValidationError(operation_id, response.status_code, problems, response.content)
 
 
-def parse_success(profile: ApiProfile, prepared: Prepared, response: httpx.Response,
-                  expect: type[T] | None) -> T | None:
+def parse_success(
+    profile: ApiProfile, prepared: Prepared, response: httpx.Response, expect: type[T] | None
+) -> T | None:
     """Read a success answer with the generated parser; anything it can't read is the server's fault."""
     try:
         parsed = prepared.module._parse_response(client=profile.generated_client, response=response)
     except Exception as error:  # KeyError, TypeError, ValueError, UnexpectedStatus: all the same to us
         problem = f"{type(error).__name__}: {error}"
-        raise ResponseValidationError(prepared.operation_id, response.status_code, [problem],
-                                      response.content) from error
+        raise ResponseValidationError(
+            prepared.operation_id, response.status_code, [problem], response.content
+        ) from error
     if expect is None or isinstance(parsed, expect):
         return parsed if expect is not None else None
     got = type(parsed).__name__
-    raise ResponseValidationError(prepared.operation_id, response.status_code,
-                                  [f"expected {expect.__name__}, the answer reads as {got}"], response.content)
+    raise ResponseValidationError(
+        prepared.operation_id,
+        response.status_code,
+        [f"expected {expect.__name__}, the answer reads as {got}"],
+        response.content,
+    )

@@ -108,8 +108,12 @@ def build_sync_client(
         transport = httpx.HTTPTransport(verify=ssl_context(cert), proxy=env_proxy(base_url))
     retrying = RetryTransport(transport, policy=policy, limiter=limiter, sleep=sleep or time.sleep)
     return httpx.Client(
-        base_url=base_url, auth=auth, timeout=timeout, transport=retrying,
-        follow_redirects=False, headers=_headers(headers),
+        base_url=base_url,
+        auth=auth,
+        timeout=timeout,
+        transport=retrying,
+        follow_redirects=False,
+        headers=_headers(headers),
     )
 
 
@@ -130,6 +134,10 @@ def build_async_client(
         transport = httpx.AsyncHTTPTransport(verify=ssl_context(cert), proxy=env_proxy(base_url))
     retrying = AsyncRetryTransport(transport, policy=policy, limiter=limiter, sleep=sleep or asyncio.sleep)
     return httpx.AsyncClient(
-        base_url=base_url, auth=auth, timeout=timeout, transport=retrying,
-        follow_redirects=False, headers=_headers(headers),
+        base_url=base_url,
+        auth=auth,
+        timeout=timeout,
+        transport=retrying,
+        follow_redirects=False,
+        headers=_headers(headers),
     )

@@ -5,6 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
+from nordfin._core.auth import HeaderKeysAuth
+from nordfin._core.base import AsyncClientBase, ClientBase, Options, Quota, resolve_base_url
+from nordfin._core.pagination import AsyncPager, Pager
+from nordfin._core.ratelimit import RateLimiter
+from nordfin._core.retry import RetryPolicy
+from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
+from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
+from nordfin._core.validate import check_header_value, check_path_id, check_type
+from nordfin.errors import RequestValidationError, ResponseValidationError
+from nordfin.goto.errors import CODES, GotoError, parse_error
 from nordfin_generated.goto import Client as GeneratedClient
 from nordfin_generated.goto.api.payment_terms import (
     create_payment_term,
@@ -19,17 +30,6 @@ from nordfin_generated.goto.models import (
     PaymentTermsResponse,
     PaymentTermUpdate,
 )
-
-from nordfin._core.auth import HeaderKeysAuth
-from nordfin._core.base import AsyncClientBase, ClientBase, Options, Quota, resolve_base_url
-from nordfin._core.pagination import AsyncPager, Pager
-from nordfin._core.ratelimit import RateLimiter
-from nordfin._core.retry import RetryPolicy
-from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
-from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
-from nordfin._core.validate import check_header_value, check_path_id, check_type
-from nordfin.errors import RequestValidationError, ResponseValidationError
-from nordfin.goto.errors import CODES, GotoError, parse_error
 
 __all__ = ["ENVIRONMENTS", "QUOTA", "AsyncClient", "AsyncPaymentTermsSync", "Client", "PaymentTermsSync"]
 
@@ -56,15 +56,18 @@ def credentials(store: str, api_key: str | None, user_id: str | None, user_token
         return HeaderKeysAuth({"store": store, "api_key": check_header_value("api_key", api_key)})
     if user_id is None or user_token is None:
         raise RequestValidationError("api_key", "give api_key, or user_id together with user_token")
-    return HeaderKeysAuth({
-        "store": store,
-        "user_id": check_header_value("user_id", user_id),
-        "user_token": check_header_value("user_token", user_token),
-    })
+    return HeaderKeysAuth(
+        {
+            "store": store,
+            "user_id": check_header_value("user_id", user_id),
+            "user_token": check_header_value("user_token", user_token),
+        }
+    )
 
 
-def options(environment: str | None, base_url: str | None, rate_limit: bool | RateLimiter,
-            **settings: Any) -> Options:
+def options(
+    environment: str | None, base_url: str | None, rate_limit: bool | RateLimiter, **settings: Any
+) -> Options:
     url = resolve_base_url(ENVIRONMENTS, environment, base_url)
     return Options(base_url=url, limiter=QUOTA.choose(rate_limit, f"goto:{httpx.URL(url).host}"), **settings)
 
@@ -80,8 +83,13 @@ class PaymentTermsPlans:
     @staticmethod
     def get(term_id: str) -> Plan[PaymentTerm]:
         check_path_id("term_id", term_id, allow_slash=True)
-        return Plan(get_payment_term, PaymentTermsResponse, {"term_id": term_id}, slash_params=True,
-                    then=lambda answer: only_term(answer, term_id))
+        return Plan(
+            get_payment_term,
+            PaymentTermsResponse,
+            {"term_id": term_id},
+            slash_params=True,
+            then=lambda answer: only_term(answer, term_id),
+        )
 
     @staticmethod
     def create(code: str, description: str) -> Plan[PaymentTerm]:
@@ -163,8 +171,12 @@ class PaymentTerms:
 
     def iterate(self, *, since: int = 0) -> Pager[PaymentTermsResponse, int, PaymentTerm]:
         """The terms one by one, lazily (Goto answers the whole list in one page)."""
-        return Pager(lambda cursor: self.list(since=cursor), first=since,
-                     items=lambda page: page.payment_terms, next_cursor=lambda page, cursor: None)
+        return Pager(
+            lambda cursor: self.list(since=cursor),
+            first=since,
+            items=lambda page: page.payment_terms,
+            next_cursor=lambda page, cursor: None,
+        )
 
     def sync(self, *, since: int = 0) -> PaymentTermsSync:
         """An incremental-sync helper that keeps the ``since`` cursor between pulls."""
@@ -199,8 +211,12 @@ class AsyncPaymentTerms:
 
     def iterate(self, *, since: int = 0) -> AsyncPager[PaymentTermsResponse, int, PaymentTerm]:
         """The terms one by one, lazily (Goto answers the whole list in one page)."""
-        return AsyncPager(lambda cursor: self.list(since=cursor), first=since,
-                          items=lambda page: page.payment_terms, next_cursor=lambda page, cursor: None)
+        return AsyncPager(
+            lambda cursor: self.list(since=cursor),
+            first=since,
+            items=lambda page: page.payment_terms,
+            next_cursor=lambda page, cursor: None,
+        )
 
     def sync(self, *, since: int = 0) -> AsyncPaymentTermsSync:
         """An incremental-sync helper that keeps the ``since`` cursor between pulls."""
@@ -245,15 +261,35 @@ class _GotoClient:
 
     _resources: type[PaymentTerms] | type[AsyncPaymentTerms]
 
-    def __init__(self, *, store: str, api_key: str | None = None, user_id: str | None = None,
-                 user_token: str | None = None, environment: str | None = None, base_url: str | None = None,
-                 timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT, retry: RetryPolicy | None = None,
-                 rate_limit: bool | RateLimiter = True, strict: bool = False,
-                 transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-                 cert: ClientCert | None = None, sleep: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        store: str,
+        api_key: str | None = None,
+        user_id: str | None = None,
+        user_token: str | None = None,
+        environment: str | None = None,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        rate_limit: bool | RateLimiter = True,
+        strict: bool = False,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        cert: ClientCert | None = None,
+        sleep: Any = None,
+    ) -> None:
         auth = credentials(store, api_key, user_id, user_token)
-        settings = options(environment, base_url, rate_limit, timeout=timeout, retry=retry or RetryPolicy(),
-                           strict=strict, transport=transport, cert=cert, sleep=sleep)
+        settings = options(
+            environment,
+            base_url,
+            rate_limit,
+            timeout=timeout,
+            retry=retry or RetryPolicy(),
+            strict=strict,
+            transport=transport,
+            cert=cert,
+            sleep=sleep,
+        )
         self.payment_terms = self._resources(self._connect(PROFILE, auth, settings))
 
     def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Any:

@@ -157,8 +157,9 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """The error to answer when the request's credentials are wrong; None to let it through."""
         return None
 
-    def error_body(self, status: int, code: Any, message: str, field: str | None = None,
-                   data: Any = None) -> Any:
+    def error_body(
+        self, status: int, code: Any, message: str, field: str | None = None, data: Any = None
+    ) -> Any:
         """The API's error body; ``code`` None means "the API's common error code"."""
         raise NotImplementedError(f"{type(self).__name__} must define error_body()")
 
@@ -181,21 +182,36 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     # --- helpers for subclasses and tests ---------------------------------------------------
 
-    def fail(self, status: int, code: Any, message: str, field: str | None = None, data: Any = None,
-             headers: Mapping[str, str] | None = None) -> FakeError:
+    def fail(
+        self,
+        status: int,
+        code: Any,
+        message: str,
+        field: str | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FakeError:
         """A :class:`FakeError` carrying the API's error body (raise it from a handler)."""
         return FakeError(status, self.error_body(status, code, message, field, data), headers)
 
-    def error_response(self, status: int, code: Any, message: str, field: str | None = None,
-                       data: Any = None, headers: Mapping[str, str] | None = None) -> httpx.Response:
+    def error_response(
+        self,
+        status: int,
+        code: Any,
+        message: str,
+        field: str | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         """The API's error answer as an ``httpx.Response`` (JSON), e.g. for hand-built test doubles."""
         error = self.fail(status, code, message, field, data, headers)
         response = self._render(None, None, error.status, error.payload, error.headers)
         response.read()
         return response
 
-    def security_satisfied(self, operation: Operation, request: httpx.Request,
-                           credentials: Mapping[str, str | None]) -> bool:
+    def security_satisfied(
+        self, operation: Operation, request: httpx.Request, credentials: Mapping[str, str | None]
+    ) -> bool:
         """Whether the request meets one of the operation's security requirements.
 
         ``credentials`` maps a security scheme's name to its expected value (for HTTP basic:
@@ -252,7 +268,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         prefix = self.index.server_path
         if prefix and path != prefix and not path.startswith(prefix + "/"):
             return self.not_found(request)
-        path = path[len(prefix):]
+        path = path[len(prefix) :]
         found = self.index.match(request.method, path)
         if found is not None:
             return found
@@ -267,14 +283,28 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         content_type = request.headers.get("content-type")
         data = self._decode(operation, media_type_of(content_type), request.content)
         query = list(request.url.params.multi_items())
-        problems = self.index.validate_request(operation, path_params=path_params, query=query,
-                                               headers=request.headers, content_type=content_type, body=data)
+        problems = self.index.validate_request(
+            operation,
+            path_params=path_params,
+            query=query,
+            headers=request.headers,
+            content_type=content_type,
+            body=data,
+        )
         if problems:
             field, _, rule = problems[0].partition(": ")
             raise self.invalid_request(operation, field, rule)
         body = self._read_model(operation, media_type_of(content_type), data)
-        return Call(operation, path_params, self.index.typed_query(operation, query), request.headers,
-                    body, data, request.headers.get("accept", "*/*"), request)
+        return Call(
+            operation,
+            path_params,
+            self.index.typed_query(operation, query),
+            request.headers,
+            body,
+            data,
+            request.headers.get("accept", "*/*"),
+            request,
+        )
 
     def _count_request(self) -> None:
         """A sliding window on the fake's clock; a refused request does not count, as at most vendors."""
@@ -327,7 +357,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _body_models(self, module: ModuleType) -> dict[tuple[str, str], type[BaseModel]]:
         models = {}
         for op in self.index.operations:
-            for media, schema in (op.request_body.content.items() if op.request_body else ()):
+            for media, schema in op.request_body.content.items() if op.request_body else ():
                 ref = schema.get("$ref") if isinstance(schema, dict) else None
                 if isinstance(ref, str):
                     models[(op.operation_id, media)] = _model_class(module, ref.rsplit("/", 1)[-1])
@@ -337,13 +367,21 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         known = {op.operation_id for op in self.index.operations}
         unknown, missing = set(self._handlers) - known, known - set(self._handlers)
         if unknown or missing:
-            raise TypeError(f"{type(self).__name__}: handlers for unknown operations {sorted(unknown)}, "
-                            f"no handler for {sorted(missing)}")
+            raise TypeError(
+                f"{type(self).__name__}: handlers for unknown operations {sorted(unknown)}, "
+                f"no handler for {sorted(missing)}"
+            )
 
     # --- answers ----------------------------------------------------------------------------
 
-    def _render(self, request: httpx.Request | None, operation: Operation | None, status: int,
-                payload: Any, headers: Mapping[str, str]) -> httpx.Response:
+    def _render(
+        self,
+        request: httpx.Request | None,
+        operation: Operation | None,
+        status: int,
+        payload: Any,
+        headers: Mapping[str, str],
+    ) -> httpx.Response:
         if payload is None:
             return _response(status, headers, b"")
         accept = request.headers.get("accept", "*/*") if request is not None else "*/*"

@@ -127,8 +127,9 @@ class FakeGoto(FakeApi):
             return None
         return self.fail(401, CREDENTIALS_DONT_MATCH, self._text(CREDENTIALS_DONT_MATCH))
 
-    def error_body(self, status: int, code: Any, message: str, field: str | None = None,
-                   data: Any = None) -> dict[str, Any]:
+    def error_body(
+        self, status: int, code: Any, message: str, field: str | None = None, data: Any = None
+    ) -> dict[str, Any]:
         """Goto's error body: ``errorCode``, ``errorMessage``, ``errorField``, ``errorData``."""
         if code is None:
             code = TOO_MANY_REQUESTS if status == 429 else COMMON_ERROR
@@ -189,8 +190,12 @@ class FakeGoto(FakeApi):
         return {"paymentTerms": [t.as_json() for t in terms], "since": self._counter}
 
     def _credentials(self) -> dict[str, str]:
-        return {"store": self.store, "api_key": self.api_key, "user_id": self.user_id,
-                "user_token": self.user_token}
+        return {
+            "store": self.store,
+            "api_key": self.api_key,
+            "user_id": self.user_id,
+            "user_token": self.user_token,
+        }
 
     def _text(self, code: int) -> str:
         texts = self.index.spec["components"]["schemas"]["ErrorCode"].get("x-nordfin-error-codes", {})
