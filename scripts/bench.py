@@ -20,10 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from nordfin_generated.goto.models import PaymentTermsResponse
 
 from nordfin import goto
 from nordfin._core.ratelimit import RateLimiter
+from nordfin_generated.goto.models import PaymentTermsResponse
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://capi.lagerkoll.com/v1"
