@@ -486,3 +486,17 @@ def test_the_fake_hands_out_ready_clients() -> None:
     with fake.client() as client:
         assert client.payment_terms.get("30D").description == "30 days net"
     assert asyncio.run(read_async()) == "30 days net"
+
+
+@pytest.mark.parametrize("term_id", [".", ".."])
+def test_dot_segments_are_refused_even_past_the_overlay(term_id: str) -> None:
+    """The session itself refuses an id that would be a dot segment, whatever the overlay checked."""
+    from nordfin_generated.goto.api.payment_terms import get_payment_term
+
+    fake = FakeGoto()
+    client = make(fake)
+
+    with pytest.raises(errors.RequestValidationError) as raised:
+        client._session.call(get_payment_term, None, term_id=term_id)
+    assert raised.value.field == "term_id"
+    assert fake.requests == []

@@ -113,6 +113,7 @@ class _SessionBase:
             # keep their slashes (validated by check_path_id before this point).
             kwargs["url"] = kwargs["url"].replace("%2F", "/")
         operation_id = module.__name__.rsplit(".", 1)[-1]
+        refuse_dot_segments(self.profile.spec.operation(operation_id), kwargs["url"])
         check_request(self.profile.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
@@ -190,6 +191,18 @@ def network_error(request: httpx.Request, error: httpx.TransportError) -> Transp
     method, url = request.method, redact_url(request.url)
     cls = Timeout if isinstance(error, httpx.TimeoutException) else TransportError
     return cls(f"{method} {url}: {type(error).__name__}", method=method, url=url)
+
+
+def refuse_dot_segments(operation: Operation, url: str) -> None:
+    """A `.` or `..` path segment would be resolved away by httpx or the server (RFC 3986 5.2.4),
+    and the request would reach another resource; no id may produce one.
+    """
+    path = url.split("?", 1)[0]
+    if any(segment in (".", "..") for segment in path.split("/")):
+        names = [p.name for p in operation.parameters if p.location == "path"]
+        raise RequestValidationError(
+            names[0] if len(names) == 1 else "path", "must not be or contain a '.' or '..' path segment"
+        )
 
 
 def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any]) -> None:

@@ -1,0 +1,78 @@
+"""Property 2: every documented answer is parsed into its model, or raised as the documented error."""
+
+from __future__ import annotations
+
+import _harness as h
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nordfin._core.errors import status_family
+from nordfin.errors import RateLimited
+
+CASES = [pytest.param(op, key, id=f"{op}-{key}") for op in h.all_operations() for key in op.responses]
+
+
+@pytest.mark.parametrize(("op", "key"), CASES)
+@h.contract()
+@given(data=st.data())
+def test_documented_answers_are_parsed_or_raised(op: h.Op, key: str, data: st.DataObject) -> None:
+    """A 2xx comes back as its generated model and round-trips to the same JSON (date-times compared
+    as instants); an error status raises its ``nordfin.errors`` family, with the vendor code's class."""
+    answer = data.draw(h.answers(op, key), label="answer")
+    assert h.spec_problems(op, answer) == [], "harness: schemathesis and SpecIndex disagree on a drawn answer"
+    exchange = h.answered_call(op, answer, data, strict=data.draw(st.booleans(), label="strict"))
+    if 200 <= answer.status < 300:
+        assert_parsed(op, key, answer, exchange)
+    else:
+        assert_raised(op, answer, exchange)
+
+
+def assert_parsed(op: h.Op, key: str, answer: h.Answer, exchange: h.Exchange) -> None:
+    if exchange.error is not None:
+        raise AssertionError(f"{op}: a valid {answer.status} answer was refused") from exchange.error
+    expect = h.expect_for(op, key)
+    if expect is None:
+        assert exchange.result is None
+        return
+    assert isinstance(exchange.result, expect)
+    assert h.canonical(h.as_json(exchange.result)) == h.canonical(answer.body)
+
+
+def assert_raised(op: h.Op, answer: h.Answer, exchange: h.Exchange) -> None:
+    error = exchange.error
+    family = status_family(answer.status)
+    assert isinstance(error, family), f"{op}: {answer.status} raised {error!r}, expected {family.__name__}"
+    assert error.status == answer.status
+    profile = h.profile(op.slug)
+    assert isinstance(error, profile.error_base)
+    for code in vendor_codes(op, answer):
+        assert isinstance(error, profile.error_classes[code]), f"vendor code {code!r} raised {type(error)}"
+    if isinstance(error, RateLimited) and answer.headers.get("Retry-After", "").isdigit():
+        assert error.retry_after == float(answer.headers["Retry-After"])
+
+
+def vendor_codes(op: h.Op, answer: h.Answer) -> list[object]:
+    """The vendor error codes in the body (properties the spec marks with its code list) the profile maps."""
+    content = h.json_content(op.responses[h.response_key(op, answer.status)])
+    if content is None or not isinstance(answer.body, dict):
+        return []
+    classes = h.profile(op.slug).error_classes
+    values = [answer.body.get(name) for name in h.error_code_properties(op, content[1])]
+    return [v for v in values if not isinstance(v, bool) and isinstance(v, int | str) and v in classes]
+
+
+def test_every_documented_error_code_has_a_class() -> None:
+    """Each code a spec lists in ``x-nordfin-error-codes`` is mapped by its overlay to an exception class."""
+    for slug in h.SLUGS:
+        listed = {
+            code
+            for op in h.operations(slug)
+            for response in op.responses.values()
+            for content in [h.json_content(response)]
+            if content
+            for codes in h.error_code_properties(op, content[1]).values()
+            for code in codes
+        }
+        missing = listed - set(h.profile(slug).error_classes)
+        assert not missing, f"{slug}: documented error codes without a class: {sorted(missing)}"
