@@ -450,7 +450,7 @@ class SpecIndex:
 
     def _rs_registry(self) -> Any:
         if self._rs is None:
-            self._rs = jsonschema_rs.Registry([(_SPEC_URI, self.spec)])
+            self._rs = jsonschema_rs.Registry([(_SPEC_URI, dict(self.spec))])
         return self._rs
 
     def _problems(self, where: str, schema: Any, instance: Any) -> list[str]:
