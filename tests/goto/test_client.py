@@ -500,3 +500,20 @@ def test_dot_segments_are_refused_even_past_the_overlay(term_id: str) -> None:
         client._session.call(get_payment_term, None, term_id=term_id)
     assert raised.value.field == "term_id"
     assert fake.requests == []
+
+
+def test_debug_log_names_each_call_without_secrets_or_identity_numbers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="nordfin")
+    fake = FakeGoto()
+    with make(fake) as client:
+        client.payment_terms.create(code="19900101-1234", description="x")
+        client.payment_terms.get("19900101-1234")
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "nordfin.session"]
+    assert lines == [
+        "goto create_payment_term https://capi.lagerkoll.com/v1/payment_terms/ -> 200",
+        "goto get_payment_term https://capi.lagerkoll.com/v1/payment_terms/*********1234 -> 200",
+    ]
+    assert fake.api_key not in caplog.text

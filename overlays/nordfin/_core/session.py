@@ -11,6 +11,7 @@ The generator is pinned, and the contract tests call every operation through thi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, Generic, Protocol, TypeVar
@@ -19,7 +20,7 @@ import attrs
 import httpx
 
 from nordfin._core.errors import error_from_response
-from nordfin._core.redact import redact_url
+from nordfin._core.redact import get_logger, redact_url
 from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
     ApiError,
@@ -30,6 +31,7 @@ from nordfin.errors import (
     VendorError,
 )
 
+_log = get_logger("nordfin.session")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -124,6 +126,14 @@ class _SessionBase:
         return Prepared(request, operation_id, module)
 
     def _finish(self, prepared: Prepared, response: httpx.Response, expect: type[T] | None) -> T | None:
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(
+                "%s %s %s -> %s",
+                self.profile.slug,
+                prepared.operation_id,
+                redact_url(prepared.request.url),
+                response.status_code,
+            )
         if not response.is_success:
             raise error_from_response(self.profile, response)
         if self.strict:
