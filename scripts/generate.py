@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import fcntl
 import filecmp
 import hashlib
 import json
@@ -225,9 +226,12 @@ def sha256(path: Path) -> str:
 
 
 def replace_tree(source: Path, target: Path) -> None:
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"))
+    # Two regenerations at once (two terminals, two agents) must not interleave their copies.
+    with (ROOT / ".generate.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"))
 
 
 def report_differences(fresh: Path, committed: Path) -> int:

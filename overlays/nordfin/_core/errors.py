@@ -29,7 +29,7 @@ from nordfin.errors import (
 if TYPE_CHECKING:
     from nordfin._core.session import ApiProfile
 
-__all__ = ["error_class", "error_from_response", "json_object", "status_family"]
+__all__ = ["error_class", "error_from_response", "json_object", "parse_problem", "status_family"]
 
 _FAMILIES: dict[int, type[ApiError]] = {
     400: BadRequest,
@@ -114,3 +114,30 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+_PROBLEM_MEMBERS = ("type", "title", "status", "detail", "instance")
+
+
+def parse_problem(response: httpx.Response) -> VendorError | None:
+    """Read an RFC 7807 / 9457 problem details body (``application/problem+json``, or JSON shaped so).
+
+    ``code`` is the ``type`` URI, ``message`` the ``detail`` (else ``title``), ``details`` the
+    extension members (e.g. per-field messages), ``data`` the whole body. Member names are matched
+    without regard to case, because some vendors (PayEx) document them in PascalCase.
+    """
+    body = json_object(response)
+    if body is None:
+        return None
+    by_lower = {key.lower(): key for key in body}
+    if not any(member in by_lower for member in _PROBLEM_MEMBERS):
+        return None
+    member = {name: body.get(by_lower.get(name, name)) for name in _PROBLEM_MEMBERS}
+    extensions = {key: value for key, value in body.items() if key.lower() not in _PROBLEM_MEMBERS}
+    message = member["detail"] if isinstance(member["detail"], str) else member["title"]
+    return VendorError(
+        code=member["type"] if isinstance(member["type"], str) else None,
+        message=message if isinstance(message, str) else None,
+        details=extensions,
+        data=body,
+    )
