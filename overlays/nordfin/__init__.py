@@ -5,16 +5,10 @@ One module per API, named by its slug: ``nordfin.goto`` (more to come). Errors a
 takes are here: ``RetryPolicy``, ``RateLimiter``, ``ClientCert``, ``Secret``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.transport import ClientCert
-
-try:
-    __version__ = version("nordfin")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0+unknown"
+from nordfin._version import __version__
 
 __all__ = ["ClientCert", "RateLimiter", "RetryPolicy", "Secret", "__version__"]

@@ -6,6 +6,7 @@
 ...     print(term.code, term.description)
 """
 
+from nordfin._core.provenance import spec_provenance
 from nordfin.goto import errors, models
 from nordfin.goto._client import (
     ENVIRONMENTS,
@@ -17,9 +18,17 @@ from nordfin.goto._client import (
 )
 from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
 
+SPEC = spec_provenance("goto")
+"""The spec this module was generated from (``SPEC.version``, ``SPEC.sha256``)."""
+SPEC_VERSION = SPEC.version
+SPEC_SHA256 = SPEC.sha256
+
 __all__ = [
     "ENVIRONMENTS",
     "QUOTA",
+    "SPEC",
+    "SPEC_SHA256",
+    "SPEC_VERSION",
     "AsyncClient",
     "AsyncPaymentTermsSync",
     "Client",
