@@ -13,6 +13,15 @@ PUBLIC_MODULES = [
     "nordfin.goto",
     "nordfin.goto.errors",
     "nordfin.goto.models",
+    "nordfin.payex",
+    "nordfin.payex.errors",
+    "nordfin.payex.models",
+    "nordfin.payfunc",
+    "nordfin.payfunc.errors",
+    "nordfin.payfunc.models",
+    "nordfin.permanad",
+    "nordfin.permanad.errors",
+    "nordfin.permanad.models",
     "nordfin.testing",
 ]
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from nordfin.testing import FakeApi
 
 #: APIs whose fake must exist: a missing one fails instead of being skipped.
-REQUIRED_FAKES = {"goto"}
+REQUIRED_FAKES = {"goto", "payex", "payfunc", "permanad"}
 OPERATIONS = [pytest.param(op, id=str(op)) for op in h.all_operations()]
 
 
@@ -66,6 +66,8 @@ def credentials(fake: FakeApi, op: h.Op) -> tuple[dict[str, str], dict[str, str]
             (headers if scheme.get("in") == "header" else query)[scheme["name"]] = value
         elif scheme.get("type") == "http" and str(scheme.get("scheme")).lower() == "basic":
             headers["Authorization"] = "Basic " + base64.b64encode(value.encode()).decode()
+        elif scheme.get("type") == "mutualTLS":
+            continue  # a property of the connection, not of the request: nothing to send
         else:
             headers["Authorization"] = f"Bearer {value}"
     return headers, query

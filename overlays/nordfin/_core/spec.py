@@ -603,8 +603,12 @@ def _index_for(slug: str) -> SpecIndex:
 
 
 def _server_path(spec: Mapping[str, Any]) -> str:
-    servers = spec.get("servers") or [{}]
-    return urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
+    """The first server's path, its variables (e.g. a ledger number) replaced by their defaults."""
+    server = (spec.get("servers") or [{}])[0]
+    url = str(server.get("url", ""))
+    for name, variable in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    return urlsplit(url).path.rstrip("/")
 
 
 def _content(node: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pycountry
+
 from nordfin.errors import RequestValidationError
 
-__all__ = ["check_header_value", "check_path_id", "check_str", "check_type"]
+__all__ = ["check_country", "check_header_value", "check_path_id", "check_str", "check_type"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -68,3 +70,11 @@ def check_header_value(field: str, value: Any) -> str:
 
 def _names(kinds: tuple[type, ...]) -> str:
     return " or ".join(kind.__name__ for kind in kinds)
+
+
+def check_country(field: str, code: Any) -> None:
+    """An assigned ISO 3166-1 alpha-2 code, upper-case (``SE``); the list is pycountry's."""
+    if not isinstance(code, str) or len(code) != 2 or not code.isupper():
+        raise RequestValidationError(field, "must be an ISO 3166-1 alpha-2 country code such as SE")
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise RequestValidationError(field, "is not an assigned ISO 3166-1 alpha-2 country code")

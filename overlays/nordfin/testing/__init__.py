@@ -21,6 +21,9 @@ __all__ = ["FAKES", "Call", "FakeApi", "FakeError", "ModelMismatch", "fake_for",
 #: slug -> "module:Class" of its fake, imported on first use.
 FAKES: dict[str, str] = {
     "goto": "nordfin.testing.goto:FakeGoto",
+    "payex": "nordfin.testing.payex:FakePayex",
+    "payfunc": "nordfin.testing.payfunc:FakePayFunc",
+    "permanad": "nordfin.testing.permanad:FakePermanad",
 }
 
 

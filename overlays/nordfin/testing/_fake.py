@@ -145,6 +145,11 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def reset_state(self) -> None:
         """Forget the API's state (called by ``__init__`` and :meth:`reset`, under the lock)."""
 
+    def base_path(self) -> str:
+        """The path this fake serves under: the spec's server path (override when it holds a variable
+        the fake fills in per instance, e.g. a ledger number)."""
+        return self.index.server_path
+
     def rate_limit(self) -> tuple[int, float] | None:
         """``(limit, period)``: at most ``limit`` requests in any ``period`` seconds; None for no limit.
 
@@ -265,7 +270,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _route(self, request: httpx.Request) -> tuple[Operation, dict[str, str]] | FakeError:
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
-        prefix = self.index.server_path
+        prefix = self.base_path()
         if prefix and path != prefix and not path.startswith(prefix + "/"):
             return self.not_found(request)
         path = path[len(prefix) :]
@@ -418,7 +423,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         thread = threading.Thread(target=server.serve_forever, name=f"fake-{self.slug}", daemon=True)
         thread.start()
         try:
-            yield base + self.index.server_path
+            yield base + self.base_path()
         finally:
             server.shutdown()
             server.server_close()

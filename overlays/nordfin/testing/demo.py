@@ -7,14 +7,13 @@ end without credentials or network.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
-from nordfin import errors, goto
+from nordfin import goto
+from nordfin.testing._demo_payex import demo_payex
+from nordfin.testing._demo_payfunc import demo_payfunc
+from nordfin.testing._demo_permanad import demo_permanad
+from nordfin.testing._story import say, show_error
 from nordfin.testing.goto import FakeGoto
-
-
-def say(step: str, result: object) -> None:
-    print(f"  {step:<44} -> {result}")
 
 
 def demo_goto() -> None:
@@ -45,15 +44,11 @@ async def demo_goto_async(fake: FakeGoto) -> None:
         say("async: three gets at once", [term.code for term in codes])
 
 
-def show_error(step: str, call: Callable[[], object]) -> None:
-    try:
-        call()
-    except errors.NordfinError as error:
-        say(step, f"{type(error).__name__}: {error}")
-
-
 def main() -> None:
     demo_goto()
+    demo_payex()
+    demo_payfunc()
+    demo_permanad()
     print("demo finished: every finished API answered through its client.")
 
 

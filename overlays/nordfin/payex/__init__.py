@@ -1,0 +1,56 @@
+"""PayEx Ledger Customer API: customers, addresses and surpluses of one ledger.
+
+>>> from nordfin import ClientCert, payex
+>>> client = payex.Client(ledger_number="591", token="...", cert=ClientCert("me.pem"))  # doctest: +SKIP
+>>> customer = client.customers.get("9999", expand=True)                               # doctest: +SKIP
+>>> if payex.allowed(customer, "add-billing-address"):                                 # doctest: +SKIP
+...     client.billing_address.add("9999", payex.AddressInput(...))
+"""
+
+from nordfin._core.provenance import spec_provenance
+from nordfin.payex import errors, models
+from nordfin.payex._client import ENVIRONMENTS, AsyncClient, Client, allowed, find_operation
+from nordfin.payex.models import (
+    UNSET,
+    Address,
+    AddressInput,
+    Customer,
+    CustomerReference,
+    EdiAddressInfo,
+    InternationalAccount,
+    NationalIdentifier,
+    NorwegianBankAccount,
+    Surplus,
+    SwedishBankAccount,
+    SwedishSus,
+)
+
+SPEC = spec_provenance("payex")
+"""The spec this module was generated from (``SPEC.version``, ``SPEC.sha256``)."""
+SPEC_VERSION = SPEC.version
+SPEC_SHA256 = SPEC.sha256
+
+__all__ = [
+    "ENVIRONMENTS",
+    "SPEC",
+    "SPEC_SHA256",
+    "SPEC_VERSION",
+    "UNSET",
+    "Address",
+    "AddressInput",
+    "AsyncClient",
+    "Client",
+    "Customer",
+    "CustomerReference",
+    "EdiAddressInfo",
+    "InternationalAccount",
+    "NationalIdentifier",
+    "NorwegianBankAccount",
+    "Surplus",
+    "SwedishBankAccount",
+    "SwedishSus",
+    "allowed",
+    "errors",
+    "find_operation",
+    "models",
+]

@@ -1,0 +1,255 @@
+"""Turning a caller's arguments into the generated models PayFunc expects, checked before sending.
+
+The spec already refuses most bad values (``Session`` validates every request against it); what
+is here is what the spec cannot say, or says too late to name the argument well: the three
+shapes of ``items``, ``vat`` only with ``price``, a divisor pair ``a < b``, an ISO 4217 code,
+a card expiry month, and a Swedish identity or organisation number (python-stdnum).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from stdnum.se import orgnr, personnummer
+
+from nordfin._core.currency import check_currency
+from nordfin._core.validate import check_path_id, check_type
+from nordfin.errors import RequestValidationError
+from nordfin_generated.payfunc.models import (
+    CardMethodCreatable,
+    CardScheme,
+    Customer,
+    DailySchedule,
+    Frequency,
+    Item,
+    LimitObject,
+    MonthlySchedule,
+    QuarterlySchedule,
+    TokenMethodCreatable,
+    WeeklySchedule,
+    YearlySchedule,
+)
+from nordfin_generated.payfunc.types import UNSET, Unset
+
+__all__ = [
+    "ItemsInput",
+    "ScheduleInput",
+    "account_ref",
+    "card_method",
+    "currency",
+    "customer",
+    "from_dict",
+    "identifier",
+    "items",
+    "limit",
+    "schedule",
+    "token_method",
+]
+
+M = TypeVar("M")
+ScheduleModel = (
+    Frequency | DailySchedule | WeeklySchedule | MonthlySchedule | QuarterlySchedule | YearlySchedule
+)
+#: What ``schedule=`` accepts: a frequency name, a generated schedule model, or a mapping such as
+#: ``{"frequency": "quarterly", "offset": [2, -1]}``.
+ScheduleInput = str | ScheduleModel | Mapping[str, Any]
+#: What ``items=`` accepts: a positive amount, one item (model or mapping) or a list of them.
+ItemsInput = int | float | Item | Mapping[str, Any] | Sequence[Item | Mapping[str, Any]]
+
+_ID = re.compile(r"[A-Za-z0-9_-]+")
+_SCHEDULES: dict[str, type[Any]] = {
+    "daily": DailySchedule,
+    "weekly": WeeklySchedule,
+    "monthly": MonthlySchedule,
+    "quarterly": QuarterlySchedule,
+    "yearly": YearlySchedule,
+}
+
+
+def account_ref(account_id: str | None, audience: str | None) -> str:
+    """The account in a path: the id, or ``me`` for the account of an account key."""
+    if account_id is None:
+        if audience == "account":
+            return "me"
+        raise RequestValidationError("account_id", "is required unless the client uses an account key")
+    if account_id == "me" and audience not in (None, "account"):
+        raise RequestValidationError("account_id", "'me' needs an account key; give the account's id")
+    return identifier("account_id", account_id, 16) if account_id != "me" else account_id
+
+
+def identifier(field: str, value: Any, length: int) -> str:
+    """A PayFunc id: ``length`` characters of the base64url alphabet (16 for accounts and orders)."""
+    text = check_path_id(field, value)
+    if not _ID.fullmatch(text) or len(text) != length:
+        raise RequestValidationError(field, f"must be {length} characters (letters, digits, '-' or '_')")
+    return text
+
+
+def currency(value: Any, field: str = "currency") -> str:
+    """A 3-letter ISO 4217 code."""
+    return check_currency(field, value)
+
+
+def amount(value: Any, field: str) -> int | float:
+    """A finite, strictly positive number (never a bool)."""
+    check_type(field, value, (int, float))
+    if not math.isfinite(value) or value <= 0:
+        raise RequestValidationError(field, "must be a positive amount")
+    return value  # type: ignore[no-any-return]
+
+
+def items(value: Any, field: str = "items") -> float | Item | list[Item]:
+    """``number | Item | Item[]`` exactly as given: a number stays a number, one item an object."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return amount(value, field)
+    if isinstance(value, (Item, Mapping)):
+        return item(value, field)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        if not value:
+            raise RequestValidationError(field, "must hold at least one item")
+        return [item(one, f"{field}[{index}]") for index, one in enumerate(value)]
+    raise RequestValidationError(field, "must be a positive amount, an Item or a list of Items")
+
+
+def item(value: Item | Mapping[str, Any], field: str) -> Item:
+    """One item; ``vat`` is only allowed together with ``price``."""
+    model = value if isinstance(value, Item) else from_dict(Item, value, field)
+    if not isinstance(model.vat, Unset) and isinstance(model.price, Unset):
+        raise RequestValidationError(f"{field}.vat", "is only allowed together with price")
+    return model
+
+
+def schedule(value: Any, field: str = "schedule") -> ScheduleModel:
+    """A frequency or a schedule object; offsets are range-checked by the spec, the divisor here."""
+    if isinstance(value, Frequency):
+        return value
+    if isinstance(value, str):
+        if value not in _SCHEDULES:
+            raise RequestValidationError(field, f"must be one of {', '.join(_SCHEDULES)}")
+        return Frequency(value)
+    if isinstance(value, Mapping):
+        cls = _SCHEDULES.get(value.get("frequency"))  # type: ignore[arg-type]
+        if cls is None:
+            raise RequestValidationError(f"{field}.frequency", f"must be one of {', '.join(_SCHEDULES)}")
+        value = from_dict(cls, value, field)
+    if not isinstance(
+        value, (DailySchedule, WeeklySchedule, MonthlySchedule, QuarterlySchedule, YearlySchedule)
+    ):
+        raise RequestValidationError(field, "must be a frequency or a schedule")
+    _check_divisor(value.divisor, f"{field}.divisor")
+    _check_offset(value, f"{field}.offset")
+    return value
+
+
+def _check_divisor(divisor: Any, field: str) -> None:
+    """The model allows ``[a, b]`` only with 0 < a < b, which JSON Schema cannot say."""
+    pair = isinstance(divisor, list) and len(divisor) == 2 and all(_number(x) for x in divisor)
+    if pair and not 0 < divisor[0] < divisor[1]:
+        raise RequestValidationError(field, "a pair [a, b] needs 0 < a < b")
+
+
+#: The model's offset ranges: (first unit's range, day-of-month range or None when no pair is allowed).
+_OFFSETS: dict[type[Any], tuple[range, range | None]] = {
+    WeeklySchedule: (range(7), None),
+    MonthlySchedule: (range(-3, 31), None),
+    QuarterlySchedule: (range(3), range(-3, 31)),
+    YearlySchedule: (range(12), range(-3, 31)),
+}
+
+
+def _check_offset(value: Any, field: str) -> None:
+    """Name the offset rule of the schedule's frequency (the spec's oneOf would only say "no match")."""
+    offset = getattr(value, "offset", UNSET)
+    if isinstance(offset, Unset):
+        return
+    first, day = _OFFSETS[type(value)]
+    if isinstance(offset, list) and day is not None and len(offset) == 2:
+        ok = all(_integer(x) for x in offset) and offset[0] in first and offset[1] in day
+    else:
+        ok = _integer(offset) and offset in first
+    if not ok:
+        pair = f" or [{first.start}..{first.stop - 1}, {day.start}..{day.stop - 1}]" if day else ""
+        raise RequestValidationError(
+            field, f"must be {first.start}..{first.stop - 1}{pair} for {value.frequency}"
+        )
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def limit(value: Any) -> float | LimitObject:
+    """A credit limit: a number, or ``{hard, soft, margin}``."""
+    if isinstance(value, LimitObject):
+        return value
+    if isinstance(value, Mapping):
+        return from_dict(LimitObject, value, "limit")
+    check_type("limit", value, (int, float))
+    return value  # type: ignore[no-any-return]
+
+
+def customer(value: Customer | Mapping[str, Any]) -> Customer:
+    """A customer; a Swedish identity number must be a valid personnummer or organisation number."""
+    model = value if isinstance(value, Customer) else from_dict(Customer, value, "customer")
+    number = model.identity_number
+    if isinstance(number, str) and not _valid_identity(number, str(model.type_)):
+        raise RequestValidationError("customer.identityNumber", "is not a valid Swedish identity number")
+    return model
+
+
+def _valid_identity(number: str, kind: str) -> bool:
+    organisation = orgnr.is_valid(number[2:] if len(number) == 12 else number)
+    person = personnummer.is_valid(number)
+    if kind == "person":
+        return bool(person)
+    return bool(organisation) if kind == "organization" else bool(person or organisation)
+
+
+def token_method(card: Any) -> TokenMethodCreatable:
+    """A tokenized card; the token is sent, never logged."""
+    if not isinstance(card, str) or not card:
+        raise RequestValidationError("card", "must be the card token (a non-empty str)")
+    return TokenMethodCreatable(type_="token", card=card)
+
+
+def card_method(
+    *,
+    scheme: str,
+    iin: str,
+    last4: str,
+    expires: Sequence[int],
+    reference: str,
+    card: str | Unset = UNSET,
+) -> CardMethodCreatable:
+    """The card form of a method; the expiry is ``(month 1-12, two-digit year)``."""
+    if not isinstance(expires, (list, tuple)) or len(expires) != 2:
+        raise RequestValidationError("expires", "must be a pair (month, year)")
+    month, year = expires
+    if not _number(month) or not 1 <= month <= 12:
+        raise RequestValidationError("expires.month", "must be 1 to 12")
+    if scheme not in {s.value for s in CardScheme}:
+        raise RequestValidationError("scheme", "is not a card scheme PayFunc knows")
+    return CardMethodCreatable(
+        type_="card",
+        scheme=CardScheme(scheme),
+        iin=iin,
+        last4=last4,
+        expires=[month, year],
+        reference=reference,
+        card=card,
+    )
+
+
+def from_dict(cls: type[M], value: Mapping[str, Any], field: str) -> M:
+    """A generated model from a mapping; the spec check after this names what is wrong."""
+    try:
+        return cls.from_dict(dict(value))  # type: ignore[attr-defined,no-any-return]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise RequestValidationError(field, f"is not a valid {cls.__name__}") from None

@@ -1,0 +1,51 @@
+"""Permånad (LeaseCloud) Partner API 1.1.4: leasing orders for Nordic partners.
+
+>>> from nordfin import permanad
+>>> client = permanad.Client(api_keys={"SE": "..."}, environment="sandbox")   # doctest: +SKIP
+>>> order = client.orders.create(permanad.CreateOrderRequest(...))             # doctest: +SKIP
+>>> client.orders.wait_for_decision(order.public_id).status                    # doctest: +SKIP
+<OrderStatus.READY_TO_SHIP: 'readyToShip'>
+"""
+
+from nordfin._core.polling import PollPolicy
+from nordfin._core.provenance import spec_provenance
+from nordfin.permanad import errors, models
+from nordfin.permanad._checks import MARKETS
+from nordfin.permanad._client import (
+    ENVIRONMENTS,
+    FINAL_STATUSES,
+    POLL_POLICY,
+    QUOTA,
+    AsyncClient,
+    Client,
+)
+from nordfin.permanad.errors import WaitCancelled, WaitTimeout
+from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
+
+SPEC = spec_provenance("permanad")
+"""The spec this module was generated from (``SPEC.version``, ``SPEC.sha256``)."""
+SPEC_VERSION = SPEC.version
+SPEC_SHA256 = SPEC.sha256
+
+__all__ = [
+    "ENVIRONMENTS",
+    "FINAL_STATUSES",
+    "MARKETS",
+    "POLL_POLICY",
+    "QUOTA",
+    "SPEC",
+    "SPEC_SHA256",
+    "SPEC_VERSION",
+    "AsyncClient",
+    "Client",
+    "CreateOrderRequest",
+    "Order",
+    "OrderItem",
+    "OrderStatus",
+    "PollPolicy",
+    "StatusTrigger",
+    "WaitCancelled",
+    "WaitTimeout",
+    "errors",
+    "models",
+]
