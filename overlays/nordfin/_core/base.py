@@ -18,7 +18,7 @@ from nordfin._core.session import ApiProfile, AsyncSession, Session
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert, build_async_client, build_sync_client
 from nordfin.errors import RequestValidationError
 
-__all__ = ["AsyncClientBase", "ClientBase", "Options", "Quota", "resolve_base_url"]
+__all__ = ["AsyncClientBase", "ClientBase", "ClientSetup", "Options", "Quota", "resolve_base_url"]
 
 
 @attrs.frozen
@@ -63,6 +63,17 @@ def resolve_base_url(environments: Mapping[str, str], environment: str | None, b
     if name not in environments:
         raise RequestValidationError("environment", f"must be one of {', '.join(sorted(environments))}")
     return environments[name]
+
+
+class ClientSetup:
+    """Base of an overlay's constructor class, the one its sync and async clients share.
+
+    Its ``__init__`` takes the API's credentials and calls ``_connect``, which ``ClientBase`` or
+    ``AsyncClientBase`` provides: they come first among the client's bases.
+    """
+
+    def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Any:
+        raise NotImplementedError  # provided by ClientBase / AsyncClientBase
 
 
 class ClientBase:

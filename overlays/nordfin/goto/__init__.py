@@ -18,10 +18,8 @@ from nordfin.goto._client import (
 )
 from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
 
-SPEC = spec_provenance("goto")
-"""The spec this module was generated from (``SPEC.version``, ``SPEC.sha256``)."""
-SPEC_VERSION = SPEC.version
-SPEC_SHA256 = SPEC.sha256
+SPEC = spec_provenance("goto")  # the spec this module was generated from
+SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
 
 __all__ = [
     "ENVIRONMENTS",

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from nordfin._core.auth import HeaderKeysAuth
-from nordfin._core.base import AsyncClientBase, ClientBase, Options, Quota, resolve_base_url
+from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, Quota, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.retry import RetryPolicy
@@ -256,7 +256,7 @@ _CLIENT_DOC = """{kind} for Goto's Payment terms API (one store).
     """
 
 
-class _GotoClient:
+class _GotoClient(ClientSetup):
     """The constructor both Goto clients share; see ``Client``."""
 
     _resources: type[PaymentTerms] | type[AsyncPaymentTerms]
@@ -291,9 +291,6 @@ class _GotoClient:
             sleep=sleep,
         )
         self.payment_terms = self._resources(self._connect(PROFILE, auth, settings))
-
-    def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Any:
-        raise NotImplementedError  # provided by ClientBase / AsyncClientBase, which come first
 
 
 class Client(ClientBase, _GotoClient):

@@ -25,10 +25,8 @@ from nordfin.payex.models import (
     SwedishSus,
 )
 
-SPEC = spec_provenance("payex")
-"""The spec this module was generated from (``SPEC.version``, ``SPEC.sha256``)."""
-SPEC_VERSION = SPEC.version
-SPEC_SHA256 = SPEC.sha256
+SPEC = spec_provenance("payex")  # the spec this module was generated from
+SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
 
 __all__ = [
     "ENVIRONMENTS",

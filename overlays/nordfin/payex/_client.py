@@ -13,7 +13,7 @@ import attrs
 import httpx
 
 from nordfin._core.auth import BearerAuth
-from nordfin._core.base import AsyncClientBase, ClientBase, Options, resolve_base_url
+from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
@@ -723,7 +723,7 @@ def _options(ledger_number: str, environment: str | None, base_url: str | None, 
     return Options(base_url=url, **settings)
 
 
-class _PayexClient:
+class _PayexClient(ClientSetup):
     """The constructor both PayEx clients share; see ``Client``."""
 
     _resources: tuple[type[Any], type[Any], type[Any], type[Any]]
@@ -770,9 +770,6 @@ class _PayexClient:
         self.legal_address = legal(session, self._plans)
         self.billing_address = billing(session, self._plans)
         self.surpluses = surpluses(session, self._plans)
-
-    def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Any:
-        raise NotImplementedError  # provided by ClientBase / AsyncClientBase, which come first
 
 
 class Client(ClientBase, _PayexClient):

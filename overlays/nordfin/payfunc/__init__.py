@@ -12,10 +12,8 @@ from nordfin.payfunc._client import ENVIRONMENTS, AsyncClient, Client
 from nordfin.payfunc._inputs import card_method
 from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
-SPEC = spec_provenance("payfunc")
-"""The spec this module was generated from (``SPEC.version``, ``SPEC.sha256``)."""
-SPEC_VERSION = SPEC.version
-SPEC_SHA256 = SPEC.sha256
+SPEC = spec_provenance("payfunc")  # the spec this module was generated from
+SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
 
 __all__ = [
     "ENVIRONMENTS",

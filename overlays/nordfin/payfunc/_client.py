@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from nordfin._core.auth import BearerAuth
-from nordfin._core.base import AsyncClientBase, ClientBase, Options, resolve_base_url
+from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
@@ -449,7 +449,7 @@ _CLIENT_DOC = """{kind} for the PayFunc Account API.
     """
 
 
-class _PayFuncClient:
+class _PayFuncClient(ClientSetup):
     """The constructor both PayFunc clients share; see ``Client``."""
 
     _resources: tuple[type[Any], type[Any], type[Any], type[Any]]
@@ -492,9 +492,6 @@ class _PayFuncClient:
         self.balance = balance(session, self.audience)
         self.subscriptions = subscriptions(session, self.audience)
         self.orders = orders(session, self.audience)
-
-    def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Any:
-        raise NotImplementedError  # provided by ClientBase / AsyncClientBase, which come first
 
 
 def _audience(key: Secret) -> str | None:

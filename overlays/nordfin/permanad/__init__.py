@@ -22,10 +22,8 @@ from nordfin.permanad._client import (
 from nordfin.permanad.errors import WaitCancelled, WaitTimeout
 from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
 
-SPEC = spec_provenance("permanad")
-"""The spec this module was generated from (``SPEC.version``, ``SPEC.sha256``)."""
-SPEC_VERSION = SPEC.version
-SPEC_SHA256 = SPEC.sha256
+SPEC = spec_provenance("permanad")  # the spec this module was generated from
+SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
 
 __all__ = [
     "ENVIRONMENTS",

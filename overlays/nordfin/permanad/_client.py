@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from nordfin._core.auth import BearerAuth
-from nordfin._core.base import AsyncClientBase, ClientBase, Options, Quota, resolve_base_url
+from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, Quota, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
 from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, poll_async, poll_many
 from nordfin._core.ratelimit import RateLimiter
@@ -397,7 +397,7 @@ _CLIENT_DOC = """{kind} for the Permånad (LeaseCloud) Partner API.
     """
 
 
-class _PermanadClient:
+class _PermanadClient(ClientSetup):
     """The constructor both Permånad clients share; see ``Client``."""
 
     _partner: type[Partner] | type[AsyncPartner]
@@ -439,9 +439,6 @@ class _PermanadClient:
         self.markets = tuple(sessions)
         self.partner = self._partner(markets)
         self.orders = self._orders(markets, poll_policy, clock, sleep)
-
-    def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Any:
-        raise NotImplementedError  # provided by ClientBase / AsyncClientBase, which come first
 
 
 class Client(ClientBase, _PermanadClient):
