@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from nordfin.testing import FakeApi
 
 #: APIs whose fake must exist: a missing one fails instead of being skipped.
-REQUIRED_FAKES = {"goto", "payex", "payfunc", "permanad"}
+REQUIRED_FAKES = {"aptic", "goto", "payex", "payfunc", "permanad"}
 OPERATIONS = [pytest.param(op, id=str(op)) for op in h.all_operations()]
 
 
@@ -86,6 +86,14 @@ def send(http: httpx.Client, case: Any, headers: dict[str, str], query: dict[str
     return http.send(request)
 
 
+def grammar_refused(op: h.Op, case: Any, response: httpx.Response) -> bool:
+    """A 400 that names a query parameter whose grammar the spec cannot express (it says which one
+    with ``x-nordfin-grammar``, e.g. an OData ``$filter``): a drawn string is rarely a sentence of it."""
+    names = [p["name"] for p in op.params_in("query") if p.get("x-nordfin-grammar")]
+    sent = [name for name in names if (case.query or {}).get(name) is not None]
+    return response.status_code == 400 and any(name in response.text for name in sent)
+
+
 @st.composite
 def steps(draw: st.DrawFn, op: h.Op) -> list[tuple[h.Op, Any]]:
     """Up to two drawn calls of any operation of the spec, then one of ``op``: some state, by chance."""
@@ -114,5 +122,6 @@ def test_fake_answers_as_its_spec_says(op: h.Op, data: st.DataObject) -> None:
             st_operation(step).validate_response(response)
             assert response.status_code < 500, response.text
             assert response.status_code not in (401, 403), response.text
-            assert response.status_code != 400 or changed, f"{step}: a valid request refused: {response.text}"
+            refused = response.status_code == 400 and not grammar_refused(step, case, response)
+            assert not refused or changed, f"{step}: a valid request refused: {response.text}"
             changed |= step.method != "GET" and response.is_success

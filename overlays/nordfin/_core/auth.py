@@ -23,7 +23,7 @@ import httpx
 from nordfin._core.redact import Secret, get_logger, redact_url
 from nordfin.errors import Unauthorized, VendorError
 
-__all__ = ["BearerAuth", "HeaderKeysAuth", "OAuth2ClientCredentials"]
+__all__ = ["BearerAuth", "HeaderKeysAuth", "OAuth2ClientCredentials", "WithHeaders"]
 
 _log = get_logger("nordfin.auth")
 
@@ -254,3 +254,40 @@ def _lifetime(expires_in: Any) -> float:
     except (TypeError, ValueError):
         return math.inf
     return seconds if seconds > 0 and math.isfinite(seconds) else math.inf
+
+
+class WithHeaders(httpx.Auth):
+    """Secret headers on every API request, then another flow: e.g. an API key beside OAuth2.
+
+    The inner flow's own requests (a token request) do not get the headers: they go to the
+    token endpoint, which needs only the client's credentials.
+    """
+
+    def __init__(self, inner: httpx.Auth, headers: Mapping[str, str | Secret]) -> None:
+        self._inner = inner
+        self._headers = HeaderKeysAuth(headers)
+        self.requires_request_body = inner.requires_request_body
+        self.requires_response_body = inner.requires_response_body
+
+    def _apply(self, request: httpx.Request) -> None:
+        next(self._headers.auth_flow(request))
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Set the headers, then run the inner flow."""
+        self._apply(request)
+        yield from self._inner.sync_auth_flow(request)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Set the headers, then run the inner flow (an async generator has no ``yield from``)."""
+        self._apply(request)
+        flow = self._inner.async_auth_flow(request)
+        outgoing = await flow.__anext__()
+        while True:
+            response = yield outgoing
+            try:
+                outgoing = await flow.asend(response)
+            except StopAsyncIteration:
+                return
+
+    def __repr__(self) -> str:
+        return f"WithHeaders({self._inner!r}, {self._headers!r})"

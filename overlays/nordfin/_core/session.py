@@ -115,7 +115,8 @@ class _SessionBase:
             # keep their slashes (validated by check_path_id before this point).
             kwargs["url"] = kwargs["url"].replace("%2F", "/")
         operation_id = module.__name__.rsplit(".", 1)[-1]
-        refuse_dot_segments(self.profile.spec.operation(operation_id), kwargs["url"])
+        operation = self.profile.spec.operation(operation_id)
+        refuse_dot_segments(operation, kwargs["url"])
         check_request(self.profile.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
@@ -123,6 +124,8 @@ class _SessionBase:
             raise RequestValidationError(
                 "body", f"cannot be encoded as JSON: {type(error).__name__}"
             ) from None
+        if operation.idempotent is not None:  # the retry layer reads it (a create by PUT is not)
+            request.extensions["nordfin.idempotent"] = operation.idempotent
         return Prepared(request, operation_id, module)
 
     def _finish(self, prepared: Prepared, response: httpx.Response, expect: type[T] | None) -> T | None:

@@ -121,6 +121,9 @@ class Operation:
     request_body: RequestBody | None
     responses: dict[str, Response]
     security: list[dict[str, list[Any]]]
+    #: ``x-nordfin-idempotent``: whether repeating the request is safe, when its method says
+    #: otherwise (a create by ``PUT``); None: the method decides.
+    idempotent: bool | None = None
 
     def parameter(self, name: str, location: str) -> Parameter | None:
         """The parameter named ``name`` in ``location`` ("path", "query", ...), if documented."""
@@ -202,6 +205,7 @@ class SpecIndex:
             request_body=self._request_body(raw.get("requestBody")),
             responses={str(k): self._response(v) for k, v in raw.get("responses", {}).items()},
             security=raw.get("security", self.spec.get("security", [])),
+            idempotent=raw.get("x-nordfin-idempotent"),
         )
 
     def _parameters(self, shared: list[Any], own: list[Any]) -> tuple[Parameter, ...]:

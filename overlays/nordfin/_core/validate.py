@@ -6,16 +6,28 @@ be a secret or a national identity number.
 
 from __future__ import annotations
 
+import enum
 import re
-from typing import Any
+import uuid
+from typing import Any, TypeVar
 
 import pycountry
 
 from nordfin.errors import RequestValidationError
 
-__all__ = ["check_country", "check_header_value", "check_path_id", "check_str", "check_type"]
+__all__ = [
+    "check_country",
+    "check_enum",
+    "check_guid",
+    "check_header_value",
+    "check_path_id",
+    "check_str",
+    "check_type",
+]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_GUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+E = TypeVar("E", bound=enum.Enum)
 
 
 def check_type(field: str, value: Any, kind: type | tuple[type, ...]) -> None:
@@ -78,3 +90,30 @@ def check_country(field: str, code: Any) -> None:
         raise RequestValidationError(field, "must be an ISO 3166-1 alpha-2 country code such as SE")
     if pycountry.countries.get(alpha_2=code) is None:
         raise RequestValidationError(field, "is not an assigned ISO 3166-1 alpha-2 country code")
+
+
+def check_guid(field: str, value: Any) -> str:
+    """A GUID in its canonical 8-4-4-4-12 form, as a ``str`` or a ``uuid.UUID``; returned as text.
+
+    Braces, ``urn:uuid:`` prefixes and missing hyphens are refused rather than rewritten: a GUID
+    that reaches a URL path must be exactly what the server stored.
+    """
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    text = check_str(field, value)
+    if not _GUID.fullmatch(text):
+        raise RequestValidationError(field, "must be a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301")
+    return text
+
+
+def check_enum(field: str, value: Any, kind: type[E]) -> E:
+    """A member of the enum ``kind``, or one of its values (never a bool); returned as the member."""
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, bool):
+        try:
+            return kind(value)
+        except (ValueError, TypeError):
+            pass
+    allowed = ", ".join(str(member.value) for member in kind)
+    raise RequestValidationError(field, f"must be one of {allowed} ({kind.__name__})")

@@ -91,7 +91,7 @@ def sync_detailed(
             `3f2504e0-4f89-11d3-9a0c-0305e82c3301`.
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -133,7 +133,7 @@ def sync(
             `3f2504e0-4f89-11d3-9a0c-0305e82c3301`.
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,7 +170,7 @@ async def asyncio_detailed(
             `3f2504e0-4f89-11d3-9a0c-0305e82c3301`.
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,7 +210,7 @@ async def asyncio(
             `3f2504e0-4f89-11d3-9a0c-0305e82c3301`.
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -86,7 +86,7 @@ def sync_detailed(
     Args:
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,7 +124,7 @@ def sync(
     Args:
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,7 +157,7 @@ async def asyncio_detailed(
     Args:
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,7 +193,7 @@ async def asyncio(
     Args:
         service_definition (str): A name that goes into a URL path segment.
         async_ (bool | Unset):
-        body (Any):
+        body (Any): Any JSON value but null (a JSON null cannot be told from no body at all).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,0 +1,107 @@
+"""Aptic API Gateway, Customers v1.0: customers and their sub-resources at one tenant's gateway.
+
+>>> from nordfin import aptic
+>>> client = aptic.Client(base_url=aptic.gateway_url("c005013.test.hosting.aptic.cloud", "C005013-15530-T01"),
+...                       client_id="...", client_secret="...")                    # doctest: +SKIP
+>>> name = aptic.Field("fullName")
+>>> str(name.eq("O'Brien") & aptic.Field("juridicalType").eq(0))
+"(fullName eq 'O''Brien') and (juridicalType eq 0)"
+>>> for customer in client.customers.iterate(filter=name.eq("O'Brien")):           # doctest: +SKIP
+...     client.customers.addresses(customer.customer_guid).list()
+"""
+
+from nordfin._core.odata import Field, Filter, and_, literal, not_, or_, raw
+from nordfin._core.provenance import spec_provenance
+from nordfin.aptic import errors, models
+from nordfin.aptic._client import (
+    TOKEN_PATH,
+    AsyncClient,
+    AsyncCustomers,
+    AsyncEditableItems,
+    AsyncItems,
+    AsyncMandates,
+    AsyncQuestions,
+    AsyncServices,
+    Client,
+    Customers,
+    EditableItems,
+    Items,
+    Mandates,
+    Questions,
+    Services,
+    gateway_url,
+)
+from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListArgs
+from nordfin.aptic.errors import ApticProblem
+from nordfin.aptic.models import (
+    UNSET,
+    BankAccountClass,
+    CreditInsuranceCreate,
+    CreditInsuranceUpdate,
+    Customer,
+    CustomerAddressInput,
+    CustomerCreate,
+    CustomerParameter,
+    CustomerUpdate,
+    DirectDebitMandateInput,
+    DirectDebitMandateType,
+    ExtraField,
+    ExtraFieldValue,
+    GenderType,
+    JuridicalType,
+    UserQuestionResponse,
+)
+
+SPEC = spec_provenance("aptic")  # the spec this module was generated from
+SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "SPEC",
+    "SPEC_SHA256",
+    "SPEC_VERSION",
+    "TOKEN_PATH",
+    "UNSET",
+    "ApticProblem",
+    "AsyncClient",
+    "AsyncCustomers",
+    "AsyncEditableItems",
+    "AsyncItems",
+    "AsyncMandates",
+    "AsyncQuestions",
+    "AsyncServices",
+    "BankAccountClass",
+    "Client",
+    "CreditInsuranceCreate",
+    "CreditInsuranceUpdate",
+    "Customer",
+    "CustomerAddressInput",
+    "CustomerCreate",
+    "CustomerParameter",
+    "CustomerUpdate",
+    "Customers",
+    "DirectDebitMandateInput",
+    "DirectDebitMandateType",
+    "EditableItems",
+    "ExtraField",
+    "ExtraFieldValue",
+    "Field",
+    "Filter",
+    "GenderType",
+    "Items",
+    "JuridicalType",
+    "ListArgs",
+    "Mandates",
+    "Questions",
+    "Services",
+    "UserQuestionResponse",
+    "and_",
+    "errors",
+    "gateway_url",
+    "literal",
+    "models",
+    "not_",
+    "or_",
+    "raw",
+]

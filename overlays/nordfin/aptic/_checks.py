@@ -1,0 +1,110 @@
+"""Checks of Aptic request bodies that the spec alone cannot word well, made before sending.
+
+The spec validates every body once it is serialised; these run first, where a wrong value
+would otherwise fail inside the generated ``to_dict`` (an ``int`` where an enum member belongs)
+or pass a rule the vendor states in words ("non-empty"). Errors name the field by its wire name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+from nordfin._core.validate import check_enum, check_str, check_type
+from nordfin.errors import RequestValidationError
+from nordfin_generated.aptic.models import (
+    BankAccountClass,
+    CustomerCreate,
+    CustomerParameter,
+    CustomerUpdate,
+    DirectDebitMandateInput,
+    DirectDebitMandateType,
+    ExtraField,
+    GenderType,
+    JuridicalType,
+)
+from nordfin_generated.aptic.types import Unset
+
+__all__ = ["customer_create", "customer_update", "extra_field", "mandate", "parameters", "unchanged"]
+
+T = TypeVar("T")
+
+
+def unchanged(body: T) -> T:
+    return body
+
+
+def _model(field: str, body: Any, kind: type[T]) -> T:
+    if not isinstance(body, kind):
+        raise RequestValidationError(field, f"must be a {kind.__name__}, not {type(body).__name__}")
+    return body
+
+
+def _customer_enums(body: T) -> T:
+    """``juridicalType`` and ``gender`` as their enum members (an int of the enum is accepted)."""
+    changes: dict[str, Any] = {}
+    for name, wire, kind in (
+        ("juridical_type", "juridicalType", JuridicalType),
+        ("gender", "gender", GenderType),
+    ):
+        value = getattr(body, name)
+        if not isinstance(value, Unset):
+            changes[name] = check_enum(wire, value, kind)
+    return attrs.evolve(body, **changes) if changes else body  # type: ignore[misc]
+
+
+def customer_create(body: Any) -> CustomerCreate:
+    """A new customer: a ``CustomerCreate`` whose enums are members."""
+    return _customer_enums(_model("customer", body, CustomerCreate))
+
+
+def customer_update(body: Any) -> CustomerUpdate:
+    """Changes to a customer: a ``CustomerUpdate`` that changes something."""
+    changes = _customer_enums(_model("changes", body, CustomerUpdate))
+    if not changes.to_dict():
+        raise RequestValidationError("changes", "must set or clear at least one member")
+    return changes
+
+
+def mandate(body: Any) -> DirectDebitMandateInput:
+    """A direct debit mandate: a known type, a non-blank receiving account, a known account class."""
+    body = _model("mandate", body, DirectDebitMandateInput)
+    kind = check_enum("directDebitMandateType", body.direct_debit_mandate_type, DirectDebitMandateType)
+    account = check_str("receivingBankAccountNo", body.receiving_bank_account_no)
+    if not account.strip():
+        raise RequestValidationError("receivingBankAccountNo", "must not be empty or blank")
+    account_class = body.sending_bank_account_class
+    if account_class is not None and not isinstance(account_class, Unset):
+        account_class = check_enum("sendingBankAccountClass", account_class, BankAccountClass)
+    checked: DirectDebitMandateInput = attrs.evolve(
+        body, direct_debit_mandate_type=kind, sending_bank_account_class=account_class
+    )
+    return checked
+
+
+def parameters(body: Any) -> list[CustomerParameter]:
+    """Parameters to add: a non-empty sequence of ``CustomerParameter``, each with a name."""
+    if isinstance(body, CustomerParameter):
+        body = [body]
+    check_type("parameters", body, (list, tuple))
+    items: Sequence[Any] = body
+    if not items:
+        raise RequestValidationError("parameters", "must hold at least one parameter")
+    for index, item in enumerate(items):
+        named = _model(f"parameters[{index}]", item, CustomerParameter)
+        _named(f"parameters[{index}].name", named.name)
+    return list(items)
+
+
+def extra_field(body: Any) -> ExtraField:
+    """An extra field to add: it needs a name, or it could never be read, changed or deleted."""
+    field = _model("extra_field", body, ExtraField)
+    _named("name", field.name)
+    return field
+
+
+def _named(field: str, name: Any) -> None:
+    if isinstance(name, Unset) or name is None or not check_str(field, name).strip():
+        raise RequestValidationError(field, "must be a non-empty name (it addresses the item later)")

@@ -1,0 +1,357 @@
+"""Every Aptic call described once as a ``Plan``, for the sync and the async client alike.
+
+A customer's sub-resources (parameters, addresses, extra fields, direct debit mandates, credit
+insurances, user questions) share one shape: a list with ``$filter``/``$skip``/``$top``/
+``$orderby``, an item addressed by a key, and some of create, update, delete. Each is described
+once by a :class:`Kind`, and the same plan functions serve all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+
+from nordfin._core import odata
+from nordfin._core.session import Plan
+from nordfin._core.validate import check_guid, check_path_id, check_type
+from nordfin.aptic import _checks
+from nordfin.errors import RequestValidationError
+from nordfin_generated.aptic.api.addresses import (
+    create_customer_address,
+    delete_customer_address,
+    get_customer_address,
+    list_customer_addresses,
+    update_customer_address,
+)
+from nordfin_generated.aptic.api.credit_insurances import (
+    create_customer_credit_insurance,
+    delete_customer_credit_insurance,
+    get_customer_credit_insurance,
+    list_customer_credit_insurances,
+    update_customer_credit_insurance,
+)
+from nordfin_generated.aptic.api.customers import (
+    create_customer,
+    delete_customer,
+    get_customer,
+    get_customer_ledger_summary,
+    get_loan_accrued_interest,
+    list_customers,
+    update_customer,
+)
+from nordfin_generated.aptic.api.direct_debit_mandates import (
+    create_customer_direct_debit_mandate,
+    get_customer_direct_debit_mandate,
+    list_customer_direct_debit_mandates,
+)
+from nordfin_generated.aptic.api.extra_fields import (
+    create_customer_extra_field,
+    delete_customer_extra_field,
+    get_customer_extra_field,
+    list_customer_extra_fields,
+    update_customer_extra_field,
+)
+from nordfin_generated.aptic.api.parameters import (
+    create_customer_parameters,
+    delete_customer_parameter,
+    get_customer_parameter,
+    list_customer_parameters,
+    update_customer_parameter,
+)
+from nordfin_generated.aptic.api.services import invoke_customer_service, invoke_service, ping
+from nordfin_generated.aptic.api.user_questions import (
+    get_customer_user_question,
+    list_customer_user_questions,
+    respond_to_customer_user_question,
+)
+from nordfin_generated.aptic.models import (
+    AccruedInterest,
+    CreditInsurance,
+    CreditInsuranceList,
+    Customer,
+    CustomerAddress,
+    CustomerAddressList,
+    CustomerList,
+    CustomerParameter,
+    CustomerParameterList,
+    DirectDebitMandate,
+    DirectDebitMandateList,
+    Empty,
+    ExtraField,
+    ExtraFieldList,
+    LedgerSummary,
+    ServiceResult,
+    UserQuestion,
+    UserQuestionList,
+)
+
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Kind", "ListArgs", "Page"]
+
+#: ``$top``: "default 25, max 100".
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+P = TypeVar("P")
+I = TypeVar("I")  # noqa: E741
+I_co = TypeVar("I_co", covariant=True)
+FilterArg = odata.Filter | str | None
+
+
+class Page(Protocol[I_co]):
+    """What every Aptic list answer is: ``count`` items from offset ``skip`` of ``total``."""
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def skip(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def value(self) -> Sequence[I_co]: ...
+
+
+@attrs.frozen
+class ListArgs:
+    """The OData arguments of one list call, checked once."""
+
+    filter: str | None = None
+    orderby: str | None = None
+    skip: int = 0
+    top: int = DEFAULT_PAGE_SIZE
+
+    @classmethod
+    def of(cls, filter: FilterArg, orderby: str | None, skip: int, top: int) -> ListArgs:
+        check_type("skip", skip, int)
+        check_type("top", top, int)
+        if skip < 0:
+            raise RequestValidationError("skip", "must be 0 or more")
+        if not 1 <= top <= MAX_PAGE_SIZE:
+            raise RequestValidationError("top", f"must be from 1 to {MAX_PAGE_SIZE} (Aptic's maximum)")
+        if orderby is not None:
+            check_type("orderby", orderby, str)
+        return cls(odata.render(filter), orderby, skip, top)
+
+    def at(self, skip: int) -> ListArgs:
+        return attrs.evolve(self, skip=skip)
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"filter_": self.filter, "orderby": self.orderby, "skip": self.skip, "top": self.top}
+
+
+def following_page(page: Page[Any], args: ListArgs) -> ListArgs | None:
+    """The arguments of the page after ``page``; None at ``total`` or after an empty page."""
+    following = page.skip + len(page.value)
+    return args.at(following) if page.value and following < page.total else None
+
+
+def following_list(items: list[Any], args: ListArgs) -> ListArgs | None:
+    """For a bare array (no ``total``): go on while pages come back full."""
+    return args.at(args.skip + len(items)) if len(items) == args.top else None
+
+
+@attrs.frozen
+class Kind(Generic[P, I]):
+    """One kind of customer sub-resource: its generated operations, models and key.
+
+    ``key`` is the ``_get_kwargs`` argument of the item's key, ``guid_key`` whether it is a GUID
+    (else a name in the path).
+    """
+
+    label: str
+    page: type[P]
+    item: type[I]
+    key: str
+    guid_key: bool
+    list: ModuleType
+    get: ModuleType
+    create: ModuleType | None = None
+    update: ModuleType | None = None
+    delete: ModuleType | None = None
+    respond: ModuleType | None = None
+    check_create: Callable[[Any], Any] = _checks.unchanged
+
+    def key_of(self, value: Any) -> str:
+        if self.guid_key:
+            return check_guid(self.key, value)
+        return check_path_id(self.key, value)
+
+
+def list_plan(kind: Kind[P, I], customer_guid: Any, args: ListArgs) -> Plan[P]:
+    return Plan(kind.list, kind.page, {"customer_guid": customer(customer_guid), **args.kwargs()})
+
+
+def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Plan[I]:
+    arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
+    return Plan(kind.get, kind.item, arguments)
+
+
+def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Plan[I]:
+    module = _supported(kind, kind.create, "create")
+    body = kind.check_create(body)
+    return Plan(module, kind.item, {"customer_guid": customer(customer_guid), "body": body})
+
+
+def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Plan[None]:
+    module = _supported(kind, kind.update, "update")
+    arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
+    return Plan(module, None, arguments)
+
+
+def delete_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Plan[None]:
+    module = _supported(kind, kind.delete, "delete")
+    arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
+    return Plan(module, None, arguments)
+
+
+def respond_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Plan[None]:
+    module = _supported(kind, kind.respond, "respond")
+    arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
+    return Plan(module, None, arguments)
+
+
+def customer(value: Any) -> str:
+    return check_guid("customer_guid", value)
+
+
+def _supported(kind: Kind[Any, Any], module: ModuleType | None, what: str) -> ModuleType:
+    if module is None:  # the typed resources never offer it; reached only through Any
+        raise RequestValidationError(kind.label, f"Aptic documents no {what} operation here")
+    return module
+
+
+PARAMETERS: Kind[CustomerParameterList, CustomerParameter] = Kind(
+    "parameters",
+    CustomerParameterList,
+    CustomerParameter,
+    key="name",
+    guid_key=False,
+    list=list_customer_parameters,
+    get=get_customer_parameter,
+    create=create_customer_parameters,
+    update=update_customer_parameter,
+    delete=delete_customer_parameter,
+    check_create=_checks.parameters,
+)
+ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
+    "addresses",
+    CustomerAddressList,
+    CustomerAddress,
+    key="address_guid",
+    guid_key=True,
+    list=list_customer_addresses,
+    get=get_customer_address,
+    create=create_customer_address,
+    update=update_customer_address,
+    delete=delete_customer_address,
+)
+EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
+    "extra_fields",
+    ExtraFieldList,
+    ExtraField,
+    key="name",
+    guid_key=False,
+    list=list_customer_extra_fields,
+    get=get_customer_extra_field,
+    create=create_customer_extra_field,
+    update=update_customer_extra_field,
+    delete=delete_customer_extra_field,
+    check_create=_checks.extra_field,
+)
+DIRECT_DEBIT_MANDATES: Kind[DirectDebitMandateList, DirectDebitMandate] = Kind(
+    "direct_debit_mandates",
+    DirectDebitMandateList,
+    DirectDebitMandate,
+    key="direct_debit_guid",
+    guid_key=True,
+    list=list_customer_direct_debit_mandates,
+    get=get_customer_direct_debit_mandate,
+    create=create_customer_direct_debit_mandate,
+    check_create=_checks.mandate,
+)
+CREDIT_INSURANCES: Kind[CreditInsuranceList, CreditInsurance] = Kind(
+    "credit_insurances",
+    CreditInsuranceList,
+    CreditInsurance,
+    key="insurance_guid",
+    guid_key=True,
+    list=list_customer_credit_insurances,
+    get=get_customer_credit_insurance,
+    create=create_customer_credit_insurance,
+    update=update_customer_credit_insurance,
+    delete=delete_customer_credit_insurance,
+)
+USER_QUESTIONS: Kind[UserQuestionList, UserQuestion] = Kind(
+    "user_questions",
+    UserQuestionList,
+    UserQuestion,
+    key="action_guid",
+    guid_key=True,
+    list=list_customer_user_questions,
+    get=get_customer_user_question,
+    respond=respond_to_customer_user_question,
+)
+
+
+# --- the customer collection and actions that are not sub-resources ------------------------------
+
+
+def customers_plan(args: ListArgs) -> Plan[CustomerList]:
+    return Plan(list_customers, CustomerList, args.kwargs())
+
+
+def customer_plan(customer_guid: Any) -> Plan[Customer]:
+    return Plan(get_customer, Customer, {"customer_guid": customer(customer_guid)})
+
+
+def create_customer_plan(body: Any) -> Plan[Customer]:
+    return Plan(create_customer, Customer, {"body": _checks.customer_create(body)})
+
+
+def update_customer_plan(customer_guid: Any, changes: Any) -> Plan[None]:
+    arguments = {"customer_guid": customer(customer_guid), "body": _checks.customer_update(changes)}
+    return Plan(update_customer, None, arguments)
+
+
+def delete_customer_plan(customer_guid: Any) -> Plan[None]:
+    return Plan(delete_customer, None, {"customer_guid": customer(customer_guid)})
+
+
+def ledger_summary_plan(customer_guid: Any) -> Plan[LedgerSummary]:
+    return Plan(get_customer_ledger_summary, LedgerSummary, {"customer_guid": customer(customer_guid)})
+
+
+def accrued_interest_plan(customer_guid: Any, args: ListArgs) -> Plan[list[AccruedInterest]]:
+    arguments = {"customer_guid": customer(customer_guid), **args.kwargs()}
+    return Plan(get_loan_accrued_interest, list, arguments)
+
+
+def service_plan(
+    customer_guid: Any | None, definition: Any, body: Any, asynchronous: bool | None
+) -> Plan[ServiceResult]:
+    """A custom action, for one customer or none; ``asynchronous`` is the ``async`` query flag.
+
+    ``body`` None sends an empty object.
+    """
+    arguments: dict[str, Any] = {
+        "service_definition": check_path_id("service_definition", definition),
+        "body": {} if body is None else body,  # no body would be refused: null means "nothing"
+        "async_": _flag("asynchronous", asynchronous),
+    }
+    if customer_guid is None:
+        return Plan(invoke_service, ServiceResult, arguments)
+    return Plan(
+        invoke_customer_service, ServiceResult, {"customer_guid": customer(customer_guid), **arguments}
+    )
+
+
+def ping_plan() -> Plan[None]:
+    return Plan(ping, Empty, then=lambda answer: None)
+
+
+def _flag(field: str, value: bool | None) -> bool | None:
+    if value is not None:
+        check_type(field, value, bool)
+    return value
