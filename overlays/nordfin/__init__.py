@@ -1,6 +1,7 @@
 """nordfin: typed clients, fakes and contract tests for Nordic finance APIs.
 
-One module per API, named by its slug: ``nordfin.goto`` (more to come). Errors are in
+One module per API, named by its slug: ``nordfin.goto``, ``nordfin.payex``, ``nordfin.payfunc``,
+``nordfin.aptic``, ``nordfin.permanad``. Errors are in
 ``nordfin.errors``; fakes for your own tests in ``nordfin.testing``. The settings every client
 takes are here: ``RetryPolicy``, ``RateLimiter``, ``ClientCert``, ``Secret``.
 """

@@ -778,15 +778,40 @@ def applicable_mutations(op: Op, answer: Answer) -> list[str]:
         kinds.remove("drop_property")
     if answer.body is NO_BODY or not isinstance(answer.body, dict | list) or not answer.body:
         kinds.remove("wrong_type")
-    if not _undocumented_successes(op):
+    if not undocumented_successes(op):
         kinds.remove("undocumented_status")
     return kinds
 
 
-def _undocumented_successes(op: Op) -> list[int]:
+def undocumented_successes(op: Op) -> list[int]:
     if "2XX" in {k.upper() for k in op.responses}:
         return []
     return [s for s in (200, 201, 202, 203, 204, 206) if str(s) not in op.responses]
+
+
+def requires_somewhere(spec: dict[str, Any], schema: Any, depth: int = 8) -> bool:
+    """Whether any schema reachable from ``schema`` (members, items, any branch) requires a member:
+    only then can a dropped property break a value of it."""
+    schema = resolve(spec, schema)
+    if not isinstance(schema, dict) or depth == 0:
+        return False
+    subs = [*schema.get("properties", {}).values(), schema.get("items"), schema.get("additionalProperties")]
+    subs += [*schema.get("allOf", []), *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    return bool(schema.get("required")) or any(requires_somewhere(spec, sub, depth - 1) for sub in subs)
+
+
+def constrains_members(spec: dict[str, Any], schema: Any, depth: int = 8) -> bool:
+    """Whether ``schema`` gives a type to some member or item (so a value of the wrong type can
+    break it); False for an open object such as ``{type: object, additionalProperties: true}``."""
+    schema = resolve(spec, schema)
+    if not isinstance(schema, dict) or depth == 0:
+        return False
+    if schema.get("properties"):
+        return True
+    item = resolve(spec, schema.get("items"))
+    if isinstance(item, dict) and ("type" in item or "properties" in item):
+        return True
+    return any(constrains_members(spec, branch, depth - 1) for branch in schema.get("allOf", []))
 
 
 @st.composite
@@ -809,7 +834,7 @@ def mutated(draw: st.DrawFn, op: Op, answer: Answer, kinds: list[str] | None = N
         junk = st.sampled_from([b"<html>Bad gateway</html>", b"{", b"{'a': 1}", b"[1,]", b"NaN"])
         raw = draw(junk | st.text(max_size=20).map(lambda t: ("<" + t).encode()), label="raw")
         return kind, Answer(answer.status, answer.headers, media, raw)
-    status = draw(st.sampled_from(_undocumented_successes(op)), label="status")
+    status = draw(st.sampled_from(undocumented_successes(op)), label="status")
     return kind, Answer(status, answer.headers, answer.media_type, answer.body)
 
 

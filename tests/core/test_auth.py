@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from nordfin._core.auth import BearerAuth, HeaderKeysAuth, OAuth2ClientCredentials
+from nordfin._core.auth import BearerAuth, HeaderKeysAuth, OAuth2ClientCredentials, WithHeaders
 from nordfin._core.redact import Secret
 from nordfin.errors import Unauthorized
 
@@ -400,3 +400,41 @@ def test_sync_and_async_flows_share_the_cache() -> None:
 def test_declares_that_it_needs_bodies() -> None:
     assert OAuth2ClientCredentials.requires_response_body is True
     assert OAuth2ClientCredentials.requires_request_body is True
+
+
+# --- an API key beside OAuth2 (WithHeaders) ---------------------------------------------------------
+
+
+def test_with_headers_adds_the_key_to_api_calls_only_and_keeps_the_401_refetch() -> None:
+    server = Server()
+    auth = WithHeaders(oauth(), {"X-Api-Key": "k3y"})
+    with client(server, auth) as http:
+        http.get("/a")
+        server.revoked.add("tok-1")
+        response = http.get("/b")
+
+    assert "tok-2" == response.json()["token"]
+    assert ["k3y", "k3y", "k3y"] == [r.headers.get("x-api-key") for r in server.api_requests]
+    assert [None, None] == [r.headers.get("x-api-key") for r in server.token_requests]
+    assert (True, True) == (auth.requires_request_body, auth.requires_response_body)
+
+
+@pytest.mark.asyncio
+async def test_async_with_headers_adds_the_key_and_keeps_the_401_refetch() -> None:
+    server = AsyncServer()
+    server.release.set()
+    async with async_client(server, WithHeaders(oauth(), {"X-Api-Key": "k3y"})) as http:
+        await http.get("/a")
+        server.revoked.add("tok-1")
+        response = await http.get("/b")
+
+    assert "tok-2" == response.json()["token"]
+    assert ["k3y", "k3y", "k3y"] == [r.headers.get("x-api-key") for r in server.api_requests]
+    assert 2 == len(server.token_requests)
+
+
+def test_with_headers_repr_hides_the_key() -> None:
+    shown = repr(WithHeaders(oauth(), {"X-Api-Key": "k3y-value"}))
+
+    assert "k3y-value" not in shown
+    assert SECRET not in shown
