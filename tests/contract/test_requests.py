@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import _harness as h
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from nordfin._core.retry import RetryPolicy, RetryTransport
+from nordfin._core.session import Session
 from nordfin.errors import ServerError
 
 OPERATIONS = h.all_operations()
@@ -42,3 +45,41 @@ def test_drawn_inputs_are_sent_as_one_request_the_spec_allows(op: h.Op, data: st
     expected_path = {name: str(value) for name, value in inputs.get("path", {}).items()}
     assert h.routed(op, request) == (op.operation_id, expected_path)
     assert h.request_mismatches(op, inputs, request) == []
+
+
+#: RFC 9110 section 9.2.2: the methods whose repetition has the effect of one request.
+SAFE_TO_REPEAT = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"}
+
+
+def repeatable(op: h.Op) -> bool:
+    """What the spec says: ``x-nordfin-idempotent`` where given (a create by PUT), else the method."""
+    marked = h.load(op.slug)["paths"][op.path][op.method.lower()].get("x-nordfin-idempotent")
+    return marked if isinstance(marked, bool) else op.method in SAFE_TO_REPEAT
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=str)
+@h.contract(max_examples=3)
+@given(data=st.data())
+def test_a_server_error_is_retried_only_where_repeating_is_safe(op: h.Op, data: st.DataObject) -> None:
+    """Through the retry layer every client uses, a 503 is tried three times for an operation whose
+    repetition is safe and once for every other (POST, PATCH, a create by PUT): a write that may
+    have arrived is never sent twice."""
+    inputs = data.draw(h.request_inputs(op), label="inputs")
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return refuse(request)
+
+    headers, query = h.credentials(op)
+    retrying = RetryTransport(
+        httpx.MockTransport(answer), policy=RetryPolicy(), limiter=None, sleep=lambda s: None
+    )
+    with httpx.Client(
+        base_url=h.base_url(op.slug), headers=headers, params=query, transport=retrying
+    ) as http:
+        session = Session(h.profile(op.slug), http)
+        with pytest.raises(ServerError):
+            session.call(h.module_for(op), None, slash_params=op.slash_params, **h.call_arguments(op, inputs))
+
+    assert (3 if repeatable(op) else 1) == len(sent)
