@@ -9,6 +9,9 @@ import pytest
 
 PUBLIC_MODULES = [
     "nordfin",
+    "nordfin.aptic",
+    "nordfin.aptic.errors",
+    "nordfin.aptic.models",
     "nordfin.errors",
     "nordfin.goto",
     "nordfin.goto.errors",

@@ -34,11 +34,15 @@ class Recorder:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         # A copy: the auth flow changes the same request object when it resends it.
-        copied = httpx.Request(request.method, request.url, headers=request.headers.copy(), content=request.content)
+        copied = httpx.Request(
+            request.method, request.url, headers=request.headers.copy(), content=request.content
+        )
         self.requests.append(copied)
         if str(request.url) == TOKEN_URL:
             self.tokens += 1
-            return httpx.Response(200, json={"access_token": f"token-{self.tokens}", "expires_in": self.expires_in})
+            return httpx.Response(
+                200, json={"access_token": f"token-{self.tokens}", "expires_in": self.expires_in}
+            )
         return self.api(request)
 
     @property
@@ -60,7 +64,12 @@ def client(api: Handler, **kwargs: Any) -> tuple[aptic.Client, Recorder]:
 
 
 def envelope(items: list[dict[str, Any]], skip: int = 0, total: int | None = None) -> httpx.Response:
-    body = {"count": len(items), "skip": skip, "total": len(items) if total is None else total, "value": items}
+    body = {
+        "count": len(items),
+        "skip": skip,
+        "total": len(items) if total is None else total,
+        "value": items,
+    }
     return httpx.Response(200, json=body)
 
 
@@ -75,12 +84,12 @@ def test_the_token_is_fetched_once_with_http_basic_and_sent_as_bearer() -> None:
     api.customers.list()
 
     token_request = recorder.requests[0]
-    assert 1 == recorder.tokens
-    assert TOKEN_URL == str(token_request.url)
+    assert recorder.tokens == 1
+    assert str(token_request.url) == TOKEN_URL
     basic = base64.b64encode(f"my-client:{SECRET}".encode()).decode()
     assert f"Basic {basic}" == token_request.headers["authorization"]
-    assert {"grant_type": ["client_credentials"]} == parse_qs(token_request.content.decode())
-    assert ["Bearer token-1", "Bearer token-1"] == [r.headers["authorization"] for r in recorder.api_requests]
+    assert parse_qs(token_request.content.decode()) == {"grant_type": ["client_credentials"]}
+    assert [r.headers["authorization"] for r in recorder.api_requests] == ["Bearer token-1", "Bearer token-1"]
 
 
 def test_token_auth_post_sends_the_credentials_in_the_form() -> None:
@@ -89,7 +98,11 @@ def test_token_auth_post_sends_the_credentials_in_the_form() -> None:
     api.customers.list()
 
     form = parse_qs(recorder.requests[0].content.decode())
-    assert {"grant_type": ["client_credentials"], "client_id": ["my-client"], "client_secret": [SECRET]} == form
+    assert form == {
+        "grant_type": ["client_credentials"],
+        "client_id": ["my-client"],
+        "client_secret": [SECRET],
+    }
     assert "authorization" not in recorder.requests[0].headers
 
 
@@ -99,9 +112,9 @@ def test_a_401_fetches_a_new_token_once_and_repeats_the_call() -> None:
 
     page = api.customers.list()
 
-    assert 0 == page.total
-    assert 2 == recorder.tokens
-    assert ["Bearer token-1", "Bearer token-2"] == [r.headers["authorization"] for r in recorder.api_requests]
+    assert page.total == 0
+    assert recorder.tokens == 2
+    assert [r.headers["authorization"] for r in recorder.api_requests] == ["Bearer token-1", "Bearer token-2"]
 
 
 def test_the_api_key_goes_to_the_api_in_the_configured_header_never_to_the_token_endpoint() -> None:
@@ -111,20 +124,22 @@ def test_the_api_key_goes_to_the_api_in_the_configured_header_never_to_the_token
 
     token_request, call = recorder.requests
     assert "ocp-apim-subscription-key" not in token_request.headers
-    assert "k3y" == call.headers["ocp-apim-subscription-key"]
-    assert "Bearer token-1" == call.headers["authorization"]
+    assert call.headers["ocp-apim-subscription-key"] == "k3y"
+    assert call.headers["authorization"] == "Bearer token-1"
 
 
 def test_the_filter_builder_quotes_values_on_the_wire() -> None:
     api, recorder = client(lambda r: envelope([]))
     name = aptic.Field("fullName")
 
-    api.customers.list(filter=name.eq("O'Brien") & aptic.Field("juridicalType").eq(1), orderby="fullName desc")
+    api.customers.list(
+        filter=name.eq("O'Brien") & aptic.Field("juridicalType").eq(1), orderby="fullName desc"
+    )
 
     query = recorder.api_requests[0].url.params
-    assert "(fullName eq 'O''Brien') and (juridicalType eq 1)" == query["$filter"]
-    assert "fullName desc" == query["$orderby"]
-    assert ("0", "25") == (query["$skip"], query["$top"])
+    assert query["$filter"] == "(fullName eq 'O''Brien') and (juridicalType eq 1)"
+    assert query["$orderby"] == "fullName desc"
+    assert (query["$skip"], query["$top"]) == ("0", "25")
 
 
 def test_iterate_walks_pages_of_100_and_stops_at_total() -> None:
@@ -139,16 +154,18 @@ def test_iterate_walks_pages_of_100_and_stops_at_total() -> None:
     names = [customer.full_name for customer in api.customers.iterate()]
 
     assert [p["fullName"] for p in people] == names
-    assert [("0", "100"), ("100", "100"), ("200", "100")] == [
-        (r.url.params["$skip"], r.url.params["$top"]) for r in recorder.api_requests
+    assert [(r.url.params["$skip"], r.url.params["$top"]) for r in recorder.api_requests] == [
+        ("0", "100"),
+        ("100", "100"),
+        ("200", "100"),
     ]
 
 
 def test_iterate_stops_on_an_empty_page_even_if_total_says_more() -> None:
     api, recorder = client(lambda r: envelope([], total=10))
 
-    assert [] == list(api.customers.iterate())
-    assert 1 == len(recorder.api_requests)
+    assert list(api.customers.iterate()) == []
+    assert len(recorder.api_requests) == 1
 
 
 def test_accrued_interest_iterates_until_a_page_is_not_full() -> None:
@@ -162,8 +179,8 @@ def test_accrued_interest_iterates_until_a_page_is_not_full() -> None:
 
     seen = [item["n"] for item in api.customers.iterate_accrued_interest(GUID, page_size=2)]
 
-    assert [0, 1, 2, 3, 4] == seen
-    assert ["0", "2", "4"] == [r.url.params["$skip"] for r in recorder.api_requests]
+    assert seen == [0, 1, 2, 3, 4]
+    assert [r.url.params["$skip"] for r in recorder.api_requests] == ["0", "2", "4"]
 
 
 @pytest.mark.parametrize(
@@ -188,14 +205,16 @@ def test_accrued_interest_iterates_until_a_page_is_not_full() -> None:
         (lambda api: api.customers.parameters(GUID).create([]), "parameters"),
     ],
 )
-def test_bad_input_is_refused_before_anything_is_sent(call: Callable[[aptic.Client], Any], field: str) -> None:
+def test_bad_input_is_refused_before_anything_is_sent(
+    call: Callable[[aptic.Client], Any], field: str
+) -> None:
     api, recorder = client(refuse)
 
     with pytest.raises(RequestValidationError) as raised:
         call(api)
 
     assert field == raised.value.field
-    assert [] == recorder.requests
+    assert recorder.requests == []
 
 
 def mandate(**changes: Any) -> aptic.DirectDebitMandateInput:
@@ -223,7 +242,7 @@ def test_a_mandate_is_checked_before_sending(changes: dict[str, Any], field: str
         api.customers.direct_debit_mandates(GUID).create(mandate(**changes))
 
     assert field == raised.value.field
-    assert [] == recorder.requests
+    assert recorder.requests == []
 
 
 def test_a_mandate_type_given_as_its_number_is_sent_as_that_number() -> None:
@@ -231,16 +250,18 @@ def test_a_mandate_type_given_as_its_number_is_sent_as_that_number() -> None:
     api, recorder = client(lambda r: httpx.Response(200, json=answer))
 
     created = api.customers.direct_debit_mandates(GUID).create(
-        mandate(direct_debit_mandate_type=3, sending_bank_account_class=aptic.BankAccountClass.BANK_ACCOUNT_SE)
+        mandate(
+            direct_debit_mandate_type=3, sending_bank_account_class=aptic.BankAccountClass.BANK_ACCOUNT_SE
+        )
     )
 
     sent = json.loads(recorder.api_requests[0].content)
-    assert (3, 9, "5050-1055") == (
+    assert (
         sent["directDebitMandateType"],
         sent["sendingBankAccountClass"],
         sent["receivingBankAccountNo"],
-    )
-    assert 3 == created.direct_debit_mandate_type
+    ) == (3, 9, "5050-1055")
+    assert created.direct_debit_mandate_type == 3
 
 
 def test_an_update_sends_exactly_the_members_set_and_null_for_the_cleared() -> None:
@@ -250,7 +271,7 @@ def test_an_update_sends_exactly_the_members_set_and_null_for_the_cleared() -> N
 
     request = recorder.api_requests[0]
     assert ("PATCH", f"{BASE}/v1/Customers/{GUID}") == (request.method, str(request.url))
-    assert {"email": "anna@example.se", "telefax": None} == json.loads(request.content)
+    assert json.loads(request.content) == {"email": "anna@example.se", "telefax": None}
 
 
 def test_a_create_is_never_repeated_after_a_server_error() -> None:
@@ -260,15 +281,17 @@ def test_a_create_is_never_repeated_after_a_server_error() -> None:
     with pytest.raises(ServerError):
         api.customers.create(aptic.CustomerCreate(full_name="Anna"))
 
-    assert ["PUT"] == [r.method for r in recorder.api_requests]
+    assert [r.method for r in recorder.api_requests] == ["PUT"]
 
 
 def test_a_read_is_retried_after_a_server_error() -> None:
-    answers = iter([httpx.Response(503), httpx.Response(200, json={"customerGuid": GUID, "fullName": "Anna"})])
+    answers = iter(
+        [httpx.Response(503), httpx.Response(200, json={"customerGuid": GUID, "fullName": "Anna"})]
+    )
     api, recorder = client(lambda r: next(answers))
 
-    assert "Anna" == api.customers.get(GUID).full_name
-    assert ["GET", "GET"] == [r.method for r in recorder.api_requests]
+    assert api.customers.get(GUID).full_name == "Anna"
+    assert [r.method for r in recorder.api_requests] == ["GET", "GET"]
 
 
 def test_a_create_is_retried_when_the_connection_was_never_made() -> None:
@@ -282,8 +305,8 @@ def test_a_create_is_retried_when_the_connection_was_never_made() -> None:
 
     api, _ = client(flaky)
 
-    assert GUID == api.customers.create(aptic.CustomerCreate(full_name="Anna")).customer_guid
-    assert 2 == len(calls)
+    assert api.customers.create(aptic.CustomerCreate(full_name="Anna")).customer_guid == GUID
+    assert len(calls) == 2
 
 
 def test_a_problem_becomes_a_typed_error_with_its_extensions() -> None:
@@ -296,7 +319,9 @@ def test_a_problem_becomes_a_typed_error_with_its_extensions() -> None:
         "traceId": "00-abc-01",
         "errors": {"customerGuid": ["unknown"]},
     }
-    api, _ = client(lambda r: httpx.Response(404, json=problem, headers={"content-type": "application/problem+json"}))
+    api, _ = client(
+        lambda r: httpx.Response(404, json=problem, headers={"content-type": "application/problem+json"})
+    )
 
     with pytest.raises(aptic.ApticProblem) as raised:
         api.customers.get(GUID)
@@ -308,26 +333,30 @@ def test_a_problem_becomes_a_typed_error_with_its_extensions() -> None:
         error.title,
         error.detail,
     )
-    assert ("00-abc-01", {"customerGuid": ["unknown"]}) == (error.trace_id, error.errors)
-    assert {"traceId": "00-abc-01", "errors": {"customerGuid": ["unknown"]}} == error.extensions
-    assert "customerGuid" == error.vendor.field
+    assert (error.trace_id, error.errors) == ("00-abc-01", {"customerGuid": ["unknown"]})
+    assert error.extensions == {"traceId": "00-abc-01", "errors": {"customerGuid": ["unknown"]}}
+    assert error.vendor.field == "customerGuid"
 
 
 def test_an_html_error_page_still_raises_the_status_family() -> None:
-    api, _ = client(lambda r: httpx.Response(404, text="<html>gone</html>", headers={"content-type": "text/html"}))
+    api, _ = client(
+        lambda r: httpx.Response(404, text="<html>gone</html>", headers={"content-type": "text/html"})
+    )
 
     with pytest.raises(NotFound) as raised:
         api.customers.get(GUID)
 
     assert isinstance(raised.value, aptic.ApticProblem)
-    assert {} == raised.value.extensions
+    assert raised.value.extensions == {}
 
 
 def test_a_refused_token_request_raises_unauthorized_without_the_secret() -> None:
     def no_token(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": "invalid_client", "error_description": f"bad {SECRET}"})
 
-    made = aptic.Client(base_url=BASE, client_id="me", client_secret=SECRET, transport=httpx.MockTransport(no_token))
+    made = aptic.Client(
+        base_url=BASE, client_id="me", client_secret=SECRET, transport=httpx.MockTransport(no_token)
+    )
 
     with pytest.raises(Unauthorized) as raised:
         made.customers.list()
@@ -343,26 +372,30 @@ def test_secrets_and_tokens_never_reach_repr_or_logs(caplog: pytest.LogCaptureFi
     api.customers.list()
 
     shown = repr(api) + repr(api._session.http.auth) + caplog.text
-    assert [] == [s for s in (SECRET, "k3y-value", "token-1") if s in shown]
+    assert [s for s in (SECRET, "k3y-value", "token-1") if s in shown] == []
     assert BASE in repr(api)
 
 
 def test_services_invoke_sends_any_json_and_the_async_flag() -> None:
     api, recorder = client(lambda r: httpx.Response(200, json={"jobId": 7}))
 
-    result = api.customers.invoke_service(GUID, "SendReminder", {"level": 2, "tags": ["a"]}, asynchronous=True)
+    result = api.customers.invoke_service(
+        GUID, "SendReminder", {"level": 2, "tags": ["a"]}, asynchronous=True
+    )
 
     request = recorder.api_requests[0]
     assert ("POST", f"{BASE}/v1/Customers/{GUID}/Services/SendReminder?async=true") == (
         request.method,
         str(request.url),
     )
-    assert {"level": 2, "tags": ["a"]} == json.loads(request.content)
-    assert 7 == result["jobId"]
+    assert json.loads(request.content) == {"level": 2, "tags": ["a"]}
+    assert result["jobId"] == 7
 
 
 def test_ping_raises_when_the_service_is_down() -> None:
-    api, _ = client(lambda r: httpx.Response(500, json={"title": "down", "status": 500}), retry=aptic_no_retry())
+    api, _ = client(
+        lambda r: httpx.Response(500, json={"title": "down", "status": 500}), retry=aptic_no_retry()
+    )
 
     with pytest.raises(ServerError):
         api.ping()
@@ -394,7 +427,7 @@ def test_bad_settings_are_refused(kwargs: dict[str, Any], field: str) -> None:
 
 
 def test_gateway_url_builds_a_tenant_url_and_refuses_a_hostile_host() -> None:
-    assert BASE == aptic.gateway_url("c000001.test.hosting.aptic.cloud", "C000001-00001-T01")
+    assert aptic.gateway_url("c000001.test.hosting.aptic.cloud", "C000001-00001-T01") == BASE
     with pytest.raises(RequestValidationError):
         aptic.gateway_url("evil.example@c1.aptic.cloud", "x")
     with pytest.raises(RequestValidationError):

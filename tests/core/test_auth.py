@@ -413,10 +413,10 @@ def test_with_headers_adds_the_key_to_api_calls_only_and_keeps_the_401_refetch()
         server.revoked.add("tok-1")
         response = http.get("/b")
 
-    assert "tok-2" == response.json()["token"]
-    assert ["k3y", "k3y", "k3y"] == [r.headers.get("x-api-key") for r in server.api_requests]
-    assert [None, None] == [r.headers.get("x-api-key") for r in server.token_requests]
-    assert (True, True) == (auth.requires_request_body, auth.requires_response_body)
+    assert response.json()["token"] == "tok-2"
+    assert [r.headers.get("x-api-key") for r in server.api_requests] == ["k3y", "k3y", "k3y"]
+    assert [r.headers.get("x-api-key") for r in server.token_requests] == [None, None]
+    assert (auth.requires_request_body, auth.requires_response_body) == (True, True)
 
 
 @pytest.mark.asyncio
@@ -428,9 +428,9 @@ async def test_async_with_headers_adds_the_key_and_keeps_the_401_refetch() -> No
         server.revoked.add("tok-1")
         response = await http.get("/b")
 
-    assert "tok-2" == response.json()["token"]
-    assert ["k3y", "k3y", "k3y"] == [r.headers.get("x-api-key") for r in server.api_requests]
-    assert 2 == len(server.token_requests)
+    assert response.json()["token"] == "tok-2"
+    assert [r.headers.get("x-api-key") for r in server.api_requests] == ["k3y", "k3y", "k3y"]
+    assert len(server.token_requests) == 2
 
 
 def test_with_headers_repr_hides_the_key() -> None:

@@ -40,12 +40,12 @@ def test_anything_but_a_canonical_guid_is_refused_without_repeating_it(value: An
     with pytest.raises(RequestValidationError) as raised:
         check_guid("customer_guid", value)
 
-    assert "customer_guid" == raised.value.field
+    assert raised.value.field == "customer_guid"
     assert not (isinstance(value, str) and value and value in str(raised.value))
 
 
 def test_an_enum_takes_its_member_or_its_value() -> None:
-    assert (Kind.SEVEN, Kind.ONE) == (check_enum("kind", Kind.SEVEN, Kind), check_enum("kind", 1, Kind))
+    assert (check_enum("kind", Kind.SEVEN, Kind), check_enum("kind", 1, Kind)) == (Kind.SEVEN, Kind.ONE)
 
 
 @pytest.mark.parametrize("value", [2, True, "1", None, 1.5])
@@ -53,4 +53,4 @@ def test_an_enum_refuses_other_values_and_lists_the_allowed_ones(value: Any) -> 
     with pytest.raises(RequestValidationError) as raised:
         check_enum("kind", value, Kind)
 
-    assert ("kind", "must be one of 1, 7 (Kind)") == (raised.value.field, raised.value.rule)
+    assert (raised.value.field, raised.value.rule) == ("kind", "must be one of 1, 7 (Kind)")

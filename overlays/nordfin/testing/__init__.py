@@ -20,6 +20,7 @@ __all__ = ["FAKES", "Call", "FakeApi", "FakeError", "ModelMismatch", "fake_for",
 
 #: slug -> "module:Class" of its fake, imported on first use.
 FAKES: dict[str, str] = {
+    "aptic": "nordfin.testing.aptic:FakeAptic",
     "goto": "nordfin.testing.goto:FakeGoto",
     "payex": "nordfin.testing.payex:FakePayex",
     "payfunc": "nordfin.testing.payfunc:FakePayFunc",

@@ -9,8 +9,9 @@ calls the handler registered for the operationId. The answer is JSON, or XML whe
 ``Accept`` prefers it and the spec documents it for that answer.
 
 Everything specific to one API lives in hooks: :meth:`FakeApi.error_body`,
-:meth:`FakeApi.authenticate`, :meth:`FakeApi.invalid_request`, :meth:`FakeApi.reset_state` and
-the handlers themselves. One lock guards all state, so the threaded loopback server is safe.
+:meth:`FakeApi.authenticate`, :meth:`FakeApi.invalid_request`, :meth:`FakeApi.reset_state`,
+:meth:`FakeApi.outside_spec` (e.g. a token endpoint) and the handlers themselves. One lock
+guards all state, so the threaded loopback server is safe.
 """
 
 from __future__ import annotations
@@ -158,6 +159,11 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         quota = self.index.spec.get("info", {}).get("x-nordfin-rate-limit")
         return (int(quota["requests"]), float(quota["per-seconds"])) if quota else None
 
+    def outside_spec(self, request: httpx.Request) -> httpx.Response | None:
+        """Answer a request the spec has no operation for, e.g. an OAuth2 token endpoint; None: route
+        it by the spec (the default). Called under the lock, after the request is recorded."""
+        return None
+
     def authenticate(self, operation: Operation, request: httpx.Request) -> FakeError | None:
         """The error to answer when the request's credentials are wrong; None to let it through."""
         return None
@@ -257,6 +263,9 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _handle(self, request: httpx.Request) -> httpx.Response:
         with self._lock:
             self.requests.append(request)
+            answer = self.outside_spec(request)
+            if answer is not None:
+                return answer
             route = self._route(request)
             if isinstance(route, FakeError):
                 return self._render(request, None, route.status, route.payload, route.headers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from nordfin import goto
+from nordfin.testing._demo_aptic import demo_aptic
 from nordfin.testing._demo_payex import demo_payex
 from nordfin.testing._demo_payfunc import demo_payfunc
 from nordfin.testing._demo_permanad import demo_permanad
@@ -48,6 +49,7 @@ def main() -> None:
     demo_goto()
     demo_payex()
     demo_payfunc()
+    demo_aptic()
     demo_permanad()
     print("demo finished: every finished API answered through its client.")
 
