@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from nordfin._core.errors import parse_problem
+from nordfin._core.errors import ProblemError, field_messages, parse_problem
 
 
 def response(body: Any, content_type: str = "application/problem+json") -> httpx.Response:
@@ -52,3 +52,29 @@ def test_html_is_not_a_problem() -> None:
     html = httpx.Response(502, text="<html></html>", headers={"content-type": "text/html"})
 
     assert parse_problem(html) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            {"name": ["too long", "not ASCII"], "age": "negative"},
+            {"name": ["too long", "not ASCII"], "age": ["negative"]},
+        ),
+        ([{"name": "too long"}, {"name": ["empty"]}], {"name": ["too long", "empty"]}),
+        ({"name": [1, "kept"]}, {"name": ["kept"]}),
+        ("not a map", {}),
+        (None, {}),
+    ],
+)
+def test_field_messages_read_both_documented_shapes(value: Any, expected: dict[str, list[str]]) -> None:
+    assert field_messages(value) == expected
+
+
+def test_a_problem_error_reads_its_members_in_any_case_and_keeps_extensions() -> None:
+    vendor = parse_problem(response({"Type": "urn:x", "TITLE": "Bad", "detail": 5, "traceId": "t-1"}))
+    assert vendor is not None
+    error = ProblemError("bad", status=400, vendor=vendor)
+
+    assert (error.problem_type, error.title, error.detail, error.instance) == ("urn:x", "Bad", None, None)
+    assert error.extensions == {"traceId": "t-1"}

@@ -29,7 +29,15 @@ from nordfin.errors import (
 if TYPE_CHECKING:
     from nordfin._core.session import ApiProfile
 
-__all__ = ["error_class", "error_from_response", "json_object", "parse_problem", "status_family"]
+__all__ = [
+    "ProblemError",
+    "error_class",
+    "error_from_response",
+    "field_messages",
+    "json_object",
+    "parse_problem",
+    "status_family",
+]
 
 _FAMILIES: dict[int, type[ApiError]] = {
     400: BadRequest,
@@ -141,3 +149,57 @@ def parse_problem(response: httpx.Response) -> VendorError | None:
         details=extensions,
         data=body,
     )
+
+
+def field_messages(value: Any) -> dict[str, list[str]]:
+    """Per-field messages of a problem as one map: a map of field -> messages (RFC 7807 extensions as
+    ASP.NET and PayEx write them), or a list of one-key objects (older PayEx pages); else ``{}``."""
+    pairs: list[tuple[Any, Any]] = []
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, list):
+        pairs = [item for entry in value if isinstance(entry, dict) for item in entry.items()]
+    found: dict[str, list[str]] = {}
+    for key, messages in pairs:
+        texts = messages if isinstance(messages, list) else [messages]
+        found.setdefault(str(key), []).extend(t for t in texts if isinstance(t, str))
+    return found
+
+
+class ProblemError(ApiError):
+    """An error answer read as RFC 7807 problem details (``parse_problem``): its five members, matched
+    without regard to case, and the extension members. An overlay subclasses it for its API."""
+
+    def _member(self, name: str) -> Any:
+        data = self.vendor.data if isinstance(self.vendor.data, dict) else {}
+        return next((value for key, value in data.items() if key.lower() == name), None)
+
+    def _text(self, name: str) -> str | None:
+        value = self._member(name)
+        return value if isinstance(value, str) else None
+
+    @property
+    def problem_type(self) -> str | None:
+        """``type``: a URI (or, at some vendors, a path) naming the kind of problem."""
+        return self._text("type")
+
+    @property
+    def title(self) -> str | None:
+        """``title``: a short human summary."""
+        return self._text("title")
+
+    @property
+    def detail(self) -> str | None:
+        """``detail``: a human explanation of this occurrence."""
+        return self._text("detail")
+
+    @property
+    def instance(self) -> str | None:
+        """``instance``: the id of this occurrence (quote it to the vendor's support)."""
+        return self._text("instance")
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """Every member beyond the five of RFC 7807, as the server sent them."""
+        details = self.vendor.details
+        return dict(details) if isinstance(details, dict) else {}

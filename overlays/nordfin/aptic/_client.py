@@ -70,6 +70,7 @@ PROFILE = ApiProfile(
     error_base=ApticProblem,
 )
 
+S = TypeVar("S", Session, AsyncSession)
 P = TypeVar("P", bound=Page[Any])
 I = TypeVar("I")  # noqa: E741
 C = TypeVar("C")
@@ -92,13 +93,20 @@ def gateway_url(host: str, instance: str) -> str:
 # --- a customer's sub-resources -------------------------------------------------------------------
 
 
-class Items(Generic[P, I]):
-    """One kind of a customer's sub-resources: list, iterate, read."""
+class _Bound(Generic[S, P, I]):
+    """A customer's sub-resources of one kind, bound to the customer (checked once, here)."""
 
-    def __init__(self, session: Session, kind: Kind[P, I], customer_guid: Any) -> None:
-        self._session = session
+    def __init__(self, session: S, kind: Kind[P, I], customer_guid: Any) -> None:
+        self._session: S = session
         self._kind = kind
         self.customer_guid = plans.customer(customer_guid)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._kind.label}, customer_guid={self.customer_guid!r})"
+
+
+class Items(_Bound[Session, P, I]):
+    """One kind of a customer's sub-resources: list, iterate, read."""
 
     def list(
         self,
@@ -123,9 +131,6 @@ class Items(Generic[P, I]):
     def get(self, key: Any) -> I:
         """The item with this key (its GUID, or its name for parameters and extra fields)."""
         return self._session.run(plans.get_plan(self._kind, self.customer_guid, key))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._kind.label}, customer_guid={self.customer_guid!r})"
 
 
 class EditableItems(Items[P, I], Generic[P, I, C, U]):
@@ -160,13 +165,8 @@ class Questions(Items[UserQuestionList, UserQuestion]):
         self._session.run(plans.respond_plan(self._kind, self.customer_guid, action_guid, response))
 
 
-class AsyncItems(Generic[P, I]):
+class AsyncItems(_Bound[AsyncSession, P, I]):
     """:class:`Items` of the ``AsyncClient``: the same calls, awaited."""
-
-    def __init__(self, session: AsyncSession, kind: Kind[P, I], customer_guid: Any) -> None:
-        self._session = session
-        self._kind = kind
-        self.customer_guid = plans.customer(customer_guid)
 
     async def list(
         self,
@@ -191,9 +191,6 @@ class AsyncItems(Generic[P, I]):
     async def get(self, key: Any) -> I:
         """The item with this key (its GUID, or its name for parameters and extra fields)."""
         return await self._session.run(plans.get_plan(self._kind, self.customer_guid, key))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._kind.label}, customer_guid={self.customer_guid!r})"
 
 
 class AsyncEditableItems(AsyncItems[P, I], Generic[P, I, C, U]):

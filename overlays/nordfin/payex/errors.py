@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from nordfin._core.errors import parse_problem
+from nordfin._core.errors import ProblemError, field_messages, parse_problem
 from nordfin.errors import ApiError, VendorError
 
 __all__ = [
@@ -31,43 +31,18 @@ __all__ = [
 PREFIX = "ledger/customer/v1/problems/"
 
 
-class PayexProblem(ApiError):
-    """An error answer in PayEx's problem format; ``problem_type`` tells which problem it is."""
+class PayexProblem(ProblemError):
+    """An error answer in PayEx's problem format; ``problem_type`` tells which problem it is
+    (``ledger/customer/v1/problems/<code>``; members are matched in PascalCase or camelCase)."""
 
     #: What a 404 of this class says was missing.
     missing: str | None = None
-
-    def _member(self, name: str) -> Any:
-        data = self.vendor.data if isinstance(self.vendor.data, dict) else {}
-        lowered = {key.lower(): value for key, value in data.items()}
-        return lowered.get(name)
-
-    @property
-    def problem_type(self) -> str | None:
-        """``Type``: e.g. ``ledger/customer/v1/problems/customer-not-found``."""
-        value = self._member("type")
-        return value if isinstance(value, str) else None
 
     @property
     def problem_code(self) -> str | None:
         """The last part of ``Type``: ``validation``, ``customer-not-found``, ..."""
         kind = self.problem_type
         return kind.rsplit("/", 1)[-1] if kind else None
-
-    @property
-    def title(self) -> str | None:
-        """``Title``: a short human summary."""
-        return _text(self._member("title"))
-
-    @property
-    def detail(self) -> str | None:
-        """``Detail``: a human explanation of this occurrence."""
-        return _text(self._member("detail"))
-
-    @property
-    def instance(self) -> str | None:
-        """``Instance``: the id to give PayEx support."""
-        return _text(self._member("instance"))
 
     @property
     def problems(self) -> dict[str, list[str]]:
@@ -144,22 +119,3 @@ def parse_error(response: httpx.Response) -> VendorError | None:
     messages = field_messages(problem.details.get("Problems", problem.details.get("problems")))
     problem.field = next(iter(messages), None)
     return problem
-
-
-def field_messages(value: Any) -> dict[str, list[str]]:
-    """``Problems`` as documented (a map of field -> messages) or as older PayEx pages show it
-    (a list of one-key objects), read into one map; anything else gives an empty map."""
-    pairs: list[tuple[Any, Any]] = []
-    if isinstance(value, dict):
-        pairs = list(value.items())
-    elif isinstance(value, list):
-        pairs = [item for entry in value if isinstance(entry, dict) for item in entry.items()]
-    found: dict[str, list[str]] = {}
-    for key, messages in pairs:
-        texts = messages if isinstance(messages, list) else [messages]
-        found.setdefault(str(key), []).extend(t for t in texts if isinstance(t, str))
-    return found
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
