@@ -21,8 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from nordfin import goto
+from nordfin import aptic, goto
 from nordfin._core.ratelimit import RateLimiter
+from nordfin_generated.aptic.models import CustomerList
 from nordfin_generated.goto.models import PaymentTermsResponse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +35,32 @@ ANSWERS = {
 }
 
 
+APTIC = "https://c000001.test.hosting.aptic.cloud/C000001-00001-T01/APIGW"
+CUSTOMERS = [
+    {"customerGuid": f"3f2504e0-4f89-11d3-9a0c-{n:012x}", "fullName": f"Kund {n}", "juridicalType": 0}
+    for n in range(25)
+]
+ANSWERS["aptic list"] = {"count": 25, "skip": 0, "total": 25, "value": CUSTOMERS}
+TOKEN = json.dumps({"access_token": "t", "expires_in": 3600}).encode()
+NAME = aptic.Field("fullName").eq("O'Brien")
+
+
 def transport(kind: str) -> httpx.MockTransport:
     body = json.dumps(ANSWERS[kind]).encode()
     headers = {"content-type": "application/json"}
-    return httpx.MockTransport(lambda request: httpx.Response(200, content=body, headers=headers))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        token = request.url.path.endswith("/access_token")
+        return httpx.Response(200, content=TOKEN if token else body, headers=headers)
+
+    return httpx.MockTransport(answer)
 
 
 def raw_call(kind: str) -> Callable[[], object]:
+    if kind == "aptic list":
+        http = httpx.Client(base_url=APTIC, transport=transport(kind), headers={"authorization": "Bearer t"})
+        query = {"$filter": str(NAME), "$skip": 0, "$top": 25}
+        return lambda: http.get("/v1/Customers", params=query).json()
     client = httpx.Client(base_url=BASE, transport=transport(kind), headers={"store": "s", "api_key": "k"})
     if kind == "get":
         return lambda: client.get("/payment_terms/NET/30").json()
@@ -50,10 +70,14 @@ def raw_call(kind: str) -> Callable[[], object]:
 def parsed_call(kind: str) -> Callable[[], object]:
     """Raw httpx plus the generated model's from_dict: what the typed result alone costs."""
     get = raw_call(kind)
-    return lambda: PaymentTermsResponse.from_dict(get())  # type: ignore[arg-type]
+    model = CustomerList if kind == "aptic list" else PaymentTermsResponse
+    return lambda: model.from_dict(get())  # type: ignore[arg-type]
 
 
 def nordfin_call(kind: str) -> Callable[[], object]:
+    if kind == "aptic list":  # OAuth2 (a cached token), the filter builder, spec validation
+        customers = aptic.Client(base_url=APTIC, client_id="c", client_secret="s", transport=transport(kind))
+        return lambda: customers.customers.list(filter=NAME)
     client = goto.Client(store="s", api_key="k", transport=transport(kind), rate_limit=False)
     terms = client.payment_terms
     return (lambda: terms.get("NET/30")) if kind == "get" else (lambda: terms.list())
@@ -96,10 +120,11 @@ def main() -> None:
     calls = parser.parse_args().calls
     print(f"per-call median over {calls} calls each, same in-process transport")
     print("              raw httpx   + model parse     nordfin   ratio (to raw)  ratio (to raw + parse)")
-    for kind in ("get", "list"):
+    for kind in ("get", "list", "aptic list"):
         raw_us, parsed_us, our_us = compare(kind, calls)
+        label = kind if kind.startswith("aptic") else f"goto {kind}"
         print(
-            f"  goto {kind:<5} {raw_us:8.1f} µs {parsed_us:10.1f} µs {our_us:9.1f} µs"
+            f"  {label:<10} {raw_us:8.1f} µs {parsed_us:10.1f} µs {our_us:9.1f} µs"
             f"   {our_us / raw_us:10.2f}   {our_us / parsed_us:16.2f}"
         )
     print(f"  rate limiter reserve(): {limiter_cost_ns(calls) / 1000:.2f} µs")

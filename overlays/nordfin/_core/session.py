@@ -20,6 +20,7 @@ import attrs
 import httpx
 
 from nordfin._core.errors import error_from_response
+from nordfin._core.parsed import unparsed
 from nordfin._core.redact import get_logger, redact_url
 from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
@@ -288,6 +289,11 @@ def parse_success(
             prepared.operation_id, response.status_code, [problem], response.content
         ) from error
     if expect is None or isinstance(parsed, expect):
+        left_raw = unparsed(parsed)  # the generator hands back raw JSON where a union did not read
+        if left_raw:
+            raise ResponseValidationError(
+                prepared.operation_id, response.status_code, left_raw[:5], response.content
+            )
         return parsed if expect is not None else None
     got = type(parsed).__name__
     raise ResponseValidationError(

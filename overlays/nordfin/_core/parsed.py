@@ -1,0 +1,137 @@
+"""Did the generated parser really read a success answer into its models?
+
+openapi-python-client parses a union member (``list[Address] | None``, ``Item | None``) inside a
+``try`` and, when the member does not read, returns the raw JSON instead (toolchain P8): an address
+without its required GUID comes back as a ``dict`` in a list typed ``list[Address]``. This walks the
+parsed models and names every place where the raw value stands instead of the model, so the
+session can raise ``ResponseValidationError`` rather than hand the caller something untyped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+import typing
+from typing import Any
+
+import attrs
+
+__all__ = ["unparsed"]
+
+
+@attrs.frozen
+class _Slot:
+    """What one field of a generated model may hold."""
+
+    name: str
+    models: tuple[type, ...]  # model classes the value itself may be
+    item_models: tuple[type, ...]  # model classes the items of a list value may be
+    plain: tuple[type, ...]  # other classes the value may be (str, float, an enum, list, ...)
+
+
+def unparsed(value: Any, where: str = "body") -> list[str]:
+    """Where ``value`` (a parsed answer) holds raw JSON in place of a model; empty when nowhere."""
+    if isinstance(value, list):
+        return [
+            problem for index, item in enumerate(value) for problem in unparsed(item, f"{where}[{index}]")
+        ]
+    if not attrs.has(type(value)):
+        return []
+    problems: list[str] = []
+    for slot in _slots(type(value)):
+        problems += _check(slot, getattr(value, slot.name), f"{where}.{slot.name}")
+    return problems
+
+
+def _check(slot: _Slot, value: Any, where: str) -> list[str]:
+    if value is None or type(value).__name__ == "Unset":
+        return []
+    if attrs.has(type(value)):
+        return (
+            unparsed(value, where) if isinstance(value, slot.models) else [f"{where}: not a model it may be"]
+        )
+    if isinstance(value, list) and slot.item_models:
+        problems = [f"{where}[{i}]: not read as a model" for i, item in enumerate(value) if _raw(item, slot)]
+        return problems or unparsed(value, where)
+    if isinstance(value, slot.plain) or (float in slot.plain and isinstance(value, int)):
+        return []
+    return [f"{where}: {type(value).__name__} where the spec's model belongs"]
+
+
+def _raw(item: Any, slot: _Slot) -> bool:
+    return not isinstance(item, slot.item_models)
+
+
+_SLOTS: dict[type, tuple[_Slot, ...]] = {}  # per generated class; a race only computes it twice
+
+
+def _slots(cls: type) -> tuple[_Slot, ...]:
+    """The fields of ``cls`` that may hold a model (directly or as list items); others need no check."""
+    found = _SLOTS.get(cls)
+    if found is None:
+        found = _SLOTS[cls] = _find_slots(cls)
+    return found
+
+
+def _find_slots(cls: type) -> tuple[_Slot, ...]:
+    hints = _hints(cls)
+    if hints is None:
+        return ()
+    slots = []
+    for field in attrs.fields(cls):
+        slot = _slot(field.name, hints.get(field.name))
+        if slot is not None:
+            slots.append(slot)
+    return tuple(slots)
+
+
+def _hints(cls: type) -> dict[str, Any] | None:
+    """The resolved annotations of a generated model; its package's ``models`` names the forward
+    references that the generator imports only under ``TYPE_CHECKING``."""
+    module = sys.modules.get(cls.__module__)
+    package = cls.__module__.rsplit(".", 1)[0]
+    try:
+        names = {**vars(importlib.import_module(package)), **(vars(module) if module else {})}
+        return typing.get_type_hints(cls, globalns=names)
+    except Exception:  # an annotation we cannot resolve: leave the class unchecked, never fail here
+        return None
+
+
+def _slot(name: str, annotation: Any) -> _Slot | None:
+    if name == "additional_properties" or annotation is None:
+        return None
+    members = _members(annotation)
+    if Any in members:
+        return None
+    models = tuple(m for m in members if isinstance(m, type) and attrs.has(m))
+    items = tuple(
+        item
+        for m in members
+        if typing.get_origin(m) is list
+        for item in typing.get_args(m)
+        if isinstance(item, type) and attrs.has(item)
+    )
+    if not models and not items:
+        return None
+    plain = tuple(_plain(m) for m in members if m not in models and _plain(m) is not None)
+    return _Slot(name, models, items, tuple(p for p in plain if p is not None))
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return typing.get_args(annotation)
+    return (annotation,)
+
+
+def _plain(member: Any) -> type | None:
+    """The class a non-model union member stands for (``list[str]`` -> ``list``); None for NoneType."""
+    origin = typing.get_origin(member)
+    if origin is list:
+        items = typing.get_args(member)
+        return None if any(isinstance(i, type) and attrs.has(i) for i in items) else list
+    if isinstance(origin, type):
+        return origin
+    if isinstance(member, type) and member is not type(None):
+        return member
+    return None
