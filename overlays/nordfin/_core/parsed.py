@@ -33,30 +33,37 @@ class _Slot:
 def unparsed(value: Any, where: str = "body") -> list[str]:
     """Where ``value`` (a parsed answer) holds raw JSON in place of a model; empty when nowhere."""
     if isinstance(value, list):
-        return [
-            problem for index, item in enumerate(value) for problem in unparsed(item, f"{where}[{index}]")
-        ]
-    if not attrs.has(type(value)):
-        return []
+        return _in_items(value, where)
+    slots = _slots(type(value)) if attrs.has(type(value)) else ()
     problems: list[str] = []
-    for slot in _slots(type(value)):
+    for slot in slots:
         problems += _check(slot, getattr(value, slot.name), f"{where}.{slot.name}")
     return problems
 
 
 def _check(slot: _Slot, value: Any, where: str) -> list[str]:
-    if value is None or type(value).__name__ == "Unset":
+    if value is None or type(value).__name__ == "Unset":  # each generated package has its own Unset
         return []
     if attrs.has(type(value)):
-        return (
-            unparsed(value, where) if isinstance(value, slot.models) else [f"{where}: not a model it may be"]
-        )
+        return unparsed(value, where) if isinstance(value, slot.models) else [f"{where}: an unexpected model"]
     if isinstance(value, list) and slot.item_models:
-        problems = [f"{where}[{i}]: not read as a model" for i, item in enumerate(value) if _raw(item, slot)]
-        return problems or unparsed(value, where)
+        if all(isinstance(item, slot.item_models) for item in value):
+            # walk the items only where their model has model fields of its own (rarely)
+            return _in_items(value, where) if any(_slots(m) for m in slot.item_models) else []
+        return [f"{where}[{i}]: not read as a model" for i, item in enumerate(value) if _raw(item, slot)]
     if isinstance(value, slot.plain) or (float in slot.plain and isinstance(value, int)):
         return []
     return [f"{where}: {type(value).__name__} where the spec's model belongs"]
+
+
+def _in_items(items: list[Any], where: str) -> list[str]:
+    """The items' own problems; an item whose model has no model fields needs no walk (most lists)."""
+    return [
+        found
+        for index, item in enumerate(items)
+        if attrs.has(type(item)) and _slots(type(item))
+        for found in unparsed(item, f"{where}[{index}]")
+    ]
 
 
 def _raw(item: Any, slot: _Slot) -> bool:
