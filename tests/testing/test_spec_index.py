@@ -169,6 +169,13 @@ def test_server_path_is_the_path_of_the_first_server(mini: SpecIndex, goto: Spec
     assert SpecIndex({"openapi": "3.1.0", "paths": {}}).server_path == ""
 
 
+def test_server_url_fills_in_the_server_variables_defaults() -> None:
+    aptic = SpecIndex.for_slug("aptic")
+
+    assert aptic.server_url == "https://cnnnnnn.test.hosting.aptic.cloud/CNNNNNN-NNNNN-T01/APIGW"
+    assert aptic.server_path == "/CNNNNNN-NNNNN-T01/APIGW"
+
+
 def test_operations_merge_path_level_parameters_and_resolve_refs(mini: SpecIndex, goto: SpecIndex) -> None:
     assert [p.name for p in mini.operation("get_item").parameters] == ["id"]
     term_id = goto.operation("update_payment_term").parameter("term_id", "path")

@@ -50,7 +50,8 @@ def _check(slot: _Slot, value: Any, where: str) -> list[str]:
         if all(isinstance(item, slot.item_models) for item in value):
             # walk the items only where their model has model fields of its own (rarely)
             return _in_items(value, where) if any(_slots(m) for m in slot.item_models) else []
-        return [f"{where}[{i}]: not read as a model" for i, item in enumerate(value) if _raw(item, slot)]
+        raw = (i for i, item in enumerate(value) if not isinstance(item, slot.item_models))
+        return [f"{where}[{i}]: not read as a model" for i in raw]
     if isinstance(value, slot.plain) or (float in slot.plain and isinstance(value, int)):
         return []
     return [f"{where}: {type(value).__name__} where the spec's model belongs"]
@@ -64,10 +65,6 @@ def _in_items(items: list[Any], where: str) -> list[str]:
         if attrs.has(type(item)) and _slots(type(item))
         for found in unparsed(item, f"{where}[{index}]")
     ]
-
-
-def _raw(item: Any, slot: _Slot) -> bool:
-    return not isinstance(item, slot.item_models)
 
 
 _SLOTS: dict[type, tuple[_Slot, ...]] = {}  # per generated class; a race only computes it twice
@@ -121,7 +118,7 @@ def _slot(name: str, annotation: Any) -> _Slot | None:
     )
     if not models and not items:
         return None
-    plain = tuple(_plain(m) for m in members if m not in models and _plain(m) is not None)
+    plain = (_plain(m) for m in members if m not in models)
     return _Slot(name, models, items, tuple(p for p in plain if p is not None))
 
 

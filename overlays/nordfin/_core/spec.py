@@ -143,7 +143,8 @@ class SpecIndex:
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.spec = spec
-        self.server_path = _server_path(spec)
+        self.server_url = _server_url(spec)
+        self.server_path = urlsplit(self.server_url).path
         self.security_schemes: dict[str, dict[str, Any]] = {
             name: self.resolve(scheme)
             for name, scheme in spec.get("components", {}).get("securitySchemes", {}).items()
@@ -606,13 +607,13 @@ def _index_for(slug: str) -> SpecIndex:
     return SpecIndex(load_spec(slug))
 
 
-def _server_path(spec: Mapping[str, Any]) -> str:
-    """The first server's path, its variables (e.g. a ledger number) replaced by their defaults."""
+def _server_url(spec: Mapping[str, Any]) -> str:
+    """The first server's URL, its variables (e.g. a ledger number) replaced by their defaults."""
     server = (spec.get("servers") or [{}])[0]
     url = str(server.get("url", ""))
     for name, variable in (server.get("variables") or {}).items():
         url = url.replace("{" + name + "}", str(variable.get("default", "")))
-    return urlsplit(url).path.rstrip("/")
+    return url.rstrip("/")
 
 
 def _content(node: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

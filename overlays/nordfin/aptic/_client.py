@@ -313,7 +313,7 @@ class Customers:
         *,
         filter: FilterArg = None,
         orderby: str | None = None,
-        page_size: int = 100,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> Pager[InterestPage, ListArgs, AccruedInterest]:
         """All of it, lazily; without a ``total`` the walk ends at the first page that is not full."""
         guid = plans.customer(customer_guid)
@@ -424,7 +424,7 @@ class AsyncCustomers:
         *,
         filter: FilterArg = None,
         orderby: str | None = None,
-        page_size: int = 100,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> AsyncPager[InterestPage, ListArgs, AccruedInterest]:
         """All of it, lazily; without a ``total`` the walk ends at the first page that is not full."""
         guid = plans.customer(customer_guid)

@@ -16,6 +16,7 @@ import attrs
 
 from nordfin._core import odata
 from nordfin._core.session import Plan
+from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_guid, check_path_id, check_type
 from nordfin.aptic import _checks
 from nordfin.errors import RequestValidationError
@@ -90,9 +91,18 @@ from nordfin_generated.aptic.models import (
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Kind", "ListArgs", "Page"]
 
-#: ``$top``: "default 25, max 100".
-DEFAULT_PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
+
+def _top_schema() -> dict[str, Any]:
+    """``$top`` as the spec documents it ("default 25, max 100"): the one place to correct it."""
+    index = SpecIndex.for_slug("aptic")
+    top = index.operation("list_customers").parameter("$top", "query")
+    if top is None:
+        raise LookupError("specs/aptic documents no $top on list_customers")
+    return index.resolve(top.schema)  # type: ignore[no-any-return]
+
+
+DEFAULT_PAGE_SIZE: int = _top_schema()["default"]
+MAX_PAGE_SIZE: int = _top_schema()["maximum"]
 
 P = TypeVar("P")
 I = TypeVar("I")  # noqa: E741

@@ -39,7 +39,16 @@ from pydantic import BaseModel, ValidationError
 
 from nordfin._core.spec import Operation, SpecIndex, media_type_of
 
-__all__ = ["Call", "FakeApi", "FakeError", "ModelMismatch", "operation"]
+__all__ = [
+    "Call",
+    "FakeApi",
+    "FakeError",
+    "ModelMismatch",
+    "json_answer",
+    "no_async_sleep",
+    "no_sleep",
+    "operation",
+]
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -441,6 +450,20 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def credentials_help(self) -> dict[str, str]:
         """The credentials this fake accepts, for ``python -m nordfin.testing`` to print."""
         return {}
+
+
+def no_sleep(seconds: float) -> None:
+    """The ``sleep=`` a fake's ready-made client gets: retries and limiter waits are instant."""
+
+
+async def no_async_sleep(seconds: float) -> None:
+    """:func:`no_sleep` for the async clients."""
+
+
+def json_answer(status: int, body: Any, headers: Mapping[str, str] | None = None) -> httpx.Response:
+    """A plain ``application/json`` answer outside the spec's operations (e.g. a token endpoint)."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return _response(status, {**(headers or {}), "Content-Type": "application/json"}, content)
 
 
 def _response(status: int, headers: Mapping[str, str], content: bytes) -> httpx.Response:

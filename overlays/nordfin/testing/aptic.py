@@ -61,12 +61,9 @@ What the vendor does not document, and what this fake chooses (see the spec's ``
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import datetime as dt
 import hmac
-import json
 import secrets
 import time
 import urllib.parse
@@ -80,7 +77,16 @@ import httpx
 
 from nordfin._core.spec import Operation
 from nordfin.testing import _odata
-from nordfin.testing._fake import Call, FakeApi, FakeError, operation
+from nordfin.testing._fake import (
+    Call,
+    FakeApi,
+    FakeError,
+    _http_credential,
+    json_answer,
+    no_async_sleep,
+    no_sleep,
+    operation,
+)
 
 if TYPE_CHECKING:
     from nordfin import aptic
@@ -185,9 +191,8 @@ class FakeAptic(FakeApi):
         self.question_responses: list[QuestionResponse] = []
         self._tokens: dict[str, float] = {}
         self._customers: dict[str, _Customer] = {}
-        self._instance: str | None = None
         super().__init__(clock=clock)
-        self.base_url = _server_url(self.index.spec)
+        self.base_url = self.index.server_url
         schemas = self.index.spec.get("components", {}).get("schemas", {})
         self._members = {name: frozenset(schema.get("properties", {})) for name, schema in schemas.items()}
 
@@ -271,7 +276,7 @@ class FakeAptic(FakeApi):
         """A ``nordfin.aptic.Client`` wired to this fake with its client credentials; retries instant."""
         from nordfin import aptic
 
-        kwargs.setdefault("sleep", _no_sleep)
+        kwargs.setdefault("sleep", no_sleep)
         self._key_settings(kwargs)
         return aptic.Client(
             base_url=self.base_url,
@@ -285,7 +290,7 @@ class FakeAptic(FakeApi):
         """A ``nordfin.aptic.AsyncClient`` wired to this fake."""
         from nordfin import aptic
 
-        kwargs.setdefault("sleep", _no_async_sleep)
+        kwargs.setdefault("sleep", no_async_sleep)
         self._key_settings(kwargs)
         return aptic.AsyncClient(
             base_url=self.base_url,
@@ -314,7 +319,6 @@ class FakeAptic(FakeApi):
         """The OAuth 2.0 token endpoint; every other path is the spec's."""
         base = self.base_path()
         path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
-        self._instance = request.url.path.removeprefix(base) or "/"
         if path != base + TOKEN_PATH:
             return None
         self.token_requests.append(request)
@@ -356,12 +360,16 @@ class FakeAptic(FakeApi):
             "title": title,
             "status": status,
             "detail": message,
-            "instance": self._instance,
+            "instance": self._instance(),
             "traceId": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01",
         }
         if data:
             body["errors"] = data
         return body
+
+    def _instance(self) -> str | None:
+        """The path of the request being answered (the latest received), below the gateway."""
+        return self.requests[-1].url.path.removeprefix(self.base_path()) or "/" if self.requests else None
 
     # --- the token endpoint ---------------------------------------------------------------------
 
@@ -383,7 +391,7 @@ class FakeAptic(FakeApi):
             return self._oauth_error(400, "unsupported_grant_type")
         token = self._new_token()
         body = {"access_token": token, "token_type": "Bearer", "expires_in": int(self.token_lifetime)}
-        return _json_response(200, body, {"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return json_answer(200, body, {"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     def _new_token(self) -> str:
         now = self.clock()
@@ -395,7 +403,7 @@ class FakeAptic(FakeApi):
     def _oauth_error(self, status: int, error: str) -> httpx.Response:
         """An RFC 6749 5.2 error answer; 401 challenges for HTTP Basic."""
         headers = {"WWW-Authenticate": 'Basic realm="APIGW"'} if status == 401 else {}
-        return _json_response(status, {"error": error}, headers)
+        return json_answer(status, {"error": error}, headers)
 
     # --- customers ------------------------------------------------------------------------------
 
@@ -788,17 +796,8 @@ class FakeAptic(FakeApi):
         return {"count": len(page), "skip": skip, "total": len(matching), "value": page}
 
 
-def _server_url(spec: Mapping[str, Any]) -> str:
-    """The first server's URL, its variables replaced by their defaults."""
-    server = (spec.get("servers") or [{}])[0]
-    url = str(server.get("url", ""))
-    for name, variable in (server.get("variables") or {}).items():
-        url = url.replace("{" + name + "}", str(variable.get("default", "")))
-    return url.rstrip("/")
-
-
 def _skip_top(call: Call) -> tuple[int, int]:
-    return int(call.query.get("$skip") or 0), int(call.query.get("$top") or 25)
+    return call.query["$skip"], call.query["$top"]  # the spec's defaults (0, 25) are filled in
 
 
 def _only(data: Any, members: Iterable[str]) -> dict[str, Any]:
@@ -869,28 +868,9 @@ def _token_form(request: httpx.Request) -> dict[str, str]:
 def _basic_credentials(authorization: str) -> tuple[str, str] | None:
     """``(client_id, client_secret)`` from HTTP Basic, each form-urlencoded (RFC 6749 2.3.1); None
     without Basic; ``("", "")`` for Basic that cannot be read (then the client is unknown)."""
-    kind, _, value = authorization.partition(" ")
-    if kind.lower() != "basic":
+    if authorization.partition(" ")[0].lower() != "basic":
         return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
-    client_id, colon, client_secret = decoded.partition(":")
+    client_id, colon, client_secret = (_http_credential("basic", authorization) or "").partition(":")
     if not colon:
         return ("", "")
     return urllib.parse.unquote_plus(client_id), urllib.parse.unquote_plus(client_secret)
-
-
-def _json_response(status: int, body: Any, headers: Mapping[str, str]) -> httpx.Response:
-    content = json.dumps(body, separators=(",", ":")).encode()
-    headers = {**headers, "Content-Type": "application/json", "Content-Length": str(len(content))}
-    return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
-
-
-def _no_sleep(seconds: float) -> None:
-    return None
-
-
-async def _no_async_sleep(seconds: float) -> None:
-    return None

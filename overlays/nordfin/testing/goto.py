@@ -35,7 +35,7 @@ import httpx
 
 from nordfin import goto
 from nordfin._core.spec import Operation
-from nordfin.testing._fake import Call, FakeApi, FakeError, operation
+from nordfin.testing._fake import Call, FakeApi, FakeError, no_async_sleep, no_sleep, operation
 from nordfin_generated.pydantic_models.goto import PaymentTerm, PaymentTermCreate, PaymentTermUpdate
 
 __all__ = ["FakeGoto"]
@@ -203,18 +203,10 @@ class FakeGoto(FakeApi):
 
     def client(self, **kwargs: Any) -> goto.Client:
         """A ``nordfin.goto.Client`` wired to this fake with its credentials; retries are instant."""
-        kwargs.setdefault("sleep", _no_sleep)
+        kwargs.setdefault("sleep", no_sleep)
         return goto.Client(store=self.store, api_key=self.api_key, transport=self, **kwargs)
 
     def async_client(self, **kwargs: Any) -> goto.AsyncClient:
         """A ``nordfin.goto.AsyncClient`` wired to this fake with its credentials."""
-        kwargs.setdefault("sleep", _no_async_sleep)
+        kwargs.setdefault("sleep", no_async_sleep)
         return goto.AsyncClient(store=self.store, api_key=self.api_key, transport=self, **kwargs)
-
-
-def _no_sleep(seconds: float) -> None:
-    return None
-
-
-async def _no_async_sleep(seconds: float) -> None:
-    return None

@@ -43,7 +43,7 @@ import httpx
 
 from nordfin import payex
 from nordfin._core.spec import Operation
-from nordfin.testing._fake import Call, FakeApi, FakeError, operation
+from nordfin.testing._fake import Call, FakeApi, FakeError, no_async_sleep, no_sleep, operation
 
 __all__ = ["FakePayex"]
 
@@ -153,12 +153,12 @@ class FakePayex(FakeApi):
 
     def client(self, **kwargs: Any) -> payex.Client:
         """A ``nordfin.payex.Client`` wired to this fake with its ledger and token; retries instant."""
-        kwargs.setdefault("sleep", _no_sleep)
+        kwargs.setdefault("sleep", no_sleep)
         return payex.Client(ledger_number=self.ledger_number, token=self.token, transport=self, **kwargs)
 
     def async_client(self, **kwargs: Any) -> payex.AsyncClient:
         """A ``nordfin.payex.AsyncClient`` wired to this fake."""
-        kwargs.setdefault("sleep", _no_async_sleep)
+        kwargs.setdefault("sleep", no_async_sleep)
         return payex.AsyncClient(ledger_number=self.ledger_number, token=self.token, transport=self, **kwargs)
 
     # --- hooks ----------------------------------------------------------------------------------
@@ -451,11 +451,3 @@ class FakePayex(FakeApi):
 
 def _op(rel: str, href: str, method: str) -> dict[str, str]:
     return {"rel": rel, "href": href, "method": method}
-
-
-def _no_sleep(seconds: float) -> None:
-    return None
-
-
-async def _no_async_sleep(seconds: float) -> None:
-    return None

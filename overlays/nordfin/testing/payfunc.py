@@ -47,7 +47,7 @@ import httpx
 
 from nordfin import payfunc
 from nordfin._core.spec import Operation
-from nordfin.testing._fake import Call, FakeApi, FakeError, operation
+from nordfin.testing._fake import Call, FakeApi, FakeError, no_async_sleep, no_sleep, operation
 
 __all__ = ["FakePayFunc", "next_due"]
 
@@ -137,12 +137,12 @@ class FakePayFunc(FakeApi):
 
     def client(self, key: str | None = None, **kwargs: Any) -> payfunc.Client:
         """A ``nordfin.payfunc.Client`` on this fake (the private key unless ``key``); instant retries."""
-        kwargs.setdefault("sleep", lambda seconds: None)
+        kwargs.setdefault("sleep", no_sleep)
         return payfunc.Client(api_key=key or self.private_key, transport=self, **kwargs)
 
     def async_client(self, key: str | None = None, **kwargs: Any) -> payfunc.AsyncClient:
         """A ``nordfin.payfunc.AsyncClient`` on this fake."""
-        kwargs.setdefault("sleep", _no_async_sleep)
+        kwargs.setdefault("sleep", no_async_sleep)
         return payfunc.AsyncClient(api_key=key or self.private_key, transport=self, **kwargs)
 
     # --- hooks ----------------------------------------------------------------------------------
@@ -584,7 +584,3 @@ def _epoch(value: str) -> float:
 def _b64(data: dict[str, Any]) -> str:
     raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-async def _no_async_sleep(seconds: float) -> None:
-    return None

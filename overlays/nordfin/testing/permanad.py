@@ -42,7 +42,7 @@ import httpx
 from nordfin import permanad
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.spec import Operation
-from nordfin.testing._fake import Call, FakeApi, FakeError, operation
+from nordfin.testing._fake import Call, FakeApi, FakeError, no_async_sleep, no_sleep, operation
 from nordfin_generated.pydantic_models.permanad import (
     CalculateRequest,
     CreateOrderRequest,
@@ -146,12 +146,12 @@ class FakePermanad(FakeApi):
         Its own rate limiter on the fake's clock unless ``rate_limit=`` is given; instant sleep
         unless ``sleep=`` is given (pass a ``FakeClock``'s ``sleep`` to move its time instead).
         """
-        kwargs.setdefault("sleep", _no_sleep)
+        kwargs.setdefault("sleep", no_sleep)
         return permanad.Client(transport=self, **self._client_settings(markets, kwargs))
 
     def async_client(self, markets: tuple[str, ...] | None = None, **kwargs: Any) -> permanad.AsyncClient:
         """``client()`` for the ``nordfin.permanad.AsyncClient``."""
-        kwargs.setdefault("sleep", _no_async_sleep)
+        kwargs.setdefault("sleep", no_async_sleep)
         return permanad.AsyncClient(transport=self, **self._client_settings(markets, kwargs))
 
     def _client_settings(self, markets: tuple[str, ...] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -371,11 +371,3 @@ class FakeClock:
             if not future.done():
                 future.set_result(None)
         return task.result()
-
-
-def _no_sleep(seconds: float) -> None:
-    return None
-
-
-async def _no_async_sleep(seconds: float) -> None:
-    return None
