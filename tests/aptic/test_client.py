@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from nordfin import aptic
+from nordfin import RetryPolicy, aptic
 from nordfin.errors import NotFound, RequestValidationError, ServerError, Unauthorized
 
 BASE = "https://c000001.test.hosting.aptic.cloud/C000001-00001-T01/APIGW"
@@ -394,17 +394,11 @@ def test_services_invoke_sends_any_json_and_the_async_flag() -> None:
 
 def test_ping_raises_when_the_service_is_down() -> None:
     api, _ = client(
-        lambda r: httpx.Response(500, json={"title": "down", "status": 500}), retry=aptic_no_retry()
+        lambda r: httpx.Response(500, json={"title": "down", "status": 500}), retry=RetryPolicy.none()
     )
 
     with pytest.raises(ServerError):
         api.ping()
-
-
-def aptic_no_retry() -> Any:
-    from nordfin._core.retry import RetryPolicy
-
-    return RetryPolicy.none()
 
 
 @pytest.mark.parametrize(
