@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from nordfin import aptic
-from nordfin.testing._story import say, show_error
 from nordfin.testing.aptic import FakeAptic
+from nordfin.testing.demo._story import say, show_error
 
 
 def demo_aptic() -> None:

@@ -1,19 +1,11 @@
-"""``python -m nordfin.testing.demo``: drive each finished API's client against its fake.
-
-Every step prints what was asked and what came back, so a newcomer sees the clients work end to
-end without credentials or network.
-"""
+"""``demo_goto()``: the Goto client against its fake, end to end."""
 
 from __future__ import annotations
 
 import asyncio
 
 from nordfin import goto
-from nordfin.testing._demo_aptic import demo_aptic
-from nordfin.testing._demo_payex import demo_payex
-from nordfin.testing._demo_payfunc import demo_payfunc
-from nordfin.testing._demo_permanad import demo_permanad
-from nordfin.testing._story import say, show_error
+from nordfin.testing.demo._story import say, show_error
 from nordfin.testing.goto import FakeGoto
 
 
@@ -43,16 +35,3 @@ async def demo_goto_async(fake: FakeGoto) -> None:
     async with goto.AsyncClient(store=fake.store, api_key=fake.api_key, transport=fake) as client:
         codes = await asyncio.gather(*(client.payment_terms.get("NET/30") for _ in range(3)))
         say("async: three gets at once", [term.code for term in codes])
-
-
-def main() -> None:
-    demo_goto()
-    demo_payex()
-    demo_payfunc()
-    demo_aptic()
-    demo_permanad()
-    print("demo finished: every finished API answered through its client.")
-
-
-if __name__ == "__main__":
-    main()

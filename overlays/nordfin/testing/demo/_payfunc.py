@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nordfin.testing._story import say, show_error
+from nordfin.testing.demo._story import say, show_error
 from nordfin.testing.payfunc import FakePayFunc
 
 

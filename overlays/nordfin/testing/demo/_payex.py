@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nordfin import payex
 from nordfin.payex.models import AddressInput, InternationalAccount, NationalIdentifier
-from nordfin.testing._story import say, show_error
+from nordfin.testing.demo._story import say, show_error
 from nordfin.testing.payex import FakePayex
 
 __all__ = ["demo_payex"]

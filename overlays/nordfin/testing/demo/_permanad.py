@@ -7,7 +7,7 @@ import asyncio
 from nordfin import permanad
 from nordfin._core.ratelimit import RateLimiter
 from nordfin.permanad import CreateOrderRequest, OrderItem, StatusTrigger
-from nordfin.testing._story import say, show_error
+from nordfin.testing.demo._story import say, show_error
 from nordfin.testing.permanad import FakeClock, FakePermanad
 
 __all__ = ["demo_permanad"]

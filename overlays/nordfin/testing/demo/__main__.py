@@ -1,0 +1,5 @@
+"""``python -m nordfin.testing.demo``."""
+
+from nordfin.testing.demo import main
+
+main()
