@@ -50,10 +50,12 @@ def check_generated(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff on everything hand-written (generated/ is excluded in pyproject.toml)."""
+    """ruff on everything hand-written (generated/ is excluded); actionlint and zizmor on .github/."""
     session.install(*group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("actionlint")
+    session.run("zizmor", "--offline", ".github")
 
 
 @nox.session(python=PYTHON)
