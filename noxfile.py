@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import nox
 
@@ -27,6 +28,7 @@ NODE_ENV = {
 }
 
 PYTHON = "3.11"
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")  # pyproject's classifiers; tests_versions runs each
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
@@ -86,6 +88,29 @@ def bench(session: nox.Session) -> None:
     session.run("python", "scripts/bench.py", *session.posargs)
 
 
+def interpreter(version: str) -> str:
+    """This machine's Python ``version``: pyenv's build (its shims run only the global one), else PATH's."""
+    builds = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python"))
+    found = str(builds[-1]) if builds else shutil.which(f"python{version}")
+    if found is None:
+        raise nox.command.CommandFailed(f"Python {version} is not installed")
+    return found
+
+
+@nox.session(python=PYTHON)
+def tests_versions(session: nox.Session) -> None:
+    """The core and Goto tests on every supported Python (SUPPORTED_PYTHONS), one venv each."""
+    session.install(*group("build"))
+    test_deps = [d for d in group("test") if not d.startswith(("mkdocs", "markdown-exec"))]
+    for version in SUPPORTED_PYTHONS:
+        venv = Path(session.virtualenv.location).parent / f"tests_versions-{version}"
+        python = str(venv / "bin" / "python")
+        session.run("uv", "venv", "--quiet", "--clear", "--python", interpreter(version), str(venv))
+        session.run("uv", "pip", "install", "--quiet", "--python", python, "-e", ".[testing]", *test_deps)
+        tests = ["tests/core", "tests/goto", "-q", "-p", "no:cacheprovider"]
+        session.run(python, "-m", "pytest", *tests, external=True)
+
+
 def npm_ci(session: nox.Session) -> None:
     """The exact npm tools of package-lock.json into node_modules/ (Node 20 and npm on PATH)."""
     session.run("npm", "ci", "--no-audit", "--no-fund", external=True, env=NODE_ENV)
@@ -111,11 +136,12 @@ def spec_review(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Static HTML reference per spec, an index and a screenshot in build/docs/; then checks the pages."""
+    """One offline site in build/site/: guide, Python and HTTP reference; checked in headless Chromium."""
     npm_ci(session)
     session.install("-e", ".[testing]", *group("test"))
-    session.run("python", "scripts/docs.py", "--out", "build/docs", *session.posargs, env=NODE_ENV)
-    session.run("pytest", "tests/release/test_docs_pages.py", env={"NORDFIN_DOCS_DIR": "build/docs"})
+    env = {**NODE_ENV, "NO_MKDOCS_2_WARNING": "1"}
+    session.run("python", "scripts/docs.py", "--out", "build/site", *session.posargs, env=env)
+    session.run("pytest", "tests/release/test_docs_pages.py", env={"NORDFIN_DOCS_DIR": "build/site"})
 
 
 @nox.session(python=PYTHON)
@@ -124,3 +150,4 @@ def build(session: nox.Session) -> None:
     session.install(*group("build"))
     shutil.rmtree("dist", ignore_errors=True)
     session.run("uv", "build", "--out-dir", "dist")
+    session.run("twine", "check", "--strict", *(str(p) for p in sorted(Path("dist").iterdir())))

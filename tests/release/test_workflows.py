@@ -111,7 +111,10 @@ def test_permissions_are_explicit_and_least(path: Path) -> None:
 
 def test_checkout_never_keeps_the_token() -> None:
     checkouts = [
-        step for path in WORKFLOWS for step in steps(path) if step.get("uses", "").startswith("actions/checkout@")
+        step
+        for path in WORKFLOWS
+        for step in steps(path)
+        if step.get("uses", "").startswith("actions/checkout@")
     ]
 
     assert checkouts
@@ -135,7 +138,7 @@ def test_verify_passes_each_job_only_its_own_vendors_secrets() -> None:
         prefix = f"NORDFIN_{slug.upper()}_"
         assert f"{prefix}BASE_URL" in env
         assert {k: v for k, v in env.items() if not k.startswith(prefix)} == {}
-        assert {k: v for k, v in env.items() if v != "${{ secrets.%s }}" % k} == {}
+        assert {k: v for k, v in env.items() if v != "${{ secrets." + k + " }}"} == {}
 
 
 # ------------------------------------------------------------- helper scripts
