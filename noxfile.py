@@ -150,4 +150,5 @@ def build(session: nox.Session) -> None:
     session.install(*group("build"))
     shutil.rmtree("dist", ignore_errors=True)
     session.run("uv", "build", "--out-dir", "dist")
-    session.run("twine", "check", "--strict", *(str(p) for p in sorted(Path("dist").iterdir())))
+    dists = sorted(str(p) for pattern in ("*.whl", "*.tar.gz") for p in Path("dist").glob(pattern))
+    session.run("twine", "check", "--strict", *dists)

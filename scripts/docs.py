@@ -138,8 +138,8 @@ state: each carries `x-nordfin-inferred` with its reason, shown in the reference
 
 
 def chromium() -> str:
-    """Debian's chromium; installed with apt-get when missing and allowed (root)."""
-    found = shutil.which("chromium")
+    """Debian's chromium (or a GitHub runner's Chromium or Chrome); apt-get installs it if allowed (root)."""
+    found = next(filter(None, map(shutil.which, ("chromium", "google-chrome", "chromium-browser"))), None)
     if found is None and shutil.which("apt-get") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update"], check=True, env=env)
@@ -148,7 +148,7 @@ def chromium() -> str:
         )
         found = shutil.which("chromium")
     if found is None:
-        sys.exit("chromium is missing: `apt-get install chromium` (Debian) or pass --no-screenshot")
+        sys.exit("chromium is missing: `apt-get install chromium` (Debian) or pass --no-check")
     return found
 
 
