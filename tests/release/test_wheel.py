@@ -62,6 +62,13 @@ def test_demo_runs_from_the_installed_wheel(installed: Path) -> None:
     assert "demo finished" in printed
 
 
+def test_installed_long_description_is_the_user_readme(installed: Path) -> None:
+    probe = "import importlib.metadata as m; print(m.metadata('nordfin').get_payload(), end='')"
+    description = run([str(installed), "-c", probe], cwd=installed.parent.parent)
+
+    assert description.strip() == (ROOT / "README.pypi.md").read_text(encoding="utf-8").strip()
+
+
 def test_installed_package_is_typed_and_knows_its_versions(installed: Path) -> None:
     probe = """
 import json, importlib, importlib.metadata, importlib.resources, nordfin
