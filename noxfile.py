@@ -88,13 +88,10 @@ def bench(session: nox.Session) -> None:
     session.run("python", "scripts/bench.py", *session.posargs)
 
 
-def interpreter(version: str) -> str:
+def interpreter(version: str) -> str | None:
     """This machine's Python ``version``: pyenv's build (its shims run only the global one), else PATH's."""
     builds = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python"))
-    found = str(builds[-1]) if builds else shutil.which(f"python{version}")
-    if found is None:
-        raise nox.command.CommandFailed(f"Python {version} is not installed")
-    return found
+    return str(builds[-1]) if builds else shutil.which(f"python{version}")
 
 
 @nox.session(python=PYTHON)
@@ -105,7 +102,8 @@ def tests_versions(session: nox.Session) -> None:
     for version in SUPPORTED_PYTHONS:
         venv = Path(session.virtualenv.location).parent / f"tests_versions-{version}"
         python = str(venv / "bin" / "python")
-        session.run("uv", "venv", "--quiet", "--clear", "--python", interpreter(version), str(venv))
+        found = interpreter(version) or session.error(f"Python {version} is not installed")
+        session.run("uv", "venv", "--quiet", "--clear", "--python", found, str(venv))
         session.run("uv", "pip", "install", "--quiet", "--python", python, "-e", ".[testing]", *test_deps)
         tests = ["tests/core", "tests/goto", "-q", "-p", "no:cacheprovider"]
         session.run(python, "-m", "pytest", *tests, external=True)
@@ -139,8 +137,7 @@ def docs(session: nox.Session) -> None:
     """One offline site in build/site/: guide, Python and HTTP reference; checked in headless Chromium."""
     npm_ci(session)
     session.install("-e", ".[testing]", *group("test"))
-    env = {**NODE_ENV, "NO_MKDOCS_2_WARNING": "1"}
-    session.run("python", "scripts/docs.py", "--out", "build/site", *session.posargs, env=env)
+    session.run("python", "scripts/docs.py", "--out", "build/site", *session.posargs, env=NODE_ENV)
     session.run("pytest", "tests/release/test_docs_pages.py", env={"NORDFIN_DOCS_DIR": "build/site"})
 
 

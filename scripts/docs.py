@@ -325,7 +325,7 @@ def is_loopback(url: str) -> bool:
 
 def mkdocs_build(generated: Path, out: Path) -> None:
     """``mkdocs build --strict`` (mkdocs.yml) into ``out``, with the generated pages added."""
-    env = {**os.environ, "NORDFIN_DOCS_GENERATED": str(generated)}
+    env = {**os.environ, "NORDFIN_DOCS_GENERATED": str(generated), "NO_MKDOCS_2_WARNING": "1"}
     subprocess.run(
         [
             sys.executable,

@@ -196,3 +196,21 @@ def test_release_check_refuses_a_wrong_tag_or_a_missing_entry(
 
     assert [p[: len(e)] for p, e in zip(found, expected, strict=False)] == expected
     assert len(found) == len(expected)
+
+
+def test_every_supported_python_is_tested_here_and_in_ci() -> None:
+    """pyproject's classifiers, noxfile's SUPPORTED_PYTHONS and ci.yml's versions job agree."""
+    import tomllib
+
+    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "classifiers"
+    ]
+    stated = [c.rsplit(" :: ", 1)[1] for c in classifiers if re.search(r":: 3\.\d+$", c)]
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    supported = re.search(r"^SUPPORTED_PYTHONS = \(([^)]*)\)", noxfile, flags=re.MULTILINE)
+    ci = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["versions"]["steps"]
+    setup = next(s for s in ci if s.get("uses", "").startswith("actions/setup-python@"))
+
+    assert supported is not None
+    assert re.findall(r'"(3\.\d+)"', supported.group(1)) == stated
+    assert sorted(setup["with"]["python-version"].split()) == stated
