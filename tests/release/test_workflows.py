@@ -6,6 +6,7 @@ import functools
 import importlib.util
 import re
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -200,11 +201,8 @@ def test_release_check_refuses_a_wrong_tag_or_a_missing_entry(
 
 def test_every_supported_python_is_tested_here_and_in_ci() -> None:
     """pyproject's classifiers, noxfile's SUPPORTED_PYTHONS and ci.yml's versions job agree."""
-    import tomllib
-
-    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
-        "classifiers"
-    ]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    classifiers = project["classifiers"]
     stated = [c.rsplit(" :: ", 1)[1] for c in classifiers if re.search(r":: 3\.\d+$", c)]
     noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
     supported = re.search(r"^SUPPORTED_PYTHONS = \(([^)]*)\)", noxfile, flags=re.MULTILINE)
