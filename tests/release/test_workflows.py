@@ -213,3 +213,16 @@ def test_every_supported_python_is_tested_here_and_in_ci() -> None:
     assert supported is not None
     assert re.findall(r'"(3\.\d+)"', supported.group(1)) == stated
     assert sorted(setup["with"]["python-version"].split()) == stated
+
+
+def test_spec_review_updates_one_marked_comment_and_fails_after_reporting() -> None:
+    run = [s.get("run", "") for s in steps(ROOT / ".github" / "workflows" / "spec-review.yml")]
+    review = next(i for i, r in enumerate(run) if "nox -s spec_review" in r)
+    comment = next(i for i, r in enumerate(run) if "--marker" in r)
+
+    assert '"origin/${BASE_REF}"' in run[review]
+    assert "set +e" in run[review]  # the reports go out even when the review fails
+    assert "--method PATCH" in run[comment]
+    assert "--method POST" in run[comment]
+    assert review < comment < len(run) - 1
+    assert run[-1] == 'exit "$STATUS"'
