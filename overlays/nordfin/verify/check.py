@@ -179,8 +179,16 @@ class Checker:
             f"answered {status}; the spec documents {documented}",
             f"document a {status} answer for {context.operation.operation_id}"
             + (f" (or correct {', '.join(sorted(same_class))})" if same_class else ""),
-            *(f"{op_ptr}/responses/{escape(k)}" for k in same_class),
+            *self._response_pointers(op_ptr, responses, same_class),
         )
+
+    def _response_pointers(self, op_ptr: str, responses: dict[str, Any], keys: list[str]) -> list[str]:
+        """Where each of these documented responses lives: its place and its ``$ref`` target."""
+        found = []
+        for key in keys:
+            place = f"{op_ptr}/responses/{escape(key)}"
+            found += [place, self._deref(responses[key], place)[1]]
+        return found
 
     def _check_headers(
         self, context: _Context, response: dict[str, Any], response_ptr: str, exchange: Exchange
