@@ -68,7 +68,10 @@ def main(
     client_options: Mapping[str, Any] | None = None,
 ) -> int:
     """Run the command; its exit status. ``env`` defaults to ``os.environ``."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a usage error already printed on one line
+        return stop.code if isinstance(stop.code, int) else 2
     environment = os.environ if env is None else env
     try:
         report, secrets = _run(args, environment, transport, client_options)

@@ -232,7 +232,7 @@ def _token_paths(index: SpecIndex) -> tuple[str, ...]:
 def _check_settings(settings: Settings) -> None:
     if settings.slug not in DRIVERS:
         raise UsageError(f"unknown API {settings.slug!r}; known: {', '.join(SLUGS)}")
-    if not settings.base_url.startswith(("https://", "http://")):
+    if not settings.base_url.lower().startswith(("https://", "http://")):
         raise UsageError("--base-url must be an http(s) URL")
     if settings.max_requests < 1:
         raise UsageError("--max-requests must be at least 1")
@@ -276,6 +276,8 @@ def verify_live(
     constructor keywords for the client (a ``rate_limit=`` on a virtual clock, a ``sleep=``).
     """
     _check_settings(settings)
+    scheme, _, rest = settings.base_url.partition("://")
+    settings = attrs.evolve(settings, base_url=f"{scheme.lower()}://{rest}")
     credentials = credentials_from_env(settings.slug, env)
     index = SpecIndex.for_slug(settings.slug)
     guard = Guard(
