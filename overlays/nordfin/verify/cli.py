@@ -75,7 +75,8 @@ def main(
     environment = os.environ if env is None else env
     try:
         report, secrets = _run(args, environment, transport, client_options)
-        _write(args, report, Scrubber(secrets))
+        scrub = Scrubber([*secrets, *_all_values(environment, args.slug)])
+        _write(args, report, scrub)
     except UsageError as error:
         print(
             f"{PROG}: error: {Scrubber(_all_values(environment, args.slug)).text(str(error))}",
@@ -85,7 +86,7 @@ def main(
     except OSError as error:
         print(f"{PROG}: error: cannot write a report ({type(error).__name__})", file=sys.stderr)
         return 2
-    print(_summary(report))
+    print(scrub.text(_summary(report)))
     return 0 if report.agrees() else 1
 
 

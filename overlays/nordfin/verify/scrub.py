@@ -27,9 +27,10 @@ from nordfin._core.redact import MASK, SENSITIVE_HEADERS, SENSITIVE_PARAMS, mask
 if TYPE_CHECKING:
     from nordfin.verify.record import Exchange
 
-__all__ = ["MASK", "REDACTED_EMAIL", "Scrubber", "is_redacted"]
+__all__ = ["MASK", "MIN_SECRET", "REDACTED_EMAIL", "Scrubber", "is_redacted"]
 
 REDACTED_EMAIL = "redacted@example.invalid"
+MIN_SECRET = 4
 
 # Member, field and header names compared without case, "_" or "-".
 _SECRET_NAMES = frozenset(
@@ -61,7 +62,6 @@ _SECRET_NAMES = frozenset(
         "cvc",
         "cvv",
         "cvv2",
-        "expires",
         "session",
         "sessionid",
         "subscriptionkey",
@@ -122,10 +122,14 @@ def is_redacted(value: Any) -> bool:
 
 
 class Scrubber:
-    """Redacts exchanges; ``secrets`` are values to remove wherever they appear."""
+    """Redacts exchanges; ``secrets`` are values to remove wherever they appear.
+
+    Values shorter than :data:`MIN_SECRET` characters are only redacted by name: replacing every
+    "ab" in a report would destroy it, and no credential is that short.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values = {s for s in secrets if isinstance(s, str) and len(s) >= 1}
+        values = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET}
         forms: set[str] = set()
         for value in values:
             forms |= _spellings(value)
