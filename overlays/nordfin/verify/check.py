@@ -106,9 +106,9 @@ class Checker:
     """Checks exchanges against one spec; collects findings, visited spec nodes and counts.
 
     ``base_url`` is where the API was reached (its path is the prefix every operation path
-    follows); without it, the spec's server URLs are tried. Exchanges with another host, or
-    outside every operation of the spec (a token endpoint, a browser's other requests), are
-    counted in :attr:`outside`, not checked.
+    follows); without it, the spec's server URLs are tried. Exchanges with another host are
+    counted in :attr:`elsewhere`; those outside every operation of the spec (a token endpoint)
+    are listed in :attr:`outside`. Neither is checked.
     """
 
     def __init__(self, index: SpecIndex, base_url: str | None = None) -> None:
@@ -121,11 +121,17 @@ class Checker:
         self.findings: list[Finding] = []
         self.checked: list[tuple[str, str, int]] = []
         self.outside: list[str] = []
+        #: Exchanges with another host than ``base_url``'s (a browser's other requests).
+        self.elsewhere = 0
 
     # --- one exchange ---------------------------------------------------------------------------
 
     def check(self, exchange: Exchange) -> list[Finding]:
         """Check ``exchange``; its findings (also added to :attr:`findings`)."""
+        host = urlsplit(exchange.url).netloc.lower().rpartition("@")[2]
+        if self._host is not None and host != self._host:
+            self.elsewhere += 1
+            return []
         routed = self._route(exchange)
         if routed is None:
             self.outside.append(f"{exchange.method} {redact_url(urlsplit(exchange.url).path)}")
@@ -142,8 +148,6 @@ class Checker:
 
     def _route(self, exchange: Exchange) -> tuple[Operation, str] | None:
         parts = urlsplit(exchange.url)
-        if self._host is not None and parts.netloc.lower().rpartition("@")[2] != self._host:
-            return None
         for prefix in self._prefixes:
             found = prefix.match(parts.path)
             if found is None:

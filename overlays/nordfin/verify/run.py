@@ -326,7 +326,7 @@ def check_exchanges(slug: str, exchanges: Iterable[Exchange], *, base_url: str |
     for exchange in exchanges:
         checker.check(exchange)
     exercised = sorted({op for op, _, _ in checker.checked})
-    return Report(
+    report = Report(
         api=slug,
         mode=mode,
         base_url=redact_url(base_url) if base_url else "(from the HAR files)",
@@ -343,6 +343,9 @@ def check_exchanges(slug: str, exchanges: Iterable[Exchange], *, base_url: str |
             ),
         },
     )
+    if checker.elsewhere:
+        report.notes.append(f"{checker.elsewhere} exchanges with other hosts were left out")
+    return report
 
 
 def verify_har(slug: str, paths: Iterable[str], *, base_url: str | None = None) -> Report:
