@@ -39,7 +39,7 @@ def test_a_write_run_makes_reads_changes_and_cleans(slug: str, write_runs: dict[
     failed = [note for note in report["notes"] if note.startswith("step ")]
     assert failed == []
     # PayEx, PayFunc and Permånad have no delete for customers, accounts and orders.
-    cleans = {"goto": True, "aptic": True, "payex": True, "payfunc": False, "permanad": False}
+    cleans = {"goto": True, "aptic": True, "payex": True, "payfunc": True, "permanad": False}
     keeps = {"goto": False, "aptic": False, "payex": True, "payfunc": True, "permanad": True}
     assert (cleans[slug], keeps[slug]) == (
         bool(report["cleanup"]["removed"]),

@@ -202,6 +202,28 @@ def payfunc(run: Run) -> None:
     run.step("read it back", lambda: accounts.get(created.id))
     run.step("update its limit", lambda: accounts.update(created.id, limit=100))
     run.step("read the update", lambda: accounts.get(created.id))
+    _payfunc_subscription(run, created.id)
+
+
+def _payfunc_subscription(run: Run, account_id: str) -> None:
+    subscriptions = run.client.subscriptions
+    items = [{"name": run.name("item"), "price": 1}]
+    made = run.step(
+        "subscribe",
+        lambda: subscriptions.create(account_id, items=items, currency="SEK", schedule="monthly"),
+    )
+    if not made:
+        return
+    subscription_id = made[0].id
+    label = f"subscription {subscription_id} of account {account_id}"
+    run.made(label, lambda: subscriptions.delete(account_id, subscription_id))
+    run.step(
+        "replace it",
+        lambda: subscriptions.replace(
+            account_id, subscription_id, items=items, currency="SEK", schedule="weekly"
+        ),
+    )
+    run.delete(label)
 
 
 # --- Aptic --------------------------------------------------------------------------------------
@@ -264,6 +286,28 @@ def _aptic_children(run: Run, api: Any, guid: Any) -> None:
     ):
         run.made(f"extra field {name}", lambda: fields.delete(name))
         run.step("read the extra field", lambda: fields.get(name))
+    parameters = run.client.customers.parameters(guid)
+    parameter = run.name("param").upper().replace("-", "_")
+    if run.step(
+        "add a parameter",
+        lambda: parameters.create([api.CustomerParameter(name=parameter, type_="BOOL", value="false")]),
+    ):
+        run.made(f"parameter {parameter}", lambda: parameters.delete(parameter))
+        run.step(
+            "change the parameter",
+            lambda: parameters.update(parameter, [api.CustomerParameter(value="true")]),
+        )
+    insurances = run.client.customers.credit_insurances(guid)
+    insurance = api.CreditInsuranceCreate(
+        insurance_company_reference_code="ATRADIUS", amount=1.0, note=run.name("note")
+    )
+    covered = run.step("add a credit insurance", lambda: insurances.create(insurance))
+    if covered is not None:
+        key = covered.insurance_guid
+        run.made(f"credit insurance {key}", lambda: insurances.delete(key))
+        run.step(
+            "change the insurance", lambda: insurances.update(key, api.CreditInsuranceUpdate(amount=2.0))
+        )
     addresses = run.client.customers.addresses(guid)
     address = api.CustomerAddressInput(
         street=run.name("street"), house_no="1", zip_code="11122", city="Stockholm"
