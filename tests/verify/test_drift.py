@@ -118,6 +118,8 @@ def test_201_where_the_spec_says_200_contradicts_the_inferred_status(
         finding["specLocation"],
     ) == ("undocumented-status", "create_payment_term", 201, "/paths/~1payment_terms~1/post/responses")
     assert outcome.verdict("/components/responses/PaymentTerm") == "contradicted"
+    # The client refused the 201, but the term was made: the run still read, changed and deleted it.
+    assert (len(outcome.report["cleanup"]["removed"]), outcome.report["cleanup"]["leftOver"]) == (1, [])
 
 
 def test_a_missing_required_member_contradicts_its_schema(

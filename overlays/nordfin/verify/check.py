@@ -143,7 +143,8 @@ class Checker:
         self._check_answer(context, op_ptr, exchange)
         if exchange.status in _SUCCESS:
             self._visit_request(operation, op_ptr, exchange)
-        self.findings += context.findings
+        # The same disagreement in a later exchange (a second read) is reported once.
+        self.findings += [f for f in context.findings if f not in self.findings]
         return context.findings
 
     def _route(self, exchange: Exchange) -> tuple[Operation, str] | None:
@@ -446,9 +447,8 @@ class Checker:
                     or (location == "query" and param.get("name") in query)
                     or (location == "header" and exchange.request_header(str(param.get("name"))) is not None)
                 )
-                if sent:
-                    self.visited.add(f"{base}/parameters/{index}")
-                    self.visited.add(param_ptr)
+                if sent:  # and answered with a success: the parameter and its schema held
+                    self.visited.update({f"{base}/parameters/{index}", param_ptr, f"{param_ptr}/schema"})
         body = raw_op.get("requestBody")
         if body is not None and exchange.request_body:
             self._visit_request_body(body, f"{op_ptr}/requestBody", exchange)

@@ -298,7 +298,13 @@ def verify_live(
         raise UsageError(
             f"cannot build the {settings.slug} client: {type(error).__name__}: {error}"
         ) from None
-    run = Run(client, dict(settings.ids), settings.allow_writes, spent=lambda: False)
+    run = Run(
+        client,
+        dict(settings.ids),
+        settings.allow_writes,
+        spent=lambda: False,
+        last_ok=lambda: bool(recorder.exchanges) and recorder.exchanges[-1].status < 300,
+    )
     run.spent = lambda: guard.sent >= settings.max_requests - run.reserve()
     with client:
         try:
