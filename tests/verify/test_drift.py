@@ -218,3 +218,22 @@ def test_the_overlay_proposes_one_action_per_finding(
     targets = sorted(action["target"] for action in overlay["actions"])
     assert overlay["overlay"] == "1.0.0"
     assert targets == ["$['components']['schemas']['PaymentTermsResponse']"] * 2
+
+
+def test_a_refused_request_that_the_spec_allows_contradicts_the_request_schema(
+    serve: Callable[..., str], verify: Callable[..., Outcome]
+) -> None:
+    def refuse(response: httpx.Response) -> httpx.Response:
+        body = FakePermanad().error_body(400, None, "orgNumber is not a customer of ours")
+        return answer(response, body, status=400)
+
+    url = serve(FakePermanad, _on("POST", "/orders", refuse))
+    outcome = verify("permanad", "--base-url", url, "--allow-writes", env=PERMANAD)
+    (finding,) = outcome.findings()
+    assert (finding["kind"], finding["operationId"], finding["status"]) == (
+        "refused-request",
+        "create_order",
+        400,
+    )
+    assert outcome.verdict("/components/schemas/CreateOrderRequest") == "contradicted"
+    assert outcome.verdict("/components/schemas/CreateOrderRequest/properties/nin") == "unexercised"

@@ -32,6 +32,7 @@ from nordfin.verify.scrub import is_redacted
 __all__ = ["Checker", "Finding", "escape", "to_pointer"]
 
 _SUCCESS = range(200, 400)
+_REFUSED = (400, 422)
 
 
 def escape(token: str) -> str:
@@ -136,18 +137,20 @@ class Checker:
         if routed is None:
             self.outside.append(f"{exchange.method} {redact_url(urlsplit(exchange.url).path)}")
             return []
-        operation, op_ptr = routed
+        operation, op_ptr, path_params = routed
         self.checked.append((operation.operation_id, operation.method, exchange.status))
         context = _Context(operation, exchange.status, redact_url(urlsplit(exchange.url).path), [])
         self.visited.add(op_ptr)
         self._check_answer(context, op_ptr, exchange)
         if exchange.status in _SUCCESS:
             self._visit_request(operation, op_ptr, exchange)
+        elif exchange.status in _REFUSED and exchange.request_body:
+            self._check_refusal(context, op_ptr, exchange, path_params)
         # The same disagreement in a later exchange (a second read) is reported once.
         self.findings += [f for f in context.findings if f not in self.findings]
         return context.findings
 
-    def _route(self, exchange: Exchange) -> tuple[Operation, str] | None:
+    def _route(self, exchange: Exchange) -> tuple[Operation, str, dict[str, str]] | None:
         parts = urlsplit(exchange.url)
         for prefix in self._prefixes:
             found = prefix.match(parts.path)
@@ -155,8 +158,8 @@ class Checker:
                 continue
             matched = self.index.match(exchange.method, parts.path[found.end() :] or "/")
             if matched is not None:
-                operation = matched[0]
-                return operation, to_pointer(["paths", operation.path, operation.method.lower()])
+                operation, path_params = matched
+                return operation, to_pointer(["paths", operation.path, operation.method.lower()]), path_params
         return None
 
     # --- the answer -----------------------------------------------------------------------------
@@ -430,6 +433,54 @@ class Checker:
         return not types and not any(k in node for k in ("properties", "items", "enum", "const", "$ref"))
 
     # --- the request: which documented parts it used --------------------------------------
+
+    def _check_refusal(
+        self, context: _Context, op_ptr: str, exchange: Exchange, path_params: dict[str, str]
+    ) -> None:
+        """A 400 or 422 to a request the spec allows: the spec's request schema is too lax."""
+        media = media_type_of(exchange.request_header("content-type"))
+        try:
+            body = json.loads(exchange.request_body) if media and media.endswith("json") else None
+        except ValueError:
+            return
+        if body is None:
+            return
+        problems = self.index.validate_request(
+            context.operation,
+            path_params=path_params,
+            query=_query_pairs(exchange.url),
+            headers=dict(exchange.request_headers),
+            content_type=exchange.request_header("content-type"),
+            body=body,
+        )
+        if problems:
+            return  # the request broke the spec itself: nothing to learn about the vendor
+        raw = self.spec["paths"][context.operation.path][context.operation.method.lower()]
+        _, body_ptr = self._deref(raw.get("requestBody", {}), f"{op_ptr}/requestBody")
+        context.add(
+            "refused-request",
+            "",
+            body_ptr,
+            f"answered {context.status} to a request the spec allows",
+            "find the rule the vendor applies (see the answer) and add it to the request schema",
+            *sorted(self._request_schemas(body_ptr, raw.get("requestBody"), media)),
+        )
+
+    def _request_schemas(self, body_ptr: str, raw_body: Any, media: str | None) -> set[str]:
+        """The request body's media entry and top schema: the guesses a refusal puts in question.
+
+        Nothing is marked visited: a refused request confirms nothing.
+        """
+        before = set(self.visited)
+        resolved, _ = self._deref(raw_body or {}, body_ptr)
+        content = {k.lower(): (k, v) for k, v in (resolved.get("content") or {}).items()}
+        found: set[str] = set()
+        if media in content:
+            original, entry = content[media]
+            media_ptr = f"{body_ptr}/content/{escape(original)}"
+            found = {media_ptr, self._deref(entry.get("schema", {}), f"{media_ptr}/schema")[1]}
+        self.visited = before
+        return found
 
     def _visit_request(self, operation: Operation, op_ptr: str, exchange: Exchange) -> None:
         path_item = self.spec["paths"][operation.path]
