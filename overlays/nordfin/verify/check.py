@@ -5,7 +5,8 @@ For each exchange the :class:`Checker` finds the operation, then asks: is the st
 content type documented? Is the body valid against the schema? Does it hold members the schema
 does not list (reported even where the schema is open; a schema without ``properties`` is a map
 and its keys are data)? A null where the schema does not allow one? The headers the answer
-documents as required (``Retry-After`` on a 429)?
+documents as required (``Retry-After`` on a 429)? And a 400 or 422 to a request the spec allows
+says the request schema is laxer than the vendor (``refused-request``).
 
 Each :class:`Finding` names a JSON pointer into the body and one into the spec (the node it
 contradicts, with ``$ref``s followed). Every spec node an exchange went through is added to
