@@ -237,3 +237,26 @@ def test_an_unreachable_server_is_one_line_and_status_2(verify: Callable[..., Ou
     assert (outcome.status, outcome.out) == (2, "")
     assert "cannot reach" in outcome.err
     assert len(outcome.err.strip().splitlines()) == 1
+
+
+def test_an_id_given_on_the_command_line_is_read(
+    serve: Callable[[FakeApi], str], verify: Callable[..., Outcome]
+) -> None:
+    """Two customers: the run reads the one named by --id, not the first one the list shows."""
+    from nordfin import aptic
+
+    fake = FakeAptic()
+    url = serve(fake)
+    with fake.client() as client:
+        for name in ("nordfin-verify-a", "nordfin-verify-b"):
+            guid = client.customers.create(aptic.CustomerCreate(full_name=name)).customer_guid
+            client.customers.addresses(guid).create(aptic.CustomerAddressInput(street=name, city="y"))
+        first, named = (c.customer_guid for c in client.customers.list(top=5).value)
+        address = client.customers.addresses(named).list().value[0].address_guid
+    fake.requests.clear()
+    ids = ["--id", f"customerGuid={named}", "--id", f"addressGuid={address}"]
+    outcome = verify("aptic", "--base-url", url, *ids, env=APTIC)
+    paths = [r.url.path for r in fake.requests]
+    assert outcome.status == 0
+    assert any(p.endswith(f"/v1/Customers/{named}/Addresses/{address}") for p in paths)
+    assert not any(f"/v1/Customers/{first}" in p for p in paths)

@@ -237,13 +237,14 @@ def _payfunc_subscription(run: Run, account_id: str) -> None:
 
 # --- Aptic --------------------------------------------------------------------------------------
 
+# Each kind of a customer's items: the accessor, the path parameter ``--id`` names, the attribute.
 _APTIC_KINDS = (
-    ("parameters", "name"),
-    ("addresses", "address_guid"),
-    ("extra_fields", "name"),
-    ("direct_debit_mandates", "mandate_guid"),
-    ("credit_insurances", "insurance_guid"),
-    ("user_questions", "action_guid"),
+    ("parameters", "name", "name"),
+    ("addresses", "addressGuid", "address_guid"),
+    ("extra_fields", "name", "name"),
+    ("direct_debit_mandates", "directDebitGuid", "mandate_guid"),
+    ("credit_insurances", "insuranceGuid", "insurance_guid"),
+    ("user_questions", "actionGuid", "action_guid"),
 )
 
 
@@ -274,16 +275,16 @@ def aptic(run: Run) -> None:
         return
     run.step("get the customer", lambda: customers.get(guid))
     run.step("its ledger summary", lambda: customers.ledger_summary(guid))
-    for kind, key in _APTIC_KINDS:
-        _aptic_items(run, getattr(customers, kind)(guid), kind, key)
+    for kind, parameter, attribute in _APTIC_KINDS:
+        _aptic_items(run, getattr(customers, kind)(guid), kind, parameter, attribute)
     if run.writes:
         for label, _ in list(reversed(run.cleanups)):
             run.delete(label)
 
 
-def _aptic_items(run: Run, items: Any, kind: str, key: str) -> None:
+def _aptic_items(run: Run, items: Any, kind: str, parameter: str, attribute: str) -> None:
     page = run.step(f"list {kind}", items.list)
-    item_key = run.id(key, lambda: _first(page.value, key))
+    item_key = run.id(parameter, lambda: _first(page.value, attribute))
     if item_key is not None:
         run.step(f"get one of {kind}", lambda: items.get(item_key))
 
