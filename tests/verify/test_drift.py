@@ -85,6 +85,9 @@ def test_a_renamed_member_is_missing_and_undocumented(
         extra["specLocation"],
     ) == ("/payment_terms", "/components/schemas/PaymentTermsResponse")
     assert outcome.verdict("/components/schemas/PaymentTermsResponse") == "contradicted"
+    # The Markdown for the pull request: the findings and the contradicted guess with its evidence.
+    assert "| missing-member | `GET list_payment_terms` | 200 | `/paymentTerms` |" in outcome.markdown
+    assert "| `/components/schemas/PaymentTermsResponse` | Both fields appear" in outcome.markdown
 
 
 def test_an_extra_member_is_undocumented_even_in_an_open_schema(

@@ -86,6 +86,9 @@ def main(
     except OSError as error:
         print(f"{PROG}: error: cannot write a report ({type(error).__name__})", file=sys.stderr)
         return 2
+    except Exception as error:  # a bug of ours: still one line, and no value that could be a secret
+        print(f"{PROG}: error: the run stopped on {type(error).__name__} (a nordfin bug)", file=sys.stderr)
+        return 2
     print(scrub.text(_summary(report)))
     return 0 if report.agrees() else 1
 

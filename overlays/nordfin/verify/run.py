@@ -319,6 +319,9 @@ def verify_live(
     mode = "writes" if settings.allow_writes else "read-only"
     report = check_exchanges(settings.slug, recorder.exchanges, base_url=settings.base_url, mode=mode)
     report.notes += run.notes + [f"refused before sending: {r}" for r in guard.refused]
+    if recorder.errors:
+        kinds = ", ".join(sorted(set(recorder.errors)))
+        report.notes.append(f"{len(recorder.errors)} requests got no answer ({kinds})")
     report.cleaned, report.left_over = run.cleaned, run.left_over
     report.duration_s = time.monotonic() - started
     return report, recorder.exchanges, _secret_values(credentials)
