@@ -70,6 +70,18 @@ class Run:
         if self.last_ok():
             self.left_over.append(f"{what} made by this run (its answer could not be read)")
 
+    def keep(self, what: str, made: Any, key: str, delete: Callable[[Any], Any]) -> Any:
+        """After a create step: remember ``what`` (deleted by its ``key`` attribute); that key.
+
+        None when the step failed (noted as left over if the server made it all the same).
+        """
+        if made is None:
+            self.made_unread(f"a {what}")
+            return None
+        value = getattr(made, key)
+        self.made(f"{what} {value}", lambda: delete(value))
+        return value
+
     def made(self, label: str, cleanup: Callable[[], Any] | None) -> None:
         """Remember test data; ``cleanup`` None: the API cannot delete it."""
         self.cleanups.append((label, cleanup))
@@ -262,11 +274,9 @@ def aptic(run: Run) -> None:
                 api.CustomerCreate(full_name=run.name("customer"), juridical_type=api.JuridicalType.PERSON)
             ),
         )
-        if created is None:
-            run.made_unread("a customer")
-        else:
-            guid = created.customer_guid
-            run.made(f"customer {guid}", lambda: customers.delete(guid))
+        made = run.keep("customer", created, "customer_guid", customers.delete)
+        if made is not None:
+            guid = made
             run.step(
                 "update it", lambda: customers.update(guid, api.CustomerUpdate(lastname=run.name("updated")))
             )
@@ -314,11 +324,8 @@ def _aptic_children(run: Run, api: Any, guid: Any) -> None:
         insurance_company_reference_code="ATRADIUS", amount=1.0, note=run.name("note")
     )
     covered = run.step("add a credit insurance", lambda: insurances.create(insurance))
-    if covered is None:
-        run.made_unread("a credit insurance")
-    else:
-        key = covered.insurance_guid
-        run.made(f"credit insurance {key}", lambda: insurances.delete(key))
+    key = run.keep("credit insurance", covered, "insurance_guid", insurances.delete)
+    if key is not None:
         run.step(
             "change the insurance", lambda: insurances.update(key, api.CreditInsuranceUpdate(amount=2.0))
         )
@@ -327,11 +334,9 @@ def _aptic_children(run: Run, api: Any, guid: Any) -> None:
         street=run.name("street"), house_no="1", zip_code="11122", city="Stockholm"
     )
     made = run.step("add an address", lambda: addresses.create(address))
-    if made is None:
-        run.made_unread("an address")
-    else:
-        run.made(f"address {made.address_guid}", lambda: addresses.delete(made.address_guid))
-        run.step("read the address", lambda: addresses.get(made.address_guid))
+    address_guid = run.keep("address", made, "address_guid", addresses.delete)
+    if address_guid is not None:
+        run.step("read the address", lambda: addresses.get(address_guid))
 
 
 # --- Permånad -----------------------------------------------------------------------------------
