@@ -109,6 +109,15 @@ def tests_versions(session: nox.Session) -> None:
         session.run(python, "-m", "pytest", *tests, external=True)
 
 
+@nox.session(python=PYTHON)
+def verify(session: nox.Session) -> None:
+    """`nox -s verify -- SLUG --base-url URL ...`: the spec against the real API (README, "Verifying")."""
+    if not session.posargs:
+        session.error("give the API and where it is: nox -s verify -- aptic --base-url https://...")
+    session.install("-e", ".")
+    session.run("python", "-m", "nordfin.verify", *session.posargs)
+
+
 def npm_ci(session: nox.Session) -> None:
     """The exact npm tools of package-lock.json into node_modules/ (Node 20 and npm on PATH)."""
     session.run("npm", "ci", "--no-audit", "--no-fund", external=True, env=NODE_ENV)
