@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -339,3 +340,23 @@ def _closed_port() -> int:
     from .conftest import free_port
 
     return free_port()
+
+
+# --- the README ------------------------------------------------------------------------------------
+
+
+def test_readme_fleet_example_builds_clients_sharing_one_redis(redis_url: str) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Running a fleet", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```py\n(.*?)```", section, flags=re.DOTALL)
+    assert 'REDIS = "redis://localhost:6379/0"' in block
+    names: dict[str, Any] = {}
+    exec(compile(block.replace("redis://localhost:6379/0", redis_url), "README.md", "exec"), names)
+    limiters = [
+        client._session.http._transport._limiter
+        for client in (names["terms"], names["leasing"], names["tenant"])
+    ]
+    assert all(limiter._redis is not None for limiter in limiters)
+    assert [(limiter.limit, limiter.period) for limiter in limiters] == [(200, 60.0), (100, 300.0), (50, 1.0)]
+    for client in ("terms", "leasing", "tenant"):
+        names[client].close()
