@@ -20,7 +20,7 @@ import hashlib
 import math
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
@@ -145,6 +145,10 @@ def _check_key(key: object) -> str:
     return key
 
 
+# An asyncio client, the async generator that closes it with its loop, and whether that started.
+_LoopClient = tuple[redis.asyncio.Redis, "AsyncGenerator[None, None]", list[bool]]
+
+
 class _Connections:
     """One thread-safe sync client per URL for the process; one asyncio client per URL and loop.
 
@@ -155,10 +159,9 @@ class _Connections:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sync: dict[str, redis.Redis] = {}
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, redis.asyncio.Redis]] = (
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _LoopClient]] = (
             weakref.WeakKeyDictionary()
         )
-        self._closers: weakref.WeakSet[AsyncIterator[None]] = weakref.WeakSet()
 
     @staticmethod
     def _options() -> dict[str, Any]:
@@ -175,15 +178,15 @@ class _Connections:
         loop = asyncio.get_running_loop()
         with self._lock:
             clients = self._async.setdefault(loop, {})
-            client = clients.get(url)
-            created = client is None
-            if client is None:
-                client = clients[url] = redis.asyncio.Redis.from_url(url, **self._options())
-        if created:
-            # A started async generator is closed by the loop's shutdown_asyncgens: it closes the client.
-            closer = _closer(client)
-            with self._lock:
-                self._closers.add(closer)
+            entry = clients.get(url)
+            if entry is None:
+                client = redis.asyncio.Redis.from_url(url, **self._options())
+                # Held here as long as the loop lives; the loop's shutdown_asyncgens closes it,
+                # and it closes the client.
+                entry = clients[url] = (client, _closer(client), [False])
+        client, closer, started = entry
+        if not started[0]:
+            started[0] = True
             await closer.__anext__()
         return client
 
@@ -195,7 +198,7 @@ class _Connections:
             client.close()
 
 
-async def _closer(client: redis.asyncio.Redis) -> AsyncIterator[None]:
+async def _closer(client: redis.asyncio.Redis) -> AsyncGenerator[None, None]:
     try:
         yield
     finally:
