@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -111,22 +112,19 @@ def test_a_users_own_limiter_is_kept_with_a_fake() -> None:
         assert client._session.http._transport._limiter is mine  # type: ignore[attr-defined]
 
 
-class Flaky(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """The first ``failures`` GETs answer 500; everything else goes to the fake."""
+def failing_gets(
+    fake: FakePermanad, clock: FakeClock, failures: int, gets: list[float]
+) -> httpx.MockTransport:
+    """The first ``failures`` GETs answer 500 (their times noted in ``gets``); the rest reach the fake."""
 
-    def __init__(self, fake: FakePermanad, clock: FakeClock, failures: int) -> None:
-        self.fake, self.clock, self.failures = fake, clock, failures
-        self.gets: list[float] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx.Request) -> httpx.Response:
         if request.method == "GET":
-            self.gets.append(self.clock())
-            if len(self.gets) <= self.failures:
+            gets.append(clock())
+            if len(gets) <= failures:
                 return httpx.Response(500, json={"error": {"code": "InternalServerError", "message": "down"}})
-        return self.fake.handle_request(request)
+        return fake.handle_request(request)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return self.handle_request(request)
+    return httpx.MockTransport(answer)
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
@@ -135,7 +133,8 @@ def test_a_500_while_polling_waits_the_vendors_minute_not_half_a_second(kind: st
 
     clock = FakeClock()
     fake = FakePermanad(clock=clock, decision_delay=600.0)
-    flaky = Flaky(fake, clock, failures=2)
+    gets: list[float] = []
+    flaky = failing_gets(fake, clock, 2, gets)
     settings = {"api_keys": {"SE": fake.api_keys["SE"]}, "environment": "sandbox", "transport": flaky}
     if kind == "sync":
         with permanad.Client(**settings, clock=clock, sleep=clock.sleep) as client:  # default RetryPolicy
@@ -149,6 +148,6 @@ def test_a_500_while_polling_waits_the_vendors_minute_not_half_a_second(kind: st
                 await client.orders.wait_for_decision(created.public_id)
 
         asyncio.run(clock.run(main()))
-    gaps = [b - a for a, b in zip(flaky.gets, flaky.gets[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(gets)]
     assert min(gaps) >= 60.0  # never two GETs of the order within the vendor's minute
     assert gaps[:2] == [60.0, 120.0]
