@@ -261,6 +261,17 @@ def test_two_processes_poll_an_order_at_most_once_an_interval(redis_url: str) ->
     assert c == 5.0
 
 
+def test_poll_gates_of_many_orders_leave_only_expiring_keys(
+    redis_url: str, redis_server: RedisServer
+) -> None:
+    gate = SharedIntervalGate(2.0, redis_url, "permanad")
+    for number in range(50):
+        gate.reserve(("SE", f"ord-{number}"), now=0.0)
+    keys = nordfin_keys(redis_server)
+    assert len(keys) == 50  # one per order, named by a hash (any id, fixed length)
+    assert all(0 < ttl <= 3000 for ttl in keys.values())  # gone a second after the interval
+
+
 def test_permanad_clients_with_a_redis_rate_limit_share_the_poll_schedule(redis_url: str) -> None:
     clock = FakeClock()
     fake = FakePermanad(clock=clock, decision_delay=0.0)
@@ -360,3 +371,11 @@ def test_readme_fleet_example_builds_clients_sharing_one_redis(redis_url: str) -
     assert [(limiter.limit, limiter.period) for limiter in limiters] == [(200, 60.0), (100, 300.0), (50, 1.0)]
     for client in ("terms", "leasing", "tenant"):
         names[client].close()
+
+
+def test_an_error_answered_by_redis_is_redis_unavailable(redis_url: str, redis_server: RedisServer) -> None:
+    with redis_server.client() as raw:
+        raw.set(f"{KEY_PREFIX}rate:{{clobbered}}:starts", "not a list")  # WRONGTYPE for the script
+    with pytest.raises(errors.RedisUnavailable) as raised:
+        RateLimiter(5, 1.0, shared=redis_url, key="clobbered").acquire()
+    assert "ResponseError" in str(raised.value)

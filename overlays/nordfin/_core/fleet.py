@@ -209,9 +209,11 @@ CONNECTIONS = _Connections()
 
 
 def _unavailable(url: str, error: Exception) -> RedisUnavailable:
-    # redis-py's text names host and port, never the password; still, say it in our words.
+    # redis-py's text names host and port (or Redis's own reply), never the password.
+    said = " ".join(str(error).split())[:200]
     return RedisUnavailable(
         f"the Redis at {_where(url)} that coordinates this fleet failed: {type(error).__name__}"
+        + (f" ({said})" if said else "")
     )
 
 
