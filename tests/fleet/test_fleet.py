@@ -84,11 +84,12 @@ def nordfin_keys(server: RedisServer) -> dict[str, int]:
 
 # --- the rate limit --------------------------------------------------------------------------------
 
-LIMIT, PERIOD = 4, 1.0
-# Arrival times differ from start times by the loopback latency of a loaded machine: the windows
-# counted are that much shorter than the period. Without the shared window, all 20 calls of the
-# fleet arrive within a fraction of a second.
-LATENCY_ALLOWANCE = 0.2
+LIMIT, PERIOD = 4, 2.0
+# The limiter decides start times; the server sees arrivals, later by the loopback latency of a
+# loaded machine (a few ms, more when a worker is descheduled). The windows counted are that much
+# shorter than the period. Without the shared window, all 20 calls arrive within a fraction of a
+# second, and one window holds them all.
+LATENCY_ALLOWANCE = 0.5
 
 
 def test_four_processes_keep_every_window_within_the_quota(redis_url: str, redis_server: RedisServer) -> None:
@@ -111,7 +112,7 @@ def test_four_processes_keep_every_window_within_the_quota(redis_url: str, redis
     assert busiest <= LIMIT
     keys = nordfin_keys(redis_server)
     assert set(keys) <= {f"{KEY_PREFIX}rate:{{fleet-test}}:starts", f"{KEY_PREFIX}rate:{{fleet-test}}:pause"}
-    assert all(0 < ttl <= (PERIOD + 1) * 1000 + 1000 for ttl in keys.values())  # every key expires
+    assert all(0 < ttl <= (PERIOD + 1) * 1000 for ttl in keys.values())  # every key expires
 
 
 def test_threads_and_tasks_of_one_process_share_the_window(redis_url: str) -> None:
