@@ -290,6 +290,21 @@ def test_permanad_clients_with_a_redis_rate_limit_share_the_poll_schedule(redis_
         client.close()
 
 
+def test_async_permanad_polls_through_the_shared_gate(redis_url: str, redis_server: RedisServer) -> None:
+    clock = FakeClock()
+    fake = FakePermanad(clock=clock, decision_delay=90.0)
+
+    async def main() -> str:
+        async with fake.async_client(("SE",), sleep=clock.asleep, rate_limit=redis_url) as client:
+            created = await client.orders.create(_order())
+            return str((await client.orders.wait_for_decision(created.public_id)).status)
+
+    status = asyncio.run(clock.run(main()))
+    assert status != "pending"
+    assert sum(1 for r in fake.requests if r.method == "GET") == 3  # at 0, 60 and 120 s: decided at 90
+    assert sum(key.startswith(f"{KEY_PREFIX}poll:permanad:") for key in nordfin_keys(redis_server)) == 1
+
+
 def test_a_local_rate_limit_keeps_a_local_gate() -> None:
     with FakePermanad().client(("SE",)) as client:
         assert type(client.orders._gate) is IntervalGate  # type: ignore[attr-defined]
