@@ -177,14 +177,19 @@ class _Polling:
     """What both ``orders`` resources need for waiting: policy, gate, clock and sleep."""
 
     def __init__(
-        self, markets: _Markets, policy: PollPolicy, clock: Callable[[], float], sleep: Any, gate: Any = None
+        self,
+        markets: _Markets,
+        policy: PollPolicy,
+        clock: Callable[[], float],
+        sleep: Any,
+        gate: IntervalGate | None = None,
     ) -> None:
         self._markets = markets
         self._policy = policy
         self._clock = clock
         self._sleep = sleep
         # Per client (per fleet with a shared rate limit): an order is polled at most once a minute.
-        self._gate: IntervalGate = gate or IntervalGate(policy.interval)
+        self._gate = gate or IntervalGate(policy.interval)
 
     def _policy_for(self, timeout: float | None) -> PollPolicy:
         if timeout is None:
