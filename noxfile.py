@@ -84,7 +84,7 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Per-call overhead of the clients against raw httpx, and the time of a full generation."""
-    session.install("-e", ".[testing]", *group("generate"))
+    session.install("-e", ".[testing,redis]", *group("generate"))
     session.run("python", "scripts/bench.py", *session.posargs)
 
 

@@ -23,6 +23,7 @@ import httpx
 
 from nordfin import aptic, goto
 from nordfin._core.ratelimit import RateLimiter
+from nordfin.errors import RedisUnavailable
 from nordfin_generated.aptic.models import CustomerList
 from nordfin_generated.goto.models import PaymentTermsResponse
 
@@ -107,6 +108,33 @@ def limiter_cost_ns(calls: int) -> float:
     return statistics.median(per_call_ns(limiter.reserve, calls))
 
 
+def redis_limiter_cost(calls: int) -> str:
+    """The same ``reserve()`` shared through a loopback ``redis-server`` started here (one round trip
+    and one Lua script per call), or why it could not be measured."""
+    import shutil
+    import socket
+
+    if shutil.which("redis-server") is None:
+        return "not measured (no redis-server; apt-get install -y redis-server)"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    server = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    try:
+        limiter = RateLimiter(limit=10**9, period=60.0, shared=f"redis://127.0.0.1:{port}/0", key="bench")
+        for _ in range(100):  # until the server listens
+            try:
+                limiter.reserve()
+                break
+            except RedisUnavailable:  # while it starts
+                time.sleep(0.05)
+        return f"{statistics.median(per_call_ns(limiter.reserve, calls)) / 1000:.2f} µs"
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def generate_seconds() -> tuple[float, int]:
     """Wall time of a full generation into a temporary folder (generate.py --check) and its exit code."""
     start = time.perf_counter()
@@ -128,6 +156,7 @@ def main() -> None:
             f"   {our_us / raw_us:10.2f}   {our_us / parsed_us:16.2f}"
         )
     print(f"  rate limiter reserve(): {limiter_cost_ns(calls) / 1000:.2f} µs")
+    print(f"  shared through Redis (loopback): {redis_limiter_cost(calls)}")
     seconds, status = generate_seconds()
     note = "" if status == 0 else f" (exit {status}: generated/ differs from a fresh generation)"
     print(f"full generation of every spec (generate.py --check): {seconds:.2f} s{note}")

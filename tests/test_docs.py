@@ -35,6 +35,11 @@ def test_readme_quick_start_is_what_ci_runs() -> None:
 
     assert len(commands) == 2
     assert commands[1] in ci.splitlines()
+    # Besides it, only what the README says the suite needs: the real Redis of tests/fleet.
+    redis_line = "command -v redis-server || (apt-get update && apt-get install -y redis-server)"
+    commands_run = [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    assert commands_run == [redis_line, commands[1]]
+    assert "redis-server" in readme
 
 
 def test_demo_runs_every_finished_api(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,7 +6,8 @@
     ├── RequestValidationError      bad argument; nothing was sent
     ├── ResponseValidationError     the server answered something its spec does not allow
     ├── TransportError              the request could not be completed on the network
-    │   └── Timeout
+    │   ├── Timeout
+    │   └── RedisUnavailable        the Redis that coordinates a fleet did not answer
     └── ApiError                    the server answered with an error status
         ├── BadRequest              400, 422 and other 4xx without a class of their own
         ├── Unauthorized            401
@@ -33,6 +34,7 @@ __all__ = [
     "NordfinError",
     "NotFound",
     "RateLimited",
+    "RedisUnavailable",
     "RequestValidationError",
     "ResponseValidationError",
     "ServerError",
@@ -89,6 +91,13 @@ class Timeout(TransportError):
     """A connect, read, write or pool timeout ran out."""
 
 
+class RedisUnavailable(TransportError):
+    """The Redis shared by a fleet (``rate_limit="redis://..."``, ``token_cache=``, ``shared=``) could
+    not be reached or refused the command; nothing was sent to the API. Never silently local: the
+    vendor's quota would then be multiplied by the number of processes.
+    """
+
+
 class VendorError:
     """A vendor's error body, read into common fields; ``data`` keeps the whole parsed body.
 
@@ -123,8 +132,11 @@ class ApiError(NordfinError):
     ``status`` is the HTTP status (``None`` only when the client refused before sending, see
     ``RateLimited``), ``vendor`` the parsed vendor error body, ``request_id`` the server's
     request id header if any, ``raw`` the body bytes, ``method`` and ``url`` the request
-    (with secrets and identity numbers masked).
+    (with secrets and identity numbers masked), ``retry_after`` the seconds the answer's
+    ``Retry-After`` asked for (``None`` without one).
     """
+
+    retry_after: float | None = None
 
     def __init__(
         self,

@@ -170,3 +170,18 @@ def test_async_poll_is_cancelled_with_its_task() -> None:
 def test_policy_refuses_negative_intervals() -> None:
     with pytest.raises(ValueError, match="interval"):
         PollPolicy(interval=-1)
+
+
+def test_a_local_gate_reserves_the_same_asynchronously() -> None:
+    gate = IntervalGate(60.0)
+    first = asyncio.run(gate.reserve_async("order", 0.0))
+    second = asyncio.run(gate.reserve_async("order", 1.0))
+    assert (first, second) == (0.0, 60.0)
+
+
+def test_polling_gate_is_local_without_a_shared_limiter() -> None:
+    from nordfin._core.polling import polling_gate
+    from nordfin._core.ratelimit import RateLimiter
+
+    assert type(polling_gate(60.0, RateLimiter(5, 1.0), "x")) is IntervalGate
+    assert type(polling_gate(60.0, None, "x")) is IntervalGate

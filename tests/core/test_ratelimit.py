@@ -6,12 +6,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nordfin._core.ratelimit import RateLimiter
-from nordfin.errors import RateLimited
+from nordfin._core.ratelimit import RateLimiter, check_limiter, for_transport, shared_limiter
+from nordfin.errors import RateLimited, RequestValidationError
 
 
 @pytest.fixture(autouse=True)
@@ -276,3 +277,56 @@ def test_shared_is_safe_to_create_from_many_threads() -> None:
     for thread in threads:
         thread.join()
     assert len({id(limiter) for limiter in found}) == 1
+
+
+# --- which limiter a transport gets; settings ------------------------------------------------------
+
+
+class OwnQuota(httpx.MockTransport):
+    """A transport with a quota of its own, as the fakes of nordfin.testing have."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda request: httpx.Response(200))
+        self.limiter = RateLimiter(5, 1.0)
+
+    def nordfin_rate_limiter(self) -> RateLimiter:
+        return self.limiter
+
+
+def test_a_transport_with_its_own_quota_replaces_only_the_process_default() -> None:
+    transport = OwnQuota()
+    default = RateLimiter.shared("some-api", 200, 60.0)
+    mine = RateLimiter(10, 1.0)
+    assert for_transport(default, transport) is transport.limiter
+    assert for_transport(mine, transport) is mine  # the caller's own choice is kept
+    assert for_transport(None, transport) is None  # off stays off
+    assert for_transport(default, httpx.MockTransport(lambda r: httpx.Response(200))) is default
+
+
+@pytest.mark.parametrize("value", ["redis://localhost:6379/0", 5, object()])
+def test_an_api_without_a_quota_refuses_anything_but_a_limiter(value: Any) -> None:
+    with pytest.raises(RequestValidationError) as refused:
+        check_limiter(None, None, value)
+    assert refused.value.field == "rate_limit"
+
+
+@pytest.mark.parametrize("url", ["http://localhost:6379", "localhost:6379", ""])
+def test_shared_needs_a_redis_url_and_a_key(url: str) -> None:
+    with pytest.raises(ValueError, match="redis://"):
+        RateLimiter(5, 1.0, shared=url, key="k")
+    with pytest.raises(ValueError, match="key"):
+        RateLimiter(5, 1.0, shared="redis://localhost:6379/0", key="")
+    with pytest.raises(RequestValidationError):
+        shared_limiter(url, "k", 5, 1.0)
+
+
+def test_a_password_in_the_url_never_shows_in_repr() -> None:
+    limiter = RateLimiter(5, 1.0, shared="redis://:hunter2@localhost:6379/3", key="k")
+    assert "hunter2" not in repr(limiter)
+    assert "localhost:6379/3" in repr(limiter)
+
+
+def test_pause_async_of_a_local_limiter_pauses_it(clock: Any) -> None:
+    limiter = RateLimiter(5, 1.0, clock=clock)
+    asyncio.run(limiter.pause_async(7.0))
+    assert limiter.reserve() == 7.0

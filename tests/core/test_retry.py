@@ -338,11 +338,34 @@ def test_429_retry_after_pauses_the_shared_limiter(
     assert limiter.reserve() == 30.0  # every other client of this quota now waits too
 
 
-def test_429_above_the_ceiling_still_pauses_the_limiter(harness: Harness, clock: Any) -> None:
+def test_429_above_the_ceiling_pauses_the_limiter_only_for_max_wait(harness: Harness, clock: Any) -> None:
     limiter = RateLimiter(100, 1, clock=clock)
     response = harness.send(get(), (429, {"Retry-After": "600"}), 200, limiter=limiter)
     assert response.status_code == 429
-    assert limiter.reserve() == 600.0
+    assert limiter.reserve() == RetryPolicy().max_wait  # not 600: one answer cannot stop everyone
+
+
+@pytest.mark.parametrize("header", ["9" * 400, "1" + "0" * 30, "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_an_absurd_retry_after_pauses_for_max_wait_never_forever(
+    harness: Harness, clock: Any, header: str
+) -> None:
+    limiter = RateLimiter(100, 1, clock=clock)
+    policy = RetryPolicy(max_wait=5.0)
+    response = harness.send(get(), (429, {"Retry-After": header}), 200, policy=policy, limiter=limiter)
+    assert response.status_code == 429  # returned, so the caller raises RateLimited
+    assert limiter.reserve() == 5.0
+
+
+def test_parse_retry_after_is_always_finite() -> None:
+    assert parse_retry_after("9" * 400) == retry_module.MAX_RETRY_AFTER
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT") == retry_module.MAX_RETRY_AFTER
+
+
+def test_no_retry_inside_single_attempt(harness: Harness) -> None:
+    with retry_module.single_attempt():
+        response = harness.send(get(), 500, 200)
+    assert response.status_code == 500  # a poller's own backoff decides when to try again
+    assert harness.send(get(), 500, 200).status_code == 200  # and outside it, retries as before
 
 
 def test_503_retry_after_does_not_pause_the_limiter(harness: Harness, clock: Any) -> None:

@@ -21,6 +21,7 @@ import attrs
 import httpx
 
 from nordfin._core.redact import Secret, get_logger, redact_url
+from nordfin._core.tokenstore import LOCAL, SharedToken, TokenStore
 from nordfin.errors import Unauthorized, VendorError
 
 __all__ = ["BearerAuth", "HeaderKeysAuth", "OAuth2ClientCredentials", "WithHeaders"]
@@ -101,6 +102,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         refresh_margin: float = 60.0,
         clock: Callable[[], float] = time.time,
         auth_style: Literal["basic", "post"] = "basic",
+        token_store: TokenStore = LOCAL,
     ) -> None:
         if not token_url.startswith(("https://", "http://", "/")):
             raise ValueError("token_url must be an absolute URL or an absolute path such as '/oauth/token'")
@@ -110,6 +112,8 @@ class OAuth2ClientCredentials(httpx.Auth):
         self._secret = Secret.of(client_secret)
         self._margin, self._clock, self._style = refresh_margin, clock, auth_style
         self._token: _Token | None = None
+        # A fleet's shared store (token_cache=): one fetch at a time across processes.
+        self._shared, self._identity = token_store, f"{token_url}\n{client_id}\n{scope or ''}"
         self._cache_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -139,12 +143,13 @@ class OAuth2ClientCredentials(httpx.Auth):
         token = self._cached(stale)
         if token is not None:
             return token
-        with self._refresh_lock:
-            token = self._cached(stale)
+        with self._refresh_lock, self._shared.hold(self._identity, stale) as shared:
+            token = self._cached(stale) or self._adopt(shared)
             if token is None:
                 response = yield self._token_request(request)
                 response.read()
                 token = self._store(response)
+                self._share(shared)
         return token
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
@@ -154,12 +159,13 @@ class OAuth2ClientCredentials(httpx.Auth):
         for _ in range(2):
             token = self._cached(stale)
             if token is None:
-                async with self._loop_lock():
-                    token = self._cached(stale)
+                async with self._loop_lock(), self._shared.ahold(self._identity, stale) as shared:
+                    token = self._cached(stale) or self._adopt(shared)
                     if token is None:
                         response = yield self._token_request(request)
                         await response.aread()
                         token = self._store(response)
+                        self._share(shared)
             response = yield self._authorized(request, token)
             if response.status_code != 401:
                 return
@@ -181,6 +187,20 @@ class OAuth2ClientCredentials(httpx.Auth):
         if token is None or self._clock() >= token.expires_at or token.value == stale:
             return None
         return token.value
+
+    def _adopt(self, shared: SharedToken) -> Secret | None:
+        """Cache the token another process of the fleet fetched, if the store had one."""
+        if shared.token is None or shared.ttl is None:
+            return None
+        with self._cache_lock:
+            self._token = _Token(shared.token, self._clock() + shared.ttl)
+        return shared.token
+
+    def _share(self, shared: SharedToken) -> None:
+        with self._cache_lock:
+            token = self._token
+        if token is not None:
+            shared.keep(token.value, token.expires_at - self._clock())
 
     @staticmethod
     def _authorized(request: httpx.Request, token: Secret) -> httpx.Request:

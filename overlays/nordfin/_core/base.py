@@ -12,7 +12,7 @@ from typing import Any, Self
 import attrs
 import httpx
 
-from nordfin._core.ratelimit import RateLimiter
+from nordfin._core.ratelimit import RateLimiter, check_limiter, shared_limiter
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Session
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert, build_async_client, build_sync_client
@@ -32,10 +32,14 @@ class Quota:
         """The process-wide limiter for this quota under ``key``."""
         return RateLimiter.shared(key, self.limit, self.period)
 
-    def choose(self, setting: bool | RateLimiter, key: str) -> RateLimiter | None:
-        """A client's ``rate_limit=`` setting: on (the shared limiter), off, or the caller's own."""
+    def choose(self, setting: bool | str | RateLimiter, key: str) -> RateLimiter | None:
+        """A client's ``rate_limit=`` setting: on (the shared limiter), off, the caller's own, or a
+        ``redis://`` URL: this quota under ``key`` shared by every process using that Redis.
+        """
         if isinstance(setting, RateLimiter):
             return setting
+        if isinstance(setting, str):
+            return shared_limiter(setting, key, self.limit, self.period)
         return self.limiter(key) if setting else None
 
 
@@ -46,7 +50,7 @@ class Options:
     base_url: str
     timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    limiter: RateLimiter | None = None
+    limiter: RateLimiter | None = attrs.field(default=None, validator=check_limiter)
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
     cert: ClientCert | None = None
     strict: bool = False

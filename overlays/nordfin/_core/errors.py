@@ -95,9 +95,10 @@ def error_from_response(profile: ApiProfile, response: httpx.Response) -> ApiErr
         "method": request.method,
         "url": url,
     }
-    if issubclass(cls, RateLimited):
-        kwargs["retry_after"] = parse_retry_after(response.headers.get("retry-after"))
-    return cls(_message(request.method, url, response, vendor), **kwargs)
+    error = cls(_message(request.method, url, response, vendor), **kwargs)
+    # Any status may carry one (a 503 for maintenance), not only a 429.
+    error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return error
 
 
 def _safe_parse(profile: ApiProfile, response: httpx.Response) -> VendorError:

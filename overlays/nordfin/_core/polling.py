@@ -14,6 +14,9 @@ interval per resource, backing off exponentially after failures. The rules live 
 Nothing here knows an API: the caller passes ``fetch`` and ``done``. The clock and the sleep are
 injectable, so tests run on a fake clock without waiting. A rate limit is not this module's job:
 the fetches go through the client, whose shared limiter keeps every request within the quota.
+Each fetch is one attempt (``retry.single_attempt``): a failed poll waits this module's backoff,
+never the client's half-second retries, which would poll faster than the vendor allows.
+:func:`polling_gate` keeps the schedules in Redis when the client's limiter is shared through one.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+from nordfin._core.retry import single_attempt
 from nordfin.errors import NordfinError, RateLimited, ServerError, TransportError
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "poll",
     "poll_async",
     "poll_many",
+    "polling_gate",
 ]
 
 T = TypeVar("T")
@@ -110,8 +115,23 @@ class IntervalGate:
             self._next[key] = at + self.interval
             return at
 
+    async def reserve_async(self, key: Hashable, now: float, not_before: float = -math.inf) -> float:
+        """:meth:`reserve` for asyncio (a gate kept in Redis does not block the loop)."""
+        return self.reserve(key, now, not_before)
+
     def __repr__(self) -> str:
         return f"IntervalGate(interval={self.interval})"
+
+
+def polling_gate(interval: float, limiter: object, name: str) -> IntervalGate:
+    """The gate for a client whose rate limiter is ``limiter``: in the same Redis as the limiter
+    when it is shared through one (so a fleet polls each resource once per ``interval``), else local.
+    """
+    if getattr(limiter, "_redis", None) is None:
+        return IntervalGate(interval)
+    from nordfin._core.fleet import shared_gate  # only with a redis:// limiter: redis is installed
+
+    return shared_gate(interval, limiter, name) or IntervalGate(interval)
 
 
 @attrs.define
@@ -208,7 +228,8 @@ _FAILED = object()
 
 def _attempt(schedule: _Schedule, fetch: Callable[[K], T], key: K, clock: Callable[[], float]) -> object:
     try:
-        value = fetch(key)
+        with single_attempt():
+            value = fetch(key)
     except Exception as error:
         schedule.failed(error, clock())
         return _FAILED
@@ -246,14 +267,15 @@ async def poll_async(
     gate = gate or IntervalGate(policy.interval)
     schedule = _Schedule(policy, _deadline(policy, clock()))
     while True:
-        at = gate.reserve(key, clock(), schedule.not_before)
+        at = await gate.reserve_async(key, clock(), schedule.not_before)
         schedule.check_time(at, key)
         _check_cancel(cancel)
         if (wait := at - clock()) > 0:
             await sleep(wait)
         _check_cancel(cancel)
         try:
-            value = await fetch()
+            with single_attempt():
+                value = await fetch()
         except Exception as error:
             schedule.failed(error, clock())
             continue

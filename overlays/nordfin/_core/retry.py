@@ -7,7 +7,9 @@ The rules live once, in pure functions (:func:`plan_after_response`, :func:`plan
 - A response with a status in ``policy.retry_statuses`` is retried only for an idempotent request,
   after its ``Retry-After`` (seconds or HTTP date) or else an exponential backoff with jitter. A
   ``Retry-After`` longer than ``policy.max_wait`` is not slept: that response is returned and the
-  caller raises ``RateLimited``. A 429's ``Retry-After`` also pauses the limiter for everyone.
+  caller raises ``RateLimited``. A 429's ``Retry-After`` also pauses the limiter for everyone
+  sharing it, for at most ``policy.max_wait``: a hostile or broken header cannot stop a process.
+- Inside :func:`single_attempt` (a poll, which has its own slower backoff) nothing is retried.
 - A transport error is retried for an idempotent request; for any other only when it proves that
   the request never left (connect error, connect or pool timeout): a write is never sent twice
   when the first may have reached the server.
@@ -23,19 +25,22 @@ import math
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC
 
 import attrs
 import httpx
 
-from nordfin._core.ratelimit import RateLimiter
+from nordfin._core.ratelimit import RateLimiter, for_transport
 from nordfin._core.redact import get_logger, redact_url
 
 __all__ = [
     "IDEMPOTENT_METHODS",
+    "MAX_RETRY_AFTER",
     "AsyncRetryTransport",
-    "Plan",
+    "RetryDecision",
     "RetryPolicy",
     "RetryTransport",
     "backoff_delay",
@@ -43,6 +48,7 @@ __all__ = [
     "parse_retry_after",
     "plan_after_error",
     "plan_after_response",
+    "single_attempt",
 ]
 
 IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
@@ -107,25 +113,28 @@ def is_idempotent(request: httpx.Request) -> bool:
 
 
 _DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
+#: The longest ``Retry-After`` read (one day): 400 digits would otherwise read as infinity.
+MAX_RETRY_AFTER = 86_400.0
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
     """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date (RFC 9110).
 
-    A date in the past gives ``0.0``; anything unreadable gives ``None``.
+    A date in the past gives ``0.0``; anything unreadable gives ``None``; anything longer than
+    :data:`MAX_RETRY_AFTER` gives that, so the result is always finite.
     """
     if value is None:
         return None
     value = value.strip()
     if _DELTA_SECONDS.fullmatch(value):
-        return float(value)
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)  # RFC 9110 dates are GMT
-    return max(0.0, when.timestamp() - now())
+    return min(max(0.0, when.timestamp() - now()), MAX_RETRY_AFTER)
 
 
 def backoff_delay(policy: RetryPolicy, attempt: int, rnd: Callable[[], float] = random.random) -> float:
@@ -136,7 +145,7 @@ def backoff_delay(policy: RetryPolicy, attempt: int, rnd: Callable[[], float] = 
 
 
 @attrs.frozen
-class Plan:
+class RetryDecision:
     """What to do after an attempt: ``delay`` seconds before the next one, or stop if None;
     ``pause`` seconds for the shared rate limiter, when the server asked everyone to wait.
     """
@@ -150,8 +159,25 @@ def _replayable(request: httpx.Request) -> bool:
     return isinstance(request.stream, httpx.ByteStream)
 
 
+_SINGLE_ATTEMPT: ContextVar[bool] = ContextVar("nordfin_single_attempt", default=False)
+
+
+@contextmanager
+def single_attempt() -> Iterator[None]:
+    """Within this block (this thread or task), requests are sent once and never retried.
+
+    For callers with a retry rule of their own, slower than this one: a poll that fails waits the
+    vendor's polling backoff, not half a second.
+    """
+    token = _SINGLE_ATTEMPT.set(True)
+    try:
+        yield
+    finally:
+        _SINGLE_ATTEMPT.reset(token)
+
+
 def _may_retry(policy: RetryPolicy, request: httpx.Request, attempt: int) -> bool:
-    return attempt < policy.max_attempts and _replayable(request)
+    return attempt < policy.max_attempts and _replayable(request) and not _SINGLE_ATTEMPT.get()
 
 
 def plan_after_response(
@@ -160,18 +186,19 @@ def plan_after_response(
     response: httpx.Response,
     attempt: int,
     rnd: Callable[[], float] = random.random,
-) -> Plan:
+) -> RetryDecision:
     """The decision after attempt ``attempt`` got ``response``."""
     status = response.status_code
     retryable = status in policy.retry_statuses
     header = response.headers.get("retry-after") if retryable or status == 429 else None
     retry_after = parse_retry_after(header)
-    pause = retry_after if status == 429 else None
+    # Never pause everyone longer than this client would wait itself.
+    pause = min(retry_after, policy.max_wait) if status == 429 and retry_after is not None else None
     if not (retryable and is_idempotent(request) and _may_retry(policy, request, attempt)):
-        return Plan(None, pause)
+        return RetryDecision(None, pause)
     if retry_after is None:
-        return Plan(backoff_delay(policy, attempt, rnd), pause)
-    return Plan(retry_after if retry_after <= policy.max_wait else None, pause)
+        return RetryDecision(backoff_delay(policy, attempt, rnd), pause)
+    return RetryDecision(retry_after if retry_after <= policy.max_wait else None, pause)
 
 
 def plan_after_error(
@@ -180,12 +207,12 @@ def plan_after_error(
     error: httpx.TransportError,
     attempt: int,
     rnd: Callable[[], float] = random.random,
-) -> Plan:
+) -> RetryDecision:
     """The decision after attempt ``attempt`` raised ``error``."""
     safe = is_idempotent(request) or isinstance(error, _NEVER_SENT)
     if not (safe and _may_retry(policy, request, attempt)):
-        return Plan(None)
-    return Plan(backoff_delay(policy, attempt, rnd))
+        return RetryDecision(None)
+    return RetryDecision(backoff_delay(policy, attempt, rnd))
 
 
 def _log_retry(request: httpx.Request, reason: str, attempt: int, policy: RetryPolicy, delay: float) -> None:
@@ -206,13 +233,11 @@ class _Base:
         self._limiter = limiter
         self._rnd = rnd
 
-    def _on_response(self, request: httpx.Request, response: httpx.Response, attempt: int) -> float | None:
+    def _on_response(self, request: httpx.Request, response: httpx.Response, attempt: int) -> RetryDecision:
         plan = plan_after_response(self._policy, request, response, attempt, self._rnd)
-        if plan.pause is not None and self._limiter is not None:
-            self._limiter.pause(plan.pause)
         if plan.delay is not None:
             _log_retry(request, f"status {response.status_code}", attempt, self._policy, plan.delay)
-        return plan.delay
+        return plan
 
     def _on_error(self, request: httpx.Request, error: httpx.TransportError, attempt: int) -> float | None:
         plan = plan_after_error(self._policy, request, error, attempt, self._rnd)
@@ -236,7 +261,7 @@ class RetryTransport(_Base, httpx.BaseTransport):
         sleep: Callable[[float], None] = time.sleep,
         rnd: Callable[[], float] = random.random,
     ) -> None:
-        super().__init__(policy, limiter, rnd)
+        super().__init__(policy, for_transport(limiter, inner), rnd)
         self._inner = inner
         self._sleep = sleep
 
@@ -252,7 +277,10 @@ class RetryTransport(_Base, httpx.BaseTransport):
                 if (delay := self._on_error(request, error, attempt)) is None:
                     raise
             else:
-                if (delay := self._on_response(request, response, attempt)) is None:
+                plan = self._on_response(request, response, attempt)
+                if plan.pause is not None and self._limiter is not None:
+                    self._limiter.pause(plan.pause)
+                if (delay := plan.delay) is None:
                     return response
                 response.read()
                 response.close()
@@ -276,7 +304,7 @@ class AsyncRetryTransport(_Base, httpx.AsyncBaseTransport):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rnd: Callable[[], float] = random.random,
     ) -> None:
-        super().__init__(policy, limiter, rnd)
+        super().__init__(policy, for_transport(limiter, inner), rnd)
         self._inner = inner
         self._sleep = sleep
 
@@ -292,7 +320,10 @@ class AsyncRetryTransport(_Base, httpx.AsyncBaseTransport):
                 if (delay := self._on_error(request, error, attempt)) is None:
                     raise
             else:
-                if (delay := self._on_response(request, response, attempt)) is None:
+                plan = self._on_response(request, response, attempt)
+                if plan.pause is not None and self._limiter is not None:
+                    await self._limiter.pause_async(plan.pause)
+                if (delay := plan.delay) is None:
                     return response
                 await response.aread()
                 await response.aclose()

@@ -20,6 +20,7 @@ from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Session
+from nordfin._core.tokenstore import token_store
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
 from nordfin._core.validate import check_header_value, check_path_id, check_str
 from nordfin.aptic import _plans as plans
@@ -516,6 +517,7 @@ def credentials(
     token_auth: Literal["basic", "post"],
     scope: str | None,
     clock: Callable[[], float],
+    token_cache: str | None = None,
 ) -> httpx.Auth:
     """OAuth2 client credentials at ``<base_url>/login/oauth/access_token``, plus the API key if any."""
     if not check_str("client_id", client_id).strip():
@@ -525,8 +527,18 @@ def credentials(
         raise RequestValidationError("client_secret", "must not be empty")
     if token_auth not in ("basic", "post"):
         raise RequestValidationError("token_auth", "must be 'basic' (HTTP Basic) or 'post' (form body)")
+    try:
+        store = token_store(token_cache)
+    except ValueError as error:
+        raise RequestValidationError("token_cache", str(error)) from None
     oauth = OAuth2ClientCredentials(
-        base_url + TOKEN_PATH, client_id, secret, scope=scope, clock=clock, auth_style=token_auth
+        base_url + TOKEN_PATH,
+        client_id,
+        secret,
+        scope=scope,
+        clock=clock,
+        auth_style=token_auth,
+        token_store=store,
     )
     if api_key is None:
         return oauth
@@ -548,6 +560,8 @@ _CLIENT_DOC = """{kind} for one tenant's Aptic API Gateway (Customers v1.0).
     - ``api_key``: if your tenant also requires an API key, it is sent in ``api_key_header`` on every
       call; Aptic does not publish that header's name, so ask Aptic and set it (default ``X-API-Key``);
     - ``scope``: an OAuth2 scope, if your tenant wants one (none is documented);
+    - ``token_cache``: a ``redis://`` URL to share one token among all processes of a fleet (one
+      fetch at a time across them; only the token is stored, never the secret; needs ``nordfin[redis]``);
     - ``timeout``: seconds or an ``httpx.Timeout`` (default 10 s connect, 30 s otherwise);
     - ``retry``: a ``RetryPolicy``; reads, updates and deletes are retried on 408/429/5xx and network
       errors, a create or custom action only when it never reached the server;
@@ -580,6 +594,7 @@ class _ApticClient(ClientSetup):
         cert: ClientCert | None = None,
         sleep: Any = None,
         clock: Callable[[], float] = time.time,
+        token_cache: str | None = None,
     ) -> None:
         url = resolve_base_url({}, None, base_url)
         auth = credentials(
@@ -591,6 +606,7 @@ class _ApticClient(ClientSetup):
             token_auth=token_auth,
             scope=scope,
             clock=clock,
+            token_cache=token_cache,
         )
         settings = Options(
             base_url=url,

@@ -66,7 +66,7 @@ def credentials(store: str, api_key: str | None, user_id: str | None, user_token
 
 
 def options(
-    environment: str | None, base_url: str | None, rate_limit: bool | RateLimiter, **settings: Any
+    environment: str | None, base_url: str | None, rate_limit: bool | str | RateLimiter, **settings: Any
 ) -> Options:
     url = resolve_base_url(ENVIRONMENTS, environment, base_url)
     return Options(base_url=url, limiter=QUOTA.choose(rate_limit, f"goto:{httpx.URL(url).host}"), **settings)
@@ -248,7 +248,8 @@ _CLIENT_DOC = """{kind} for Goto's Payment terms API (one store).
     - ``timeout``: seconds or an ``httpx.Timeout`` (default 10 s connect, 30 s otherwise);
     - ``retry``: a ``RetryPolicy``; reads are retried, a create is never sent twice;
     - ``rate_limit``: keep under Goto's 200 requests a minute, shared by every Goto client of the
-      process (default on); ``False`` for none, or a ``RateLimiter`` of your own;
+      process (default on); ``False`` for none, a ``RateLimiter`` of your own, or a ``redis://`` URL
+      to share it with every process using that Redis (needs ``nordfin[redis]``);
     - ``strict``: validate every answer against the spec and raise ``ResponseValidationError``;
     - ``transport``: an httpx transport, e.g. ``nordfin.testing.goto.FakeGoto()`` in tests;
     - ``cert``: a client certificate (``ClientCert``), if your network needs one;
@@ -272,7 +273,7 @@ class _GotoClient(ClientSetup):
         base_url: str | None = None,
         timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        rate_limit: bool | RateLimiter = True,
+        rate_limit: bool | str | RateLimiter = True,
         strict: bool = False,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         cert: ClientCert | None = None,

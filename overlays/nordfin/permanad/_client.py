@@ -12,7 +12,7 @@ import httpx
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, Quota, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
-from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, poll_async, poll_many
+from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, poll_async, poll_many, polling_gate
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
@@ -176,13 +176,20 @@ class AsyncPartner:
 class _Polling:
     """What both ``orders`` resources need for waiting: policy, gate, clock and sleep."""
 
-    def __init__(self, markets: _Markets, policy: PollPolicy, clock: Callable[[], float], sleep: Any) -> None:
+    def __init__(
+        self,
+        markets: _Markets,
+        policy: PollPolicy,
+        clock: Callable[[], float],
+        sleep: Any,
+        gate: IntervalGate | None = None,
+    ) -> None:
         self._markets = markets
         self._policy = policy
         self._clock = clock
         self._sleep = sleep
-        # Per client: one order is never polled more than once a minute, whoever waits for it.
-        self._gate = IntervalGate(policy.interval)
+        # Per client (per fleet with a shared rate limit): an order is polled at most once a minute.
+        self._gate = gate or IntervalGate(policy.interval)
 
     def _policy_for(self, timeout: float | None) -> PollPolicy:
         if timeout is None:
@@ -389,6 +396,8 @@ _CLIENT_DOC = """{kind} for the Permånad (LeaseCloud) Partner API.
       ``statusTrigger`` (testing only) is refused when the client targets production;
     - ``rate_limit``: keep under "100 requests per 5 minutes per IP" with one limiter shared by
       every Permånad client and market of the process (default on); ``False``, or your own ``RateLimiter``;
+      a ``redis://`` URL shares the quota, and the once-a-minute polling of each order, with every
+      process using that Redis (needs ``nordfin[redis]``);
     - ``poll_policy``: how ``orders.wait_for_decision`` polls (default: once a minute per order,
       backoff 1, 2, 4... minutes after failures);
     - ``timeout``, ``retry`` (reads are retried, a create never twice), ``strict``, ``cert``;
@@ -412,7 +421,7 @@ class _PermanadClient(ClientSetup):
         base_url: str | None = None,
         timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        rate_limit: bool | RateLimiter = True,
+        rate_limit: bool | str | RateLimiter = True,
         poll_policy: PollPolicy = POLL_POLICY,
         strict: bool = False,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
@@ -438,7 +447,8 @@ class _PermanadClient(ClientSetup):
         markets = _Markets(sessions, default, production=url == ENVIRONMENTS["production"])
         self.markets = tuple(sessions)
         self.partner = self._partner(markets)
-        self.orders = self._orders(markets, poll_policy, clock, sleep)
+        gate = polling_gate(poll_policy.interval, settings.limiter, _LIMITER_KEY)
+        self.orders = self._orders(markets, poll_policy, clock, sleep, gate)
 
 
 class Client(ClientBase, _PermanadClient):

@@ -37,6 +37,7 @@ import attrs
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.spec import Operation, SpecIndex, media_type_of
 
 __all__ = [
@@ -136,6 +137,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.requests: list[httpx.Request] = []
         self._lock = threading.RLock()
         self._hits: deque[float] = deque()
+        self._limiter: RateLimiter | None = None
         self._models = self._body_models(self.models_module())
         self._check_handlers()
         self.reset_state()
@@ -167,6 +169,19 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """
         quota = self.index.spec.get("info", {}).get("x-nordfin-rate-limit")
         return (int(quota["requests"]), float(quota["per-seconds"])) if quota else None
+
+    def nordfin_rate_limiter(self) -> RateLimiter | None:
+        """The limiter every client of this fake uses in place of the process-wide one (see
+        ``nordfin._core.ratelimit.for_transport``): this fake's quota on its clock, one per fake, so a
+        test never waits for another test's traffic, and a fake's clients share one as in production.
+        """
+        quota = self.rate_limit()
+        if quota is None:
+            return None
+        with self._lock:
+            if self._limiter is None:
+                self._limiter = RateLimiter(quota[0], quota[1], clock=self.clock)
+            return self._limiter
 
     def outside_spec(self, request: httpx.Request) -> httpx.Response | None:
         """Answer a request the spec has no operation for, e.g. an OAuth2 token endpoint; None: route

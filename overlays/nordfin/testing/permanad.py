@@ -40,7 +40,6 @@ import attrs
 import httpx
 
 from nordfin import permanad
-from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.spec import Operation
 from nordfin.testing._fake import Call, FakeApi, FakeError, no_async_sleep, no_sleep, operation
 from nordfin_generated.pydantic_models.permanad import (
@@ -143,7 +142,7 @@ class FakePermanad(FakeApi):
     def client(self, markets: tuple[str, ...] | None = None, **kwargs: Any) -> permanad.Client:
         """A ``nordfin.permanad.Client`` on this fake with the keys of ``markets`` (default all).
 
-        Its own rate limiter on the fake's clock unless ``rate_limit=`` is given; instant sleep
+        The fake's one rate limiter on its clock unless ``rate_limit=`` is given; instant sleep
         unless ``sleep=`` is given (pass a ``FakeClock``'s ``sleep`` to move its time instead).
         """
         kwargs.setdefault("sleep", no_sleep)
@@ -156,7 +155,6 @@ class FakePermanad(FakeApi):
 
     def _client_settings(self, markets: tuple[str, ...] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         keys = {m: self.api_keys[m] for m in (markets or tuple(self.api_keys))}
-        kwargs.setdefault("rate_limit", RateLimiter(100, 300.0, clock=self.clock))
         kwargs.setdefault("clock", self.clock)
         kwargs.setdefault("base_url", permanad.ENVIRONMENTS["sandbox"])
         return {"api_keys": keys, **kwargs}
