@@ -261,7 +261,7 @@ class AccountCreatable:
 
         limit = _parse_limit(d.pop("limit", UNSET))
 
-        account_creatable = cls(
+        _result = cls(
             method=method,
             id=id,
             number=number,
@@ -271,8 +271,8 @@ class AccountCreatable:
             limit=limit,
         )
 
-        account_creatable.additional_properties = d
-        return account_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

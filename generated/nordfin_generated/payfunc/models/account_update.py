@@ -179,10 +179,10 @@ class AccountUpdate:
 
         schedule = _parse_schedule(d.pop("schedule", UNSET))
 
-        account_update = cls(
+        _result = cls(
             limit=limit,
             currency=currency,
             schedule=schedule,
         )
 
-        return account_update
+        return _result

@@ -120,7 +120,7 @@ class CardMethodCreatable:
         else:
             acquirer = CardMethodCreatableAcquirer(_acquirer)
 
-        card_method_creatable = cls(
+        _result = cls(
             type_=type_,
             scheme=scheme,
             iin=iin,
@@ -131,8 +131,8 @@ class CardMethodCreatable:
             acquirer=acquirer,
         )
 
-        card_method_creatable.additional_properties = d
-        return card_method_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

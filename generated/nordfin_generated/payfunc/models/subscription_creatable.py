@@ -239,7 +239,7 @@ class SubscriptionCreatable:
 
         callback = d.pop("callback", UNSET)
 
-        subscription_creatable = cls(
+        _result = cls(
             items=items,
             currency=currency,
             schedule=schedule,
@@ -249,8 +249,8 @@ class SubscriptionCreatable:
             callback=callback,
         )
 
-        subscription_creatable.additional_properties = d
-        return subscription_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

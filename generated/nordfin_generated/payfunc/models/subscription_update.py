@@ -247,7 +247,7 @@ class SubscriptionUpdate:
 
         callback = d.pop("callback", UNSET)
 
-        subscription_update = cls(
+        _result = cls(
             number=number,
             items=items,
             currency=currency,
@@ -257,4 +257,4 @@ class SubscriptionUpdate:
             callback=callback,
         )
 
-        return subscription_update
+        return _result

@@ -75,14 +75,14 @@ class TokenMethodCreatable:
         else:
             client = TokenMethodCreatableClient.from_dict(_client)
 
-        token_method_creatable = cls(
+        _result = cls(
             type_=type_,
             card=card,
             client=client,
         )
 
-        token_method_creatable.additional_properties = d
-        return token_method_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:
