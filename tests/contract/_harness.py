@@ -876,15 +876,21 @@ def is_container(spec: dict[str, Any], schema: Any) -> bool:
 def required_sites(
     spec: dict[str, Any], schema: Any, value: Any, path: tuple[Any, ...] = ()
 ) -> Iterator[tuple[Any, ...]]:
-    """Paths of the required properties present in ``value``, through properties, items and allOf
-    (not anyOf/oneOf: which branch a generated model reads is its own business)."""
+    """Paths of the documented required properties present in ``value``, through properties, items
+    and allOf (not anyOf/oneOf: which branch a generated model reads is its own business). A member
+    marked ``x-nordfin-inferred`` is left out: the generated parser reads it as None when missing
+    (scripts/generate.py, "Answers read as plain Python")."""
     schema = resolve(spec, schema)
     if not isinstance(schema, dict):
         return
     for branch in schema.get("allOf", []):
         yield from required_sites(spec, branch, value, path)
     if isinstance(value, dict):
-        yield from ((*path, key) for key in schema.get("required", []) if key in value)
+        members = schema.get("properties", {})
+        inferred = {k for k, v in members.items() if isinstance(v, dict) and "x-nordfin-inferred" in v}
+        yield from (
+            (*path, key) for key in schema.get("required", []) if key in value and key not in inferred
+        )
         for key, sub in schema.get("properties", {}).items():
             if key in value:
                 yield from required_sites(spec, sub, value[key], (*path, key))
