@@ -205,6 +205,7 @@ def normalise_for_opc(spec: dict[str, Any]) -> dict[str, Any]:
             body["content"] = only_json(body["content"])
     drop_boolean_subschemas(spec)
     loosen_answers(spec)
+    name_secrets(spec)
     return spec
 
 
@@ -390,6 +391,32 @@ def accepts_null(member: dict[str, Any], components: dict[str, Any]) -> bool:
     if not types and not any(k in target for k in ("anyOf", "oneOf", "allOf", "$ref", "enum", "const")):
         return True  # an open schema (any value) already admits null
     return any(accepts_null(m, components) for m in target.get("anyOf") or target.get("oneOf") or ())
+
+
+SECRET = "x-nordfin-secret"  # on a member: its value is a secret (a card token, a key)
+
+
+def name_secrets(node: Any) -> None:
+    """Name, on each object, its members marked `x-nordfin-secret` (`x-nordfin-secrets`): the
+    model template masks them in `repr` (the generator shows a template no member's extensions)."""
+    if isinstance(node, dict):
+        members = node.get("properties")
+        if isinstance(members, dict):
+            secrets = [k for k, v in members.items() if isinstance(v, dict) and find_secret(v)]
+            if secrets:
+                node["x-nordfin-secrets"] = secrets
+        for value in node.values():
+            name_secrets(value)
+    elif isinstance(node, list):
+        for value in node:
+            name_secrets(value)
+
+
+def find_secret(member: dict[str, Any]) -> bool:
+    """Whether a member is marked secret, also where answers wrapped it (`anyOf: [it, null]`)."""
+    return bool(member.get(SECRET)) or any(
+        isinstance(m, dict) and find_secret(m) for m in member.get("anyOf") or ()
+    )
 
 
 def run_opc(spec: Path, config_path: Path, target: Path) -> None:

@@ -212,3 +212,36 @@ def test_the_lock_covers_the_templates() -> None:
 
 def _client() -> Any:
     return types.SimpleNamespace(raise_on_unexpected_status=True)
+
+
+def test_every_member_marked_secret_is_masked_in_repr() -> None:
+    marked = 0
+    for slug in SLUGS:
+        text = (ROOT / "specs" / slug / "openapi.yaml").read_text(encoding="utf-8")
+        marked += text.count("x-nordfin-secret: true")
+    masked = [
+        (cls.__name__, field.name)
+        for slug in SLUGS
+        for cls in vars(importlib.import_module(f"nordfin_generated.{slug}.models")).values()
+        if isinstance(cls, type) and attrs.has(cls)
+        for field in attrs.fields(cls)
+        if callable(field.repr)
+    ]
+    assert marked >= 4
+    assert len(masked) == marked
+
+
+def test_a_card_token_and_an_account_key_never_show_in_repr() -> None:
+    from nordfin_generated.payfunc.models import AccountLink, Method
+
+    token = "eyJhbGciOi.secret-card.token"
+    method = Method.from_dict(
+        {"type": "card", "created": "2026-01-01T00:00:00Z", "token": token, "scheme": "visa"}
+        | {"iin": "411111", "last4": "1111", "expires": [2, 28]}
+    )
+    when = "2026-01-01T00:00:00Z"
+    link = AccountLink.from_dict({"url": "https://x.example/l", "created": when, "expires": when})
+    assert token not in repr(method)
+    assert "token='***'" in repr(method)
+    assert "key=None" in repr(link)
+    assert "secret" not in repr(AccountLink.from_dict(link.to_dict() | {"key": "a.secret.key"}))

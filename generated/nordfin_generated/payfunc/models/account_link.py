@@ -9,7 +9,14 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import Unset
+
 T = TypeVar("T", bound="AccountLink")
+
+
+def _masked(value: object) -> str:
+    """A secret member's repr: whether it is there, never what it is."""
+    return repr(value) if value is None or isinstance(value, Unset) else "'***'"
 
 
 @_attrs_define
@@ -23,7 +30,7 @@ class AccountLink:
     expires: datetime.datetime
     """ A date-time in ISO format. """
     id: None | str = None
-    key: None | str = None
+    key: None | str = _attrs_field(default=None, repr=_masked)
     contact: None | str = None
     used: bool | None = None
     """ Whether the link has been used. """

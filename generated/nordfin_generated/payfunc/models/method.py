@@ -12,8 +12,14 @@ from attrs import field as _attrs_field
 from ..models.card_scheme import CardScheme
 from ..models.method_acquirer import MethodAcquirer
 from ..models.method_type import MethodType
+from ..types import Unset
 
 T = TypeVar("T", bound="Method")
+
+
+def _masked(value: object) -> str:
+    """A secret member's repr: whether it is there, never what it is."""
+    return repr(value) if value is None or isinstance(value, Unset) else "'***'"
 
 
 @_attrs_define
@@ -23,7 +29,7 @@ class Method:
     type_: MethodType | str
     created: datetime.datetime
     """ A date-time in ISO format. """
-    token: str
+    token: str = _attrs_field(repr=_masked)
     """ A JWT (three base64url parts separated by dots), e.g. a key or a card token. """
     scheme: CardScheme | str
     iin: str
