@@ -515,6 +515,16 @@ def canonical(value: Any) -> Any:
     return value
 
 
+def without_nulls(value: Any) -> Any:
+    """JSON without its null members: an answer's model reads a null member and a missing one both
+    as None (scripts/generate.py, "Answers read as plain Python"), and sends neither back."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
 def as_json(parsed: Any) -> Any:
     """A parsed answer back to JSON through the generated models' ``to_dict``."""
     if isinstance(parsed, list):
