@@ -305,6 +305,9 @@ def loosen_schema(node: Any, components: dict[str, Any], owner: str | None) -> N
     for key in ("allOf", "anyOf", "oneOf"):
         for member in node.get(key) or ():
             loosen_schema(member, components, None)
+    for key in ("anyOf", "oneOf"):
+        if node.get(key):
+            node[key] = open_union(node[key], components)
     if node.get("allOf"):  # the model of an allOf is the merge of its parts: name them on the whole
         parts = [resolve(m, components) for m in node["allOf"]]
         tolerate = sorted({name for part in parts for name in part.get(TOLERATE, ())})
@@ -362,14 +365,32 @@ def open_enum(member: dict[str, Any], components: dict[str, Any]) -> dict[str, A
     """``anyOf: [the enum, its plain type]``: the model tries the enum first, keeps the value else."""
     target = resolve(member, components)
     if "enum" not in target:
-        if member.get("type") == "array":  # a list of enum values: open its items
-            return {**member, "items": open_enum(member.get("items") or {}, components)}
+        items = member.get("items")
+        if member.get("type") == "array" and isinstance(items, dict):  # a list of enum values
+            opened = open_enum(items, components)
+            return member if opened is items else {**member, "items": opened}
         return member
     types = target.get("type")
     plain = [t for t in (types if isinstance(types, list) else [types]) if t in ENUM_TYPES]
     if not plain:
         return member
     return {"anyOf": [member, {"type": plain[0]}]}
+
+
+def open_union(members: list[Any], components: dict[str, Any]) -> list[Any]:
+    """A union's members with its enums open: lists of enums open, the enum's plain type added last
+    (the generated parser tries the members in order, so a listed value still reads as the enum)."""
+    opened, plain = [], []
+    for member in members:
+        if not isinstance(member, dict):
+            opened.append(member)
+        elif "enum" in resolve(member, components):
+            opened.append(member)
+            wrapped = open_enum(member, components)
+            plain += [wrapped["anyOf"][-1]] if wrapped is not member else []
+        else:
+            opened.append(open_enum(member, components))
+    return opened + [p for i, p in enumerate(plain) if p not in plain[:i] and p not in opened]
 
 
 def nullable(member: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ except the examples that show one rule at work.
 
 from __future__ import annotations
 
+import enum
 import importlib
 import json
 import pickle
@@ -105,6 +106,20 @@ def test_no_answer_model_is_typed_or_valued_unset() -> None:
         for field in attrs.fields(cls):
             assert not isinstance(field.default, Unset), f"{cls.__name__}.{field.name}"
     assert members >= 380
+
+
+def test_every_enum_an_answer_holds_is_open() -> None:
+    """Wherever an answer model holds an enum (a member, a list item, a union member), the member's
+    type also admits the enum's plain type, so an unlisted value is kept rather than refused."""
+    opened = 0
+    for cls in ANSWER_MODELS:
+        for name, annotation in hints(cls).items():
+            classes = set(classes_in(annotation))
+            for kind in (c for c in classes if issubclass(c, enum.Enum)):
+                plain = str if issubclass(kind, str) else int
+                assert plain in classes, f"{cls.__name__}.{name}: {kind.__name__} is closed"
+                opened += 1
+    assert opened >= 10
 
 
 def test_one_sentinel_with_a_short_repr_for_every_package() -> None:

@@ -43,6 +43,7 @@ class Account:
         | Frequency
         | MonthlySchedule
         | QuarterlySchedule
+        | str
         | WeeklySchedule
         | YearlySchedule
     )
@@ -68,6 +69,7 @@ class Account:
         from ..models.monthly_schedule import MonthlySchedule  # noqa: PLC0415
         from ..models.quarterly_schedule import QuarterlySchedule  # noqa: PLC0415
         from ..models.weekly_schedule import WeeklySchedule  # noqa: PLC0415
+        from ..models.yearly_schedule import YearlySchedule  # noqa: PLC0415
 
         id = self.id
 
@@ -124,8 +126,10 @@ class Account:
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, QuarterlySchedule):
             schedule = self.schedule.to_dict()
-        else:
+        elif isinstance(self.schedule, YearlySchedule):
             schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
 
         limit: dict[str, Any] | float | None
         if isinstance(self.limit, LimitObject):
@@ -287,6 +291,7 @@ class Account:
             | Frequency
             | MonthlySchedule
             | QuarterlySchedule
+            | str
             | WeeklySchedule
             | YearlySchedule
         ):
@@ -330,11 +335,24 @@ class Account:
                 return componentsschemas_schedule_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
 
-            return componentsschemas_schedule_type_5
+                return componentsschemas_schedule_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DailySchedule
+                | Frequency
+                | MonthlySchedule
+                | QuarterlySchedule
+                | str
+                | WeeklySchedule
+                | YearlySchedule,
+                data,
+            )
 
         schedule = _parse_schedule(d.pop("schedule"))
 

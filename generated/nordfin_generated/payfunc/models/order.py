@@ -39,7 +39,7 @@ class Order:
     account: None | str = None
     subscription: None | str = None
     event: list[Event] | None = None
-    status: list[ItemStatus] | None | OrderStatusAmounts = None
+    status: list[ItemStatus | str] | None | OrderStatusAmounts = None
     callback: None | str = None
     meta: Any = None
     """ Anything of yours, returned as given. """
@@ -101,7 +101,11 @@ class Order:
         if isinstance(self.status, list):
             status = []
             for status_type_0_type_0_item_data in self.status:
-                status_type_0_type_0_item = status_type_0_type_0_item_data.value
+                status_type_0_type_0_item: str
+                if isinstance(status_type_0_type_0_item_data, ItemStatus):
+                    status_type_0_type_0_item = status_type_0_type_0_item_data.value
+                else:
+                    status_type_0_type_0_item = status_type_0_type_0_item_data
                 status.append(status_type_0_type_0_item)
 
         elif isinstance(self.status, OrderStatusAmounts):
@@ -249,7 +253,9 @@ class Order:
 
         event = _parse_event(d.pop("event", None))
 
-        def _parse_status(data: object) -> list[ItemStatus] | None | OrderStatusAmounts:
+        def _parse_status(
+            data: object,
+        ) -> list[ItemStatus | str] | None | OrderStatusAmounts:
             if data is None:
                 return data
             try:
@@ -258,7 +264,21 @@ class Order:
                 status_type_0_type_0 = []
                 _status_type_0_type_0 = data
                 for status_type_0_type_0_item_data in _status_type_0_type_0:
-                    status_type_0_type_0_item = ItemStatus(
+
+                    def _parse_status_type_0_type_0_item(
+                        data: object,
+                    ) -> ItemStatus | str:
+                        try:
+                            if not isinstance(data, str):
+                                raise TypeError()
+                            status_type_0_type_0_item_type_0 = ItemStatus(data)
+
+                            return status_type_0_type_0_item_type_0
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+                        return cast(ItemStatus | str, data)
+
+                    status_type_0_type_0_item = _parse_status_type_0_type_0_item(
                         status_type_0_type_0_item_data
                     )
 
@@ -275,7 +295,7 @@ class Order:
                 return status_type_0_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[ItemStatus] | None | OrderStatusAmounts, data)
+            return cast(list[ItemStatus | str] | None | OrderStatusAmounts, data)
 
         status = _parse_status(d.pop("status", None))
 
