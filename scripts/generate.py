@@ -23,8 +23,14 @@ every answer against it.
   our guess) also reads as None when missing or null. A required member without the mark is
   documented: the parser still refuses an answer that lacks it. A note on the whole object does
   not loosen its members (it explains the shape; mark the member to loosen it).
-- An enum member of an answer is open: a value the spec does not list is kept as the plain `str`
-  (or `int`) instead of failing the whole answer; the member is typed `Enum | str`.
+- An enum an answer holds (a member, a list item, a union member) is open: a value the spec does
+  not list is kept as the plain `str` (or `int`) instead of failing the whole answer; the member
+  is typed `Enum | str`. A schema shared with requests is opened too (the request check refuses
+  an unlisted value before anything is sent).
+- Strict mode refuses each of these deviations: it validates the raw answer against the packaged
+  spec (nordfin._core.session), before the generated parser reads it.
+
+Secrets: a member marked `x-nordfin-secret: true` is masked in its model's `repr` (`name_secrets`).
 
 Everything is generated into a fresh temporary folder outside the repository first, so that no
 ruff or editor configuration of the checkout can change the output; `--check` compares that
