@@ -15,7 +15,10 @@ every answer against it.
 
 - An answer model is any schema an answer (a response of any status) can reach. A schema that a
   request can reach too is read the same way: a member left out reads as None and, when sent, a
-  None member the spec does not require is left out.
+  None member the spec does not require is left out. Except where that would lose a state a
+  request needs: a schema that a request reaches and that has an optional member the spec allows
+  to be null keeps three states in answers too (`keeps_three_states`: Aptic's CustomerParameter
+  and ExtraField, whose updates clear a member with null).
 - A member the spec does not require reads as None when it is missing (or null); no answer member
   is typed or valued `Unset`. Request-only models keep the generator's three states
   (value / None / UNSET, one sentinel shared by all five packages: nordfin_generated.unset).
@@ -264,13 +267,34 @@ def loosen_answers(spec: dict[str, Any]) -> None:
         for op in path_item.values():
             if isinstance(op, dict) and "responses" in op:
                 roots += list(op["responses"].values())
-    answers = reachable_components(roots, components)
+    answers = reachable_components(roots, components) - keeps_three_states(spec, components)
     for name in sorted(answers):
         loosen_schema(components[name], components, components[name].get("title") or name)
     for root in roots:
         for media in (root.get("content") or {}).values() if isinstance(root, dict) else ():
             if isinstance(media, dict) and isinstance(media.get("schema"), dict):
                 loosen_schema(media["schema"], components, None)
+
+
+def keeps_three_states(spec: dict[str, Any], components: dict[str, Any]) -> set[str]:
+    """Schemas a request reaches that have an optional member the spec allows to be null: in a
+    request, null (clear it) and a member left out (keep it) differ, so they keep the generator's
+    three states, also where an answer reaches them (Aptic's CustomerParameter and ExtraField)."""
+    roots: list[Any] = [spec.get("components", {}).get(k, {}) for k in ("requestBodies", "parameters")]
+    for path_item in spec.get("paths", {}).values():
+        roots.append(path_item.get("parameters", []))
+        for op in path_item.values():
+            if isinstance(op, dict):
+                roots += [op.get("requestBody", {}), op.get("parameters", [])]
+    return {
+        name
+        for name in reachable_components(roots, components)
+        if any(
+            name_ not in (components[name].get("required") or ()) and accepts_null(member, components)
+            for name_, member in (components[name].get("properties") or {}).items()
+            if isinstance(member, dict)
+        )
+    }
 
 
 def reachable_components(roots: list[Any], components: dict[str, Any]) -> set[str]:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="CustomerParameter")
 
 
@@ -15,39 +17,51 @@ T = TypeVar("T", bound="CustomerParameter")
 class CustomerParameter:
     """A customer (party) parameter."""
 
-    name: None | str = None
+    name: None | str | Unset = UNSET
     """ Name of party parameter """
-    type_: None | str = None
+    type_: None | str | Unset = UNSET
     """ Type of party parameter """
-    value: None | str = None
+    value: None | str | Unset = UNSET
     """ The value of the party parameter """
-    href: None | str = None
+    href: None | str | Unset = UNSET
     """ Link to party parameter """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name: None | str
-        name = self.name
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
 
-        type_: None | str
-        type_ = self.type_
+        type_: None | str | Unset
+        if isinstance(self.type_, Unset):
+            type_ = UNSET
+        else:
+            type_ = self.type_
 
-        value: None | str
-        value = self.value
+        value: None | str | Unset
+        if isinstance(self.value, Unset):
+            value = UNSET
+        else:
+            value = self.value
 
-        href: None | str
-        href = self.href
+        href: None | str | Unset
+        if isinstance(self.href, Unset):
+            href = UNSET
+        else:
+            href = self.href
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if name is not None:
+        if name is not UNSET:
             field_dict["name"] = name
-        if type_ is not None:
+        if type_ is not UNSET:
             field_dict["type"] = type_
-        if value is not None:
+        if value is not UNSET:
             field_dict["value"] = value
-        if href is not None:
+        if href is not UNSET:
             field_dict["href"] = href
 
         return field_dict
@@ -56,33 +70,41 @@ class CustomerParameter:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_name(data: object) -> None | str:
+        def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        name = _parse_name(d.pop("name", None))
+        name = _parse_name(d.pop("name", UNSET))
 
-        def _parse_type_(data: object) -> None | str:
+        def _parse_type_(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        type_ = _parse_type_(d.pop("type", None))
+        type_ = _parse_type_(d.pop("type", UNSET))
 
-        def _parse_value(data: object) -> None | str:
+        def _parse_value(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        value = _parse_value(d.pop("value", None))
+        value = _parse_value(d.pop("value", UNSET))
 
-        def _parse_href(data: object) -> None | str:
+        def _parse_href(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        href = _parse_href(d.pop("href", None))
+        href = _parse_href(d.pop("href", UNSET))
 
         _result = cls(
             name=name,

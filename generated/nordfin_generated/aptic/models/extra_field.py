@@ -8,6 +8,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="ExtraField")
 
 
@@ -15,18 +17,23 @@ T = TypeVar("T", bound="ExtraField")
 class ExtraField:
     """An extra field with its values."""
 
-    name: None | str = None
+    name: None | str | Unset = UNSET
     """ Name of Extra field data """
-    value: list[str] | None = None
+    value: list[str] | None | Unset = UNSET
     """ The value of the extra field """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name: None | str
-        name = self.name
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
 
-        value: list[str] | None
-        if isinstance(self.value, list):
+        value: list[str] | None | Unset
+        if isinstance(self.value, Unset):
+            value = UNSET
+        elif isinstance(self.value, list):
             value = self.value
 
         else:
@@ -35,9 +42,9 @@ class ExtraField:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if name is not None:
+        if name is not UNSET:
             field_dict["name"] = name
-        if value is not None:
+        if value is not UNSET:
             field_dict["value"] = value
 
         return field_dict
@@ -46,15 +53,19 @@ class ExtraField:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_name(data: object) -> None | str:
+        def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        name = _parse_name(d.pop("name", None))
+        name = _parse_name(d.pop("name", UNSET))
 
-        def _parse_value(data: object) -> list[str] | None:
+        def _parse_value(data: object) -> list[str] | None | Unset:
             if data is None:
+                return data
+            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -64,9 +75,9 @@ class ExtraField:
                 return value_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[str] | None, data)
+            return cast(list[str] | None | Unset, data)
 
-        value = _parse_value(d.pop("value", None))
+        value = _parse_value(d.pop("value", UNSET))
 
         _result = cls(
             name=name,
