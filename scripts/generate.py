@@ -1,11 +1,39 @@
 """Regenerate every client under generated/ from specs/<slug>/.
 
-For each spec: normalise it for openapi-python-client (toolchain traps P1, P2), run the pinned
-openapi-python-client with specs/<slug>/generator.yaml, run the pinned datamodel-code-generator on
-the unmodified spec for the pydantic models the fakes read requests with, package the spec itself
-as JSON (every request is validated against it; the fakes and strict mode use it too), stamp a
-do-not-edit header on every Python file, and write generate.lock.json (spec sha256, generator and
-formatter versions).
+For each spec, in parallel (one process per spec): normalise it for openapi-python-client
+(toolchain traps P1, P2) and loosen the answers (below), run the pinned openapi-python-client in
+process with specs/<slug>/generator.yaml and the templates of specs/_templates/, run the pinned
+datamodel-code-generator on the unmodified spec for the pydantic models the fakes read requests
+with, and package the spec itself as JSON (every request is validated against it; the fakes and
+strict mode use it too). Then, once over the whole output: ruff (fix imports, format) and a
+do-not-edit header on every Python file; generate.lock.json records the spec, generator
+configuration and template hashes and the tool versions.
+
+Answers read as plain Python (the rule, in one place; `loosen_answers` applies it). Only the
+generator's input is changed; the packaged spec stays the true spec, and strict mode validates
+every answer against it.
+
+- An answer model is any schema an answer (a response of any status) can reach. A schema that a
+  request can reach too is read the same way: a member left out reads as None and, when sent, a
+  None member the spec does not require is left out. Except where that would lose a state a
+  request needs: a schema that a request reaches and that has an optional member the spec allows
+  to be null keeps three states in answers too (`keeps_three_states`: Aptic's CustomerParameter
+  and ExtraField, whose updates clear a member with null).
+- A member the spec does not require reads as None when it is missing (or null); no answer member
+  is typed or valued `Unset`. Request-only models keep the generator's three states
+  (value / None / UNSET, one sentinel shared by all five packages: nordfin_generated.unset).
+- A required member whose own schema carries `x-nordfin-inferred` (its presence or non-null is
+  our guess) also reads as None when missing or null. A required member without the mark is
+  documented: the parser still refuses an answer that lacks it. A note on the whole object does
+  not loosen its members (it explains the shape; mark the member to loosen it).
+- An enum an answer holds (a member, a list item, a union member) is open: a value the spec does
+  not list is kept as the plain `str` (or `int`) instead of failing the whole answer; the member
+  is typed `Enum | str`. A schema shared with requests is opened too (the request check refuses
+  an unlisted value before anything is sent).
+- Strict mode refuses each of these deviations: it validates the raw answer against the packaged
+  spec (nordfin._core.session), before the generated parser reads it.
+
+Secrets: a member marked `x-nordfin-secret: true` is masked in its model's `repr` (`name_secrets`).
 
 Everything is generated into a fresh temporary folder outside the repository first, so that no
 ruff or editor configuration of the checkout can change the output; `--check` compares that
@@ -17,15 +45,22 @@ Usage: python scripts/generate.py [--check]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import fcntl
 import filecmp
 import hashlib
+import importlib
+import io
 import json
+import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -34,6 +69,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
+TEMPLATES = SPECS / "_templates"
 GENERATED = ROOT / "generated"
 PACKAGE = "nordfin_generated"
 HEADER = (
@@ -59,12 +95,43 @@ DMCG_FLAGS = [
     "--type-mappings",
     "string+email=string",
     "--formatters",
-    "ruff-format",
-    "ruff-check",
+    "builtin",  # the one ruff pass over the whole output formats it
     "--extra-fields",
     "allow",
 ]
+# One ruff pass over everything generated: a fixed rule selection and --isolated, so no ruff
+# configuration anywhere changes the output (toolchain P3); --no-cache leaves no .ruff_cache (P4).
+RUFF = [
+    ["ruff", "check", ".", "--isolated", "--fix-only", "--select", "F,I,UP", "--no-cache", "--quiet"],
+    ["ruff", "format", ".", "--isolated", "--no-cache", "--quiet"],
+]
 TOOLS = ["openapi-python-client", "datamodel-code-generator", "ruff", "pydantic"]
+# The one sentinel every generated package's types.py re-exports (request models' "not given").
+UNSET_MODULE = """\
+\"\"\"The one "not given" sentinel of every generated client: a request member left out.\"\"\"
+
+from typing import Final, Literal
+
+
+class Unset:
+    \"\"\"A request member that is not sent (distinct from None, which is sent as null).\"\"\"
+
+    __slots__ = ()
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __reduce__(self) -> str:
+        return "UNSET"  # unpickles as the same object
+
+
+UNSET: Final[Unset] = Unset()
+
+__all__ = ["UNSET", "Unset"]
+"""
 
 
 def main() -> int:
@@ -88,10 +155,26 @@ def spec_dirs() -> list[Path]:
 def generate_all(out: Path, work: Path) -> None:
     package = out / PACKAGE
     package.mkdir(parents=True)
-    lock: dict[str, Any] = {"tools": {t: version(t) for t in TOOLS}, "specs": {}}
-    for spec_dir in spec_dirs():
-        lock["specs"][spec_dir.name] = generate_one(spec_dir, package, work / spec_dir.name)
+    lock: dict[str, Any] = {
+        "tools": {t: version(t) for t in TOOLS},
+        "templates_sha256": tree_sha256(TEMPLATES),
+        "specs": {},
+    }
+    dirs = spec_dirs()
+    # Imported once here: the forked workers share them and start at once.
+    importlib.import_module("openapi_python_client")
+    importlib.import_module("datamodel_code_generator.__main__")
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(len(dirs), os.cpu_count() or 1), mp_context=context) as pool:
+        jobs = {d.name: pool.submit(generate_one, d, package, work / d.name) for d in dirs}
+        for slug in sorted(jobs):
+            lock["specs"][slug] = jobs[slug].result()
     write_package_files(package, sorted(lock["specs"]))
+    for command in RUFF:
+        run(command, cwd=package)
+    for spec_dir in dirs:
+        stamp_headers(package / spec_dir.name, spec_dir.name)
+        stamp_headers(package / "pydantic_models" / f"{spec_dir.name}.py", spec_dir.name)
     (package / "generate.lock.json").write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n")
 
 
@@ -105,8 +188,6 @@ def generate_one(spec_dir: Path, package: Path, work: Path) -> dict[str, Any]:
     run_opc(normalised, spec_dir / "generator.yaml", package / slug)
     run_dmcg(source, work, package / "pydantic_models" / f"{slug}.py")
     package_spec(spec, package / "specs" / slug / "openapi.json")
-    stamp_headers(package / slug, slug)
-    stamp_headers(package / "pydantic_models" / f"{slug}.py", slug)
     return {
         "spec_sha256": sha256(source),
         "generator_config_sha256": sha256(spec_dir / "generator.yaml"),
@@ -116,7 +197,7 @@ def generate_one(spec_dir: Path, package: Path, work: Path) -> dict[str, Any]:
 
 
 def normalise_for_opc(spec: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of the spec that openapi-python-client reads correctly.
+    """Return a copy of the spec that openapi-python-client reads correctly, answers loosened.
 
     P1: a request body with two media types (JSON and XML, merge-patch and JSON) makes it emit
     code that does not import; keep the first JSON one. P2: a boolean sub-schema (`items: false`)
@@ -132,6 +213,8 @@ def normalise_for_opc(spec: dict[str, Any]) -> dict[str, Any]:
         if "content" in body:
             body["content"] = only_json(body["content"])
     drop_boolean_subschemas(spec)
+    loosen_answers(spec)
+    name_secrets(spec)
     return spec
 
 
@@ -163,35 +246,265 @@ BOOLEAN_SCHEMA_KEYS = {
 }
 
 
-def run_opc(spec: Path, config: Path, target: Path) -> None:
-    run(
-        [
-            "openapi-python-client",
-            "generate",
-            "--path",
-            str(spec),
-            "--config",
-            str(config),
-            "--meta",
-            "none",
-            "--output-path",
-            str(target),
-            "--overwrite",
-            "--fail-on-warning",
-        ],
-        cwd=spec.parent,
+# --- answers read as plain Python (the rule is in the module docstring) -------------------------
+
+ANSWER = "x-nordfin-answer"  # on an object schema: its model is read from answers
+TOLERATE = "x-nordfin-tolerate"  # on an answer object: members that read as None when missing
+INFERRED = "x-nordfin-inferred"
+
+
+def loosen_answers(spec: dict[str, Any]) -> None:
+    """Rewrite, in place, every object schema an answer can reach (see the module docstring).
+
+    openapi-python-client types a member it sees as required without `Unset`, and a nullable one
+    as `X | None`: each member of an answer object becomes required and, where it may be missing,
+    nullable; `x-nordfin-tolerate` tells the model template which members it reads with `None` as
+    the default. An enum member becomes `anyOf: [the enum, its plain type]` (open).
+    """
+    components = spec.get("components", {}).get("schemas", {})
+    roots: list[Any] = list(spec.get("components", {}).get("responses", {}).values())
+    for path_item in spec.get("paths", {}).values():
+        for op in path_item.values():
+            if isinstance(op, dict) and "responses" in op:
+                roots += list(op["responses"].values())
+    answers = reachable_components(roots, components) - keeps_three_states(spec, components)
+    for name in sorted(answers):
+        loosen_schema(components[name], components, components[name].get("title") or name)
+    for root in roots:
+        for media in (root.get("content") or {}).values() if isinstance(root, dict) else ():
+            if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+                loosen_schema(media["schema"], components, None)
+
+
+def keeps_three_states(spec: dict[str, Any], components: dict[str, Any]) -> set[str]:
+    """Schemas a request reaches that have an optional member the spec allows to be null: in a
+    request, null (clear it) and a member left out (keep it) differ, so they keep the generator's
+    three states, also where an answer reaches them (Aptic's CustomerParameter and ExtraField)."""
+    roots: list[Any] = [spec.get("components", {}).get(k, {}) for k in ("requestBodies", "parameters")]
+    for path_item in spec.get("paths", {}).values():
+        roots.append(path_item.get("parameters", []))
+        for op in path_item.values():
+            if isinstance(op, dict):
+                roots += [op.get("requestBody", {}), op.get("parameters", [])]
+    return {
+        name
+        for name in reachable_components(roots, components)
+        if any(
+            name_ not in (components[name].get("required") or ()) and accepts_null(member, components)
+            for name_, member in (components[name].get("properties") or {}).items()
+            if isinstance(member, dict)
+        )
+    }
+
+
+def reachable_components(roots: list[Any], components: dict[str, Any]) -> set[str]:
+    """The names of the component schemas that ``roots`` reach through `$ref`s, transitively."""
+    found: set[str] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            name = component_name(node)
+            if name is not None and name not in found and name in components:
+                found.add(name)
+                stack.append(components[name])
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return found
+
+
+def component_name(node: dict[str, Any]) -> str | None:
+    ref = node.get("$ref")
+    prefix = "#/components/schemas/"
+    return ref[len(prefix) :] if isinstance(ref, str) and ref.startswith(prefix) else None
+
+
+def loosen_schema(node: Any, components: dict[str, Any], owner: str | None) -> None:
+    """Loosen one schema of an answer and the inline schemas inside it (not through `$ref`s).
+
+    ``owner`` is the class name the generator gives ``node`` (None where we cannot tell).
+    """
+    if not isinstance(node, dict) or component_name(node) is not None:
+        return
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        loosen_object(node, properties, components, owner)
+    for key in ("items", "additionalProperties"):
+        loosen_schema(node.get(key), components, None)
+    for key in ("allOf", "anyOf", "oneOf"):
+        for member in node.get(key) or ():
+            loosen_schema(member, components, None)
+    for key in ("anyOf", "oneOf"):
+        if node.get(key):
+            node[key] = open_union(node[key], components)
+    if node.get("allOf"):  # the model of an allOf is the merge of its parts: name them on the whole
+        parts = [resolve(m, components) for m in node["allOf"]]
+        tolerate = sorted({name for part in parts for name in part.get(TOLERATE, ())})
+        if any(part.get(ANSWER) for part in parts):
+            node[ANSWER] = True
+            node[TOLERATE] = tolerate
+
+
+def loosen_object(
+    node: dict[str, Any], properties: dict[str, Any], components: dict[str, Any], owner: str | None
+) -> None:
+    required = set(node.get("required") or ())
+    tolerate = []
+    for name, member in list(properties.items()):
+        if not isinstance(member, dict):
+            continue
+        inline = inline_class_name(member, owner, name)
+        loosen_schema(member, components, inline)
+        if inline is not None and inline not in components:
+            # Wrapped in anyOf, an inline enum or object would be renamed (…Type0): keep its name.
+            components[inline] = {k: v for k, v in member.items() if k != "title"}
+            member = {"$ref": f"#/components/schemas/{inline}"}
+        member = open_enum(member, components)
+        if name not in required or INFERRED in member:
+            tolerate.append(name)
+            member = nullable(member, components)
+        properties[name] = member
+    node["required"] = list(properties)
+    node[ANSWER] = True
+    node[TOLERATE] = tolerate
+
+
+def inline_class_name(member: dict[str, Any], owner: str | None, name: str) -> str | None:
+    """The class name openapi-python-client gives an inline enum or object member (None: not one)."""
+    from openapi_python_client.strings import pascal_case  # the generator's own rule
+
+    if "$ref" in member or not ("enum" in member or "properties" in member):
+        return None
+    if "properties" in member and member.get("title"):
+        return str(member["title"])
+    if owner is None:
+        return None
+    return pascal_case(owner) + pascal_case(str(member.get("title") or name))
+
+
+def resolve(node: Any, components: dict[str, Any]) -> dict[str, Any]:
+    name = component_name(node) if isinstance(node, dict) else None
+    return components[name] if name is not None else node if isinstance(node, dict) else {}
+
+
+ENUM_TYPES = {"string", "integer", "number"}
+
+
+def open_enum(member: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """``anyOf: [the enum, its plain type]``: the model tries the enum first, keeps the value else."""
+    target = resolve(member, components)
+    if "enum" not in target:
+        items = member.get("items")
+        if member.get("type") == "array" and isinstance(items, dict):  # a list of enum values
+            opened = open_enum(items, components)
+            return member if opened is items else {**member, "items": opened}
+        return member
+    types = target.get("type")
+    plain = [t for t in (types if isinstance(types, list) else [types]) if t in ENUM_TYPES]
+    if not plain:
+        return member
+    return {"anyOf": [member, {"type": plain[0]}]}
+
+
+def open_union(members: list[Any], components: dict[str, Any]) -> list[Any]:
+    """A union's members with its enums open: lists of enums open, the enum's plain type added last
+    (the generated parser tries the members in order, so a listed value still reads as the enum)."""
+    opened, plain = [], []
+    for member in members:
+        if not isinstance(member, dict):
+            opened.append(member)
+        elif "enum" in resolve(member, components):
+            opened.append(member)
+            wrapped = open_enum(member, components)
+            plain += [wrapped["anyOf"][-1]] if wrapped is not member else []
+        else:
+            opened.append(open_enum(member, components))
+    return opened + [p for i, p in enumerate(plain) if p not in plain[:i] and p not in opened]
+
+
+def nullable(member: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """The member's schema, also allowing null (openapi-python-client then types it `X | None`)."""
+    if accepts_null(member, components):
+        return member
+    if "anyOf" in member and len(member) == 1:
+        return {"anyOf": [*member["anyOf"], {"type": "null"}]}
+    if isinstance(member.get("type"), str) and "enum" not in member and member["type"] != "object":
+        return {**member, "type": [member["type"], "null"]}
+    return {"anyOf": [member, {"type": "null"}]}
+
+
+def accepts_null(member: dict[str, Any], components: dict[str, Any]) -> bool:
+    target = resolve(member, components)
+    types = target.get("type")
+    if types == "null" or (isinstance(types, list) and "null" in types):
+        return True
+    if not types and not any(k in target for k in ("anyOf", "oneOf", "allOf", "$ref", "enum", "const")):
+        return True  # an open schema (any value) already admits null
+    return any(accepts_null(m, components) for m in target.get("anyOf") or target.get("oneOf") or ())
+
+
+SECRET = "x-nordfin-secret"  # on a member: its value is a secret (a card token, a key)
+
+
+def name_secrets(node: Any) -> None:
+    """Name, on each object, its members marked `x-nordfin-secret` (`x-nordfin-secrets`): the
+    model template masks them in `repr` (the generator shows a template no member's extensions)."""
+    if isinstance(node, dict):
+        members = node.get("properties")
+        if isinstance(members, dict):
+            secrets = [k for k, v in members.items() if isinstance(v, dict) and find_secret(v)]
+            if secrets:
+                node["x-nordfin-secrets"] = secrets
+        for value in node.values():
+            name_secrets(value)
+    elif isinstance(node, list):
+        for value in node:
+            name_secrets(value)
+
+
+def find_secret(member: dict[str, Any]) -> bool:
+    """Whether a member is marked secret, also where answers wrapped it (`anyOf: [it, null]`)."""
+    return bool(member.get(SECRET)) or any(
+        isinstance(m, dict) and find_secret(m) for m in member.get("anyOf") or ()
     )
 
 
+def run_opc(spec: Path, config_path: Path, target: Path) -> None:
+    """openapi-python-client in this process (its CLI's `generate --meta none --fail-on-warning`)."""
+    from openapi_python_client import generate  # imported where used: tests read this module without it
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+
+    config = Config.from_sources(
+        ConfigFile.load_from_path(path=config_path),
+        MetaType.NONE,
+        spec,
+        "utf-8",
+        overwrite=True,
+        output_path=target,
+    )
+    with contextlib.redirect_stdout(io.StringIO()):  # its progress lines
+        errors = generate(config=config, custom_template_path=TEMPLATES)
+    if errors:
+        details = "\n".join(f"{e.header}: {e.detail}" for e in errors)
+        raise SystemExit(
+            f"openapi-python-client: {len(errors)} error(s) or warning(s) for {spec}:\n{details}"
+        )
+
+
 def run_dmcg(source: Path, work: Path, target: Path) -> None:
+    """datamodel-code-generator in this process (its CLI, so every flag means what it says)."""
+    from datamodel_code_generator.__main__ import main as dmcg
+
     # Copy under a fixed name: the generator writes the input's file name into its header.
     staged = work / "dmcg" / "openapi.yaml"
     staged.parent.mkdir()
     shutil.copyfile(source, staged)
     target.parent.mkdir(parents=True, exist_ok=True)
-    run(
-        ["datamodel-codegen", "--input", str(staged), "--output", str(target), *DMCG_FLAGS], cwd=staged.parent
-    )
+    os.chdir(staged.parent)  # a worker process of its own: no pyproject.toml of ours is read
+    status = dmcg(["--input", str(staged), "--output", str(target), *DMCG_FLAGS])
+    if status != 0:
+        raise SystemExit(f"datamodel-codegen failed for {source} (exit {int(status)})")
 
 
 def package_spec(spec: dict[str, Any], target: Path) -> None:
@@ -209,6 +522,7 @@ def stamp_headers(path: Path, slug: str) -> None:
 def write_package_files(package: Path, slugs: list[str]) -> None:
     doc = f'"""Clients generated from specs/: {", ".join(slugs)}. Import them through nordfin."""\n'
     (package / "__init__.py").write_text(PACKAGE_HEADER + doc, encoding="utf-8")
+    (package / "unset.py").write_text(PACKAGE_HEADER + UNSET_MODULE, encoding="utf-8")
     models_doc = '"""Pydantic models generated by datamodel-code-generator, one module per spec."""\n'
     (package / "pydantic_models" / "__init__.py").write_text(PACKAGE_HEADER + models_doc, encoding="utf-8")
     (package / "py.typed").write_text("", encoding="utf-8")
@@ -223,6 +537,14 @@ def run(command: list[str], cwd: Path) -> None:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree_sha256(folder: Path) -> str:
+    """One hash over every file of ``folder`` (relative names and contents, in a fixed order)."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def replace_tree(source: Path, target: Path) -> None:
@@ -246,7 +568,7 @@ def report_differences(fresh: Path, committed: Path) -> int:
     return 0
 
 
-def compare(cmp: filecmp.dircmp[str], prefix: str = "generated/") -> Any:
+def compare(cmp: filecmp.dircmp[str], prefix: str = "generated/") -> Iterator[str]:
     for name in sorted(cmp.left_only):
         yield f"missing from the checkout: {prefix}{name}"
     for name in sorted(cmp.right_only):

@@ -191,7 +191,7 @@ def generated_modules(slug: str) -> dict[str, ModuleType]:
     found = {}
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         module = importlib.import_module(info.name)
-        if hasattr(module, "_get_kwargs") and hasattr(module, "_parse_response"):
+        if hasattr(module, "build_request") and hasattr(module, "parse_response"):
             found[info.name.rsplit(".", 1)[-1]] = module
     return found
 
@@ -209,15 +209,15 @@ def name_key(name: str) -> str:
 
 
 def python_names(op: Op) -> dict[tuple[str, str], str]:
-    """(location, spec name) → the ``_get_kwargs`` argument that carries it."""
-    arguments = [n for n in inspect.signature(module_for(op)._get_kwargs).parameters if n != "body"]
+    """(location, spec name) → the ``build_request`` argument that carries it."""
+    arguments = [n for n in inspect.signature(module_for(op).build_request).parameters if n != "body"]
     names = {}
     for param in op.params:
         if param["in"] == "cookie":
             continue
         matches = [a for a in arguments if name_key(a) == name_key(param["name"])]
         if len(matches) != 1:
-            raise LookupError(f"{op}: no single _get_kwargs argument for {param['in']} {param['name']!r}")
+            raise LookupError(f"{op}: no single build_request argument for {param['in']} {param['name']!r}")
         names[(param["in"], param["name"])] = matches[0]
     return names
 
@@ -254,7 +254,7 @@ def expect_for(op: Op, key: str) -> type | None:
 
 
 def body_value(annotation: Any, value: Any) -> Any:
-    """``value`` (JSON) as the type ``_get_kwargs`` annotates its body with: a model via ``from_dict``."""
+    """``value`` (JSON) as the type ``build_request`` annotates its body with: a model via ``from_dict``."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, UnionType):
         members = [m for m in typing.get_args(annotation) if getattr(m, "__name__", "") != "Unset"]
@@ -283,7 +283,7 @@ def call_arguments(op: Op, inputs: dict[str, Any]) -> dict[str, Any]:
         for name, value in inputs.get(location, {}).items():
             arguments[names[(location, name)]] = value
     if "body" in inputs:
-        annotation = typing.get_type_hints(module_for(op)._get_kwargs)["body"]
+        annotation = typing.get_type_hints(module_for(op).build_request)["body"]
         arguments["body"] = body_value(annotation, inputs["body"])
     return arguments
 
@@ -512,6 +512,16 @@ def canonical(value: Any) -> Any:
         return {k: canonical(v) for k, v in value.items()}
     if isinstance(value, list):
         return [canonical(v) for v in value]
+    return value
+
+
+def without_nulls(value: Any) -> Any:
+    """JSON without its null members: an answer's model reads a null member and a missing one both
+    as None (scripts/generate.py, "Answers read as plain Python"), and sends neither back."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
     return value
 
 
@@ -876,15 +886,21 @@ def is_container(spec: dict[str, Any], schema: Any) -> bool:
 def required_sites(
     spec: dict[str, Any], schema: Any, value: Any, path: tuple[Any, ...] = ()
 ) -> Iterator[tuple[Any, ...]]:
-    """Paths of the required properties present in ``value``, through properties, items and allOf
-    (not anyOf/oneOf: which branch a generated model reads is its own business)."""
+    """Paths of the documented required properties present in ``value``, through properties, items
+    and allOf (not anyOf/oneOf: which branch a generated model reads is its own business). A member
+    marked ``x-nordfin-inferred`` is left out: the generated parser reads it as None when missing
+    (scripts/generate.py, "Answers read as plain Python")."""
     schema = resolve(spec, schema)
     if not isinstance(schema, dict):
         return
     for branch in schema.get("allOf", []):
         yield from required_sites(spec, branch, value, path)
     if isinstance(value, dict):
-        yield from ((*path, key) for key in schema.get("required", []) if key in value)
+        members = schema.get("properties", {})
+        inferred = {k for k, v in members.items() if isinstance(v, dict) and "x-nordfin-inferred" in v}
+        yield from (
+            (*path, key) for key in schema.get("required", []) if key in value and key not in inferred
+        )
         for key, sub in schema.get("properties", {}).items():
             if key in value:
                 yield from required_sites(spec, sub, value[key], (*path, key))

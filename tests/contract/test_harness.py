@@ -47,7 +47,7 @@ def test_discovery_agrees_with_spec_index_and_the_generated_client(slug: str) ->
 
 @pytest.mark.parametrize("op", OPERATIONS)
 def test_every_parameter_and_success_model_is_found(op: h.Op) -> None:
-    """Each spec parameter maps to one ``_get_kwargs`` argument; each JSON 2xx to a generated class."""
+    """Each spec parameter maps to one ``build_request`` argument; each JSON 2xx to a generated class."""
     assert len(h.python_names(op)) == len([p for p in op.params if p["in"] != "cookie"])
     for key in op.success_keys:
         expect = h.expect_for(op, key)

@@ -237,7 +237,7 @@ def test_subscriptions_are_replaced_updated_and_ended(fake: FakePayFunc) -> None
     assert (updated.end, ended.end, ended.due) == (
         dt.date(2026, 1, 20),
         dt.date(2026, 1, 15),
-        payfunc.models.UNSET,
+        None,
     )
 
 
@@ -248,7 +248,7 @@ def test_no_due_past_the_end(fake: FakePayFunc) -> None:
             account.id, items=10, currency="SEK", schedule="yearly", end=dt.date(2026, 12, 31)
         )
 
-    assert subscription.due is payfunc.models.UNSET
+    assert subscription.due is None
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,21 @@
 
 openapi-python-client parses a union member (``list[Address] | None``, ``Item | None``) inside a
 ``try`` and, when the member does not read, returns the raw JSON instead (toolchain P8): an address
-without its required GUID comes back as a ``dict`` in a list typed ``list[Address]``. This walks the
-parsed models and names every place where the raw value stands instead of the model, so the
-session can raise ``ResponseValidationError`` rather than hand the caller something untyped.
+without its required GUID comes back as a ``dict`` in a list typed ``list[Address]``, and a
+malformed date in a member that may be null comes back as the ``str``. This walks the parsed
+models and names every place where the raw value stands instead of the model (or date, time,
+UUID), so the session can raise ``ResponseValidationError`` rather than hand the caller something
+untyped.
 """
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import sys
 import types
 import typing
+import uuid
 from typing import Any
 
 import attrs
@@ -42,7 +46,7 @@ def unparsed(value: Any, where: str = "body") -> list[str]:
 
 
 def _check(slot: _Slot, value: Any, where: str) -> list[str]:
-    if value is None or type(value).__name__ == "Unset":  # each generated package has its own Unset
+    if value is None:
         return []
     if attrs.has(type(value)):
         return unparsed(value, where) if isinstance(value, slot.models) else [f"{where}: an unexpected model"]
@@ -116,10 +120,14 @@ def _slot(name: str, annotation: Any) -> _Slot | None:
         for item in typing.get_args(m)
         if isinstance(item, type) and attrs.has(item)
     )
-    if not models and not items:
+    if not models and not items and not any(m in _CONVERTED for m in members):
         return None
     plain = (_plain(m) for m in members if m not in models)
     return _Slot(name, models, items, tuple(p for p in plain if p is not None))
+
+
+# What the generated parser converts from a JSON string, and leaves as the string when it cannot.
+_CONVERTED = (datetime.datetime, datetime.date, uuid.UUID)
 
 
 def _members(annotation: Any) -> tuple[Any, ...]:

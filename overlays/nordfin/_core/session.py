@@ -1,12 +1,10 @@
 """Calling one generated operation: check, send, translate — the one path every overlay uses.
 
-Each generated operation module (openapi-python-client) has the same private functions:
-``_get_kwargs(**arguments)`` builds the request and ``_parse_response(client=, response=)`` reads a
-documented answer. We call those two instead of the generated ``sync_detailed`` because that one
-parses every documented status with ``response.json()``, so an HTML error page from a proxy raises
-``JSONDecodeError`` and a documented error comes back as a value (toolchain P6). Here only success
-answers reach the generated parser; errors go to the single translation point in ``_core.errors``.
-The generator is pinned, and the contract tests call every operation through this path.
+Each generated operation module (openapi-python-client, nordfin's templates in specs/_templates)
+has the same public seam: ``OPERATION_ID``, ``SUCCESS_MODEL``, ``build_request(**arguments)`` and
+``parse_response(client=, response=)``. Only success answers reach the generated parser (it would
+read every documented status with ``response.json()``, toolchain P6); errors go to the single
+translation point in ``_core.errors``. The contract tests call every operation through this path.
 """
 
 from __future__ import annotations
@@ -76,7 +74,7 @@ class Plan(Generic[R]):
     """One call, described once so the sync and async clients share every line of it.
 
     ``module`` is the generated operation, ``expect`` the model its success answer must be,
-    ``arguments`` what its ``_get_kwargs`` takes, ``then`` turns the parsed answer into the result.
+    ``arguments`` what its ``build_request`` takes, ``then`` turns the parsed answer into the result.
     """
 
     module: ModuleType
@@ -108,14 +106,14 @@ class _SessionBase:
         arguments: dict[str, Any],
     ) -> Prepared:
         try:
-            kwargs = module._get_kwargs(**arguments)
+            kwargs = module.build_request(**arguments)
         except (TypeError, ValueError, AttributeError) as error:
             raise RequestValidationError("arguments", f"cannot be sent: {type(error).__name__}") from None
         if slash_params:
             # The generator quotes path parameters with safe=""; ids documented as `{x : .+}` must
             # keep their slashes (validated by check_path_id before this point).
             kwargs["url"] = kwargs["url"].replace("%2F", "/")
-        operation_id = module.__name__.rsplit(".", 1)[-1]
+        operation_id = module.OPERATION_ID
         operation = self.profile.spec.operation(operation_id)
         refuse_dot_segments(operation, kwargs["url"])
         check_request(self.profile.spec, operation_id, kwargs)
@@ -222,7 +220,7 @@ def refuse_dot_segments(operation: Operation, url: str) -> None:
 def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any]) -> None:
     """Refuse, before sending, a request that its spec does not allow; name the field and the rule.
 
-    ``kwargs`` is what the generated ``_get_kwargs`` returned: the path relative to the server,
+    ``kwargs`` is what the generated ``build_request`` returned: the path relative to the server,
     ``params`` and ``headers`` under their wire names, the JSON body as Python values. Checking
     these (query values serialised as httpx will) avoids re-parsing the built request.
     """
@@ -282,7 +280,7 @@ def parse_success(
 ) -> T | None:
     """Read a success answer with the generated parser; anything it can't read is the server's fault."""
     try:
-        parsed = prepared.module._parse_response(client=profile.generated_client, response=response)
+        parsed = prepared.module.parse_response(client=profile.generated_client, response=response)
     except Exception as error:  # KeyError, TypeError, ValueError, UnexpectedStatus: all the same to us
         problem = f"{type(error).__name__}: {error}"
         raise ResponseValidationError(

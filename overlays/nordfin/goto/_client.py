@@ -123,7 +123,8 @@ class _Cursor:
         self.since = since
 
     def _advance(self, answer: PaymentTermsResponse) -> list[PaymentTerm]:
-        self.since = answer.since
+        if answer.since is not None:  # an answer without `since` (inferred member) keeps the cursor
+            self.since = answer.since
         return list(answer.payment_terms)
 
     def __repr__(self) -> str:

@@ -197,7 +197,7 @@ def _stripped(reference: CustomerReference) -> CustomerReference:
 def _next_skip(page: SurplusList, cursor: int | None) -> int | None:
     """The ``skip`` of ``navigation.next``; None on the last page (no ``next``)."""
     navigation = page.navigation
-    if isinstance(navigation, Unset) or isinstance(navigation.next_, Unset):
+    if navigation is None or navigation.next_ is None:
         return None
     skip = httpx.URL(navigation.next_).params.get("skip")
     if skip is None or not skip.isdigit():
@@ -364,7 +364,7 @@ class Plans:
         path = urlsplit(link.href).path
         if not path.startswith(self.base_path + "/"):
             raise RequestValidationError("href", "does not lead into this client's ledger")
-        relative, method = path[len(self.base_path) :], str(link.method.value)
+        relative, method = path[len(self.base_path) :], str(link.method)  # an open enum: str() either way
         spec = PROFILE.spec
         # An operation resource is POSTed to .../<rel> (PayEx REST guideline); some links give the parent.
         found = spec.match(method, relative) or spec.match(method, f"{relative.rstrip('/')}/{rel}")

@@ -117,7 +117,7 @@ def items(value: Any, field: str = "items") -> float | Item | list[Item]:
 def item(value: Item | Mapping[str, Any], field: str) -> Item:
     """One item; ``vat`` is only allowed together with ``price``."""
     model = value if isinstance(value, Item) else from_dict(Item, value, field)
-    if not isinstance(model.vat, Unset) and isinstance(model.price, Unset):
+    if model.vat is not None and model.price is None:
         raise RequestValidationError(f"{field}.vat", "is only allowed together with price")
     return model
 
@@ -162,8 +162,8 @@ _OFFSETS: dict[type[Any], tuple[range, range | None]] = {
 
 def _check_offset(value: Any, field: str) -> None:
     """Name the offset rule of the schedule's frequency (the spec's oneOf would only say "no match")."""
-    offset = getattr(value, "offset", UNSET)
-    if isinstance(offset, Unset):
+    offset = getattr(value, "offset", None)
+    if offset is None:
         return
     first, day = _OFFSETS[type(value)]
     if isinstance(offset, list) and day is not None and len(offset) == 2:

@@ -27,10 +27,10 @@ class AccruedInterest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        accrued_interest = cls()
+        _result = cls()
 
-        accrued_interest.additional_properties = d
-        return accrued_interest
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.link import Link
 
@@ -24,106 +22,71 @@ class CreditInsurance:
 
     insurance_guid: str
     """ A GUID in its canonical form, e.g. `3f2504e0-4f89-11d3-9a0c-0305e82c3301`. """
-    insurance_date: datetime.datetime | None | Unset = UNSET
-    insurance_company_name: None | str | Unset = UNSET
-    insurance_company_number: None | str | Unset = UNSET
-    insurance_company_customer_number: None | str | Unset = UNSET
-    note: None | str | Unset = UNSET
-    end_date: datetime.datetime | None | Unset = UNSET
-    currency_code: None | str | Unset = UNSET
-    amount: float | None | Unset = UNSET
-    extra_limit_amount: float | None | Unset = UNSET
-    extra_limit_end_date: datetime.datetime | None | Unset = UNSET
-    payment_term: int | None | Unset = UNSET
-    grace_days: int | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    insurance_date: datetime.datetime | None = None
+    insurance_company_name: None | str = None
+    insurance_company_number: None | str = None
+    insurance_company_customer_number: None | str = None
+    note: None | str = None
+    end_date: datetime.datetime | None = None
+    currency_code: None | str = None
+    amount: float | None = None
+    extra_limit_amount: float | None = None
+    extra_limit_end_date: datetime.datetime | None = None
+    payment_term: int | None = None
+    grace_days: int | None = None
+    links: list[Link] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         insurance_guid = self.insurance_guid
 
-        insurance_date: None | str | Unset
-        if isinstance(self.insurance_date, Unset):
-            insurance_date = UNSET
-        elif isinstance(self.insurance_date, datetime.datetime):
+        insurance_date: None | str
+        if isinstance(self.insurance_date, datetime.datetime):
             insurance_date = self.insurance_date.isoformat()
         else:
             insurance_date = self.insurance_date
 
-        insurance_company_name: None | str | Unset
-        if isinstance(self.insurance_company_name, Unset):
-            insurance_company_name = UNSET
-        else:
-            insurance_company_name = self.insurance_company_name
+        insurance_company_name: None | str
+        insurance_company_name = self.insurance_company_name
 
-        insurance_company_number: None | str | Unset
-        if isinstance(self.insurance_company_number, Unset):
-            insurance_company_number = UNSET
-        else:
-            insurance_company_number = self.insurance_company_number
+        insurance_company_number: None | str
+        insurance_company_number = self.insurance_company_number
 
-        insurance_company_customer_number: None | str | Unset
-        if isinstance(self.insurance_company_customer_number, Unset):
-            insurance_company_customer_number = UNSET
-        else:
-            insurance_company_customer_number = self.insurance_company_customer_number
+        insurance_company_customer_number: None | str
+        insurance_company_customer_number = self.insurance_company_customer_number
 
-        note: None | str | Unset
-        if isinstance(self.note, Unset):
-            note = UNSET
-        else:
-            note = self.note
+        note: None | str
+        note = self.note
 
-        end_date: None | str | Unset
-        if isinstance(self.end_date, Unset):
-            end_date = UNSET
-        elif isinstance(self.end_date, datetime.datetime):
+        end_date: None | str
+        if isinstance(self.end_date, datetime.datetime):
             end_date = self.end_date.isoformat()
         else:
             end_date = self.end_date
 
-        currency_code: None | str | Unset
-        if isinstance(self.currency_code, Unset):
-            currency_code = UNSET
-        else:
-            currency_code = self.currency_code
+        currency_code: None | str
+        currency_code = self.currency_code
 
-        amount: float | None | Unset
-        if isinstance(self.amount, Unset):
-            amount = UNSET
-        else:
-            amount = self.amount
+        amount: float | None
+        amount = self.amount
 
-        extra_limit_amount: float | None | Unset
-        if isinstance(self.extra_limit_amount, Unset):
-            extra_limit_amount = UNSET
-        else:
-            extra_limit_amount = self.extra_limit_amount
+        extra_limit_amount: float | None
+        extra_limit_amount = self.extra_limit_amount
 
-        extra_limit_end_date: None | str | Unset
-        if isinstance(self.extra_limit_end_date, Unset):
-            extra_limit_end_date = UNSET
-        elif isinstance(self.extra_limit_end_date, datetime.datetime):
+        extra_limit_end_date: None | str
+        if isinstance(self.extra_limit_end_date, datetime.datetime):
             extra_limit_end_date = self.extra_limit_end_date.isoformat()
         else:
             extra_limit_end_date = self.extra_limit_end_date
 
-        payment_term: int | None | Unset
-        if isinstance(self.payment_term, Unset):
-            payment_term = UNSET
-        else:
-            payment_term = self.payment_term
+        payment_term: int | None
+        payment_term = self.payment_term
 
-        grace_days: int | None | Unset
-        if isinstance(self.grace_days, Unset):
-            grace_days = UNSET
-        else:
-            grace_days = self.grace_days
+        grace_days: int | None
+        grace_days = self.grace_days
 
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
+        links: list[dict[str, Any]] | None
+        if isinstance(self.links, list):
             links = []
             for componentsschemas_links_type_0_item_data in self.links:
                 componentsschemas_links_type_0_item = (
@@ -141,33 +104,33 @@ class CreditInsurance:
                 "insuranceGuid": insurance_guid,
             }
         )
-        if insurance_date is not UNSET:
+        if insurance_date is not None:
             field_dict["insuranceDate"] = insurance_date
-        if insurance_company_name is not UNSET:
+        if insurance_company_name is not None:
             field_dict["insuranceCompanyName"] = insurance_company_name
-        if insurance_company_number is not UNSET:
+        if insurance_company_number is not None:
             field_dict["insuranceCompanyNumber"] = insurance_company_number
-        if insurance_company_customer_number is not UNSET:
+        if insurance_company_customer_number is not None:
             field_dict["insuranceCompanyCustomerNumber"] = (
                 insurance_company_customer_number
             )
-        if note is not UNSET:
+        if note is not None:
             field_dict["note"] = note
-        if end_date is not UNSET:
+        if end_date is not None:
             field_dict["endDate"] = end_date
-        if currency_code is not UNSET:
+        if currency_code is not None:
             field_dict["currencyCode"] = currency_code
-        if amount is not UNSET:
+        if amount is not None:
             field_dict["amount"] = amount
-        if extra_limit_amount is not UNSET:
+        if extra_limit_amount is not None:
             field_dict["extraLimitAmount"] = extra_limit_amount
-        if extra_limit_end_date is not UNSET:
+        if extra_limit_end_date is not None:
             field_dict["extraLimitEndDate"] = extra_limit_end_date
-        if payment_term is not UNSET:
+        if payment_term is not None:
             field_dict["paymentTerm"] = payment_term
-        if grace_days is not UNSET:
+        if grace_days is not None:
             field_dict["graceDays"] = grace_days
-        if links is not UNSET:
+        if links is not None:
             field_dict["links"] = links
 
         return field_dict
@@ -179,10 +142,8 @@ class CreditInsurance:
         d = dict(src_dict)
         insurance_guid = d.pop("insuranceGuid")
 
-        def _parse_insurance_date(data: object) -> datetime.datetime | None | Unset:
+        def _parse_insurance_date(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -194,58 +155,46 @@ class CreditInsurance:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        insurance_date = _parse_insurance_date(d.pop("insuranceDate", UNSET))
+        insurance_date = _parse_insurance_date(d.pop("insuranceDate", None))
 
-        def _parse_insurance_company_name(data: object) -> None | str | Unset:
+        def _parse_insurance_company_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
         insurance_company_name = _parse_insurance_company_name(
-            d.pop("insuranceCompanyName", UNSET)
+            d.pop("insuranceCompanyName", None)
         )
 
-        def _parse_insurance_company_number(data: object) -> None | str | Unset:
+        def _parse_insurance_company_number(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
         insurance_company_number = _parse_insurance_company_number(
-            d.pop("insuranceCompanyNumber", UNSET)
+            d.pop("insuranceCompanyNumber", None)
         )
 
-        def _parse_insurance_company_customer_number(
-            data: object,
-        ) -> None | str | Unset:
+        def _parse_insurance_company_customer_number(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
         insurance_company_customer_number = _parse_insurance_company_customer_number(
-            d.pop("insuranceCompanyCustomerNumber", UNSET)
+            d.pop("insuranceCompanyCustomerNumber", None)
         )
 
-        def _parse_note(data: object) -> None | str | Unset:
+        def _parse_note(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        note = _parse_note(d.pop("note", UNSET))
+        note = _parse_note(d.pop("note", None))
 
-        def _parse_end_date(data: object) -> datetime.datetime | None | Unset:
+        def _parse_end_date(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -257,43 +206,33 @@ class CreditInsurance:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        end_date = _parse_end_date(d.pop("endDate", UNSET))
+        end_date = _parse_end_date(d.pop("endDate", None))
 
-        def _parse_currency_code(data: object) -> None | str | Unset:
+        def _parse_currency_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        currency_code = _parse_currency_code(d.pop("currencyCode", UNSET))
+        currency_code = _parse_currency_code(d.pop("currencyCode", None))
 
-        def _parse_amount(data: object) -> float | None | Unset:
+        def _parse_amount(data: object) -> float | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+            return cast(float | None, data)
 
-        amount = _parse_amount(d.pop("amount", UNSET))
+        amount = _parse_amount(d.pop("amount", None))
 
-        def _parse_extra_limit_amount(data: object) -> float | None | Unset:
+        def _parse_extra_limit_amount(data: object) -> float | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+            return cast(float | None, data)
 
-        extra_limit_amount = _parse_extra_limit_amount(d.pop("extraLimitAmount", UNSET))
+        extra_limit_amount = _parse_extra_limit_amount(d.pop("extraLimitAmount", None))
 
-        def _parse_extra_limit_end_date(
-            data: object,
-        ) -> datetime.datetime | None | Unset:
+        def _parse_extra_limit_end_date(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -305,34 +244,28 @@ class CreditInsurance:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
         extra_limit_end_date = _parse_extra_limit_end_date(
-            d.pop("extraLimitEndDate", UNSET)
+            d.pop("extraLimitEndDate", None)
         )
 
-        def _parse_payment_term(data: object) -> int | None | Unset:
+        def _parse_payment_term(data: object) -> int | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+            return cast(int | None, data)
 
-        payment_term = _parse_payment_term(d.pop("paymentTerm", UNSET))
+        payment_term = _parse_payment_term(d.pop("paymentTerm", None))
 
-        def _parse_grace_days(data: object) -> int | None | Unset:
+        def _parse_grace_days(data: object) -> int | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+            return cast(int | None, data)
 
-        grace_days = _parse_grace_days(d.pop("graceDays", UNSET))
+        grace_days = _parse_grace_days(d.pop("graceDays", None))
 
-        def _parse_links(data: object) -> list[Link] | None | Unset:
+        def _parse_links(data: object) -> list[Link] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -353,11 +286,11 @@ class CreditInsurance:
                 return componentsschemas_links_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Link] | None | Unset, data)
+            return cast(list[Link] | None, data)
 
-        links = _parse_links(d.pop("links", UNSET))
+        links = _parse_links(d.pop("links", None))
 
-        credit_insurance = cls(
+        _result = cls(
             insurance_guid=insurance_guid,
             insurance_date=insurance_date,
             insurance_company_name=insurance_company_name,
@@ -374,8 +307,8 @@ class CreditInsurance:
             links=links,
         )
 
-        credit_insurance.additional_properties = d
-        return credit_insurance
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -276,7 +276,7 @@ class CreditInsuranceCreate:
 
         grace_days = _parse_grace_days(d.pop("graceDays", UNSET))
 
-        credit_insurance_create = cls(
+        _result = cls(
             insurance_company_reference_code=insurance_company_reference_code,
             insurance_company_number=insurance_company_number,
             insurance_company_customer_number=insurance_company_customer_number,
@@ -290,8 +290,8 @@ class CreditInsuranceCreate:
             grace_days=grace_days,
         )
 
-        credit_insurance_create.additional_properties = d
-        return credit_insurance_create
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

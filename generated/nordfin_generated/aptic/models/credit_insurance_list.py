@@ -66,15 +66,15 @@ class CreditInsuranceList:
 
             value.append(value_item)
 
-        credit_insurance_list = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
             value=value,
         )
 
-        credit_insurance_list.additional_properties = d
-        return credit_insurance_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

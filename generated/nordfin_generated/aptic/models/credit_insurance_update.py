@@ -253,7 +253,7 @@ class CreditInsuranceUpdate:
 
         grace_days = _parse_grace_days(d.pop("graceDays", UNSET))
 
-        credit_insurance_update = cls(
+        _result = cls(
             insurance_company_number=insurance_company_number,
             insurance_company_customer_number=insurance_company_customer_number,
             note=note,
@@ -266,8 +266,8 @@ class CreditInsuranceUpdate:
             grace_days=grace_days,
         )
 
-        credit_insurance_update.additional_properties = d
-        return credit_insurance_update
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,7 +11,6 @@ from attrs import field as _attrs_field
 
 from ..models.gender_type import GenderType
 from ..models.juridical_type import JuridicalType
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.customer_address import CustomerAddress
@@ -27,229 +26,147 @@ class Customer:
 
     customer_guid: str
     """ A GUID in its canonical form, e.g. `3f2504e0-4f89-11d3-9a0c-0305e82c3301`. """
-    customer_reference: None | str | Unset = UNSET
-    id_number: None | str | Unset = UNSET
-    juridical_type: JuridicalType | Unset = UNSET
-    """ Type of person, juridically (0 a private person, 1 a company or organisation). """
-    place_of_birth: None | str | Unset = UNSET
-    date_of_birth: datetime.datetime | None | Unset = UNSET
-    gender: GenderType | Unset = UNSET
-    """ Gender of a person. """
-    culture_code: None | str | Unset = UNSET
-    full_name: None | str | Unset = UNSET
-    firstname: None | str | Unset = UNSET
-    middlename: None | str | Unset = UNSET
-    lastname: None | str | Unset = UNSET
-    name_suffix: None | str | Unset = UNSET
-    contact_person: None | str | Unset = UNSET
-    domicile: None | str | Unset = UNSET
-    municipal_code: None | str | Unset = UNSET
-    vat_number: None | str | Unset = UNSET
-    company_type: None | str | Unset = UNSET
-    gln_number: None | str | Unset = UNSET
-    nace_code: None | str | Unset = UNSET
-    home_phone: None | str | Unset = UNSET
-    work_phone: None | str | Unset = UNSET
-    cellular_phone: None | str | Unset = UNSET
-    telefax: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    language_code: None | str | Unset = UNSET
-    currency_code: None | str | Unset = UNSET
-    preferred_channel: None | str | Unset = UNSET
-    under_aged: bool | None | Unset = UNSET
-    invoice_channel: None | str | Unset = UNSET
-    reg_date: datetime.datetime | None | Unset = UNSET
-    addresses: list[CustomerAddress] | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    customer_reference: None | str = None
+    id_number: None | str = None
+    juridical_type: int | JuridicalType | None = None
+    place_of_birth: None | str = None
+    date_of_birth: datetime.datetime | None = None
+    gender: GenderType | int | None = None
+    culture_code: None | str = None
+    full_name: None | str = None
+    firstname: None | str = None
+    middlename: None | str = None
+    lastname: None | str = None
+    name_suffix: None | str = None
+    contact_person: None | str = None
+    domicile: None | str = None
+    municipal_code: None | str = None
+    vat_number: None | str = None
+    company_type: None | str = None
+    gln_number: None | str = None
+    nace_code: None | str = None
+    home_phone: None | str = None
+    work_phone: None | str = None
+    cellular_phone: None | str = None
+    telefax: None | str = None
+    email: None | str = None
+    language_code: None | str = None
+    currency_code: None | str = None
+    preferred_channel: None | str = None
+    under_aged: bool | None = None
+    invoice_channel: None | str = None
+    reg_date: datetime.datetime | None = None
+    addresses: list[CustomerAddress] | None = None
+    links: list[Link] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         customer_guid = self.customer_guid
 
-        customer_reference: None | str | Unset
-        if isinstance(self.customer_reference, Unset):
-            customer_reference = UNSET
-        else:
-            customer_reference = self.customer_reference
+        customer_reference: None | str
+        customer_reference = self.customer_reference
 
-        id_number: None | str | Unset
-        if isinstance(self.id_number, Unset):
-            id_number = UNSET
-        else:
-            id_number = self.id_number
+        id_number: None | str
+        id_number = self.id_number
 
-        juridical_type: int | Unset = UNSET
-        if not isinstance(self.juridical_type, Unset):
+        juridical_type: int | None
+        if isinstance(self.juridical_type, JuridicalType):
             juridical_type = self.juridical_type.value
-
-        place_of_birth: None | str | Unset
-        if isinstance(self.place_of_birth, Unset):
-            place_of_birth = UNSET
         else:
-            place_of_birth = self.place_of_birth
+            juridical_type = self.juridical_type
 
-        date_of_birth: None | str | Unset
-        if isinstance(self.date_of_birth, Unset):
-            date_of_birth = UNSET
-        elif isinstance(self.date_of_birth, datetime.datetime):
+        place_of_birth: None | str
+        place_of_birth = self.place_of_birth
+
+        date_of_birth: None | str
+        if isinstance(self.date_of_birth, datetime.datetime):
             date_of_birth = self.date_of_birth.isoformat()
         else:
             date_of_birth = self.date_of_birth
 
-        gender: int | Unset = UNSET
-        if not isinstance(self.gender, Unset):
+        gender: int | None
+        if isinstance(self.gender, GenderType):
             gender = self.gender.value
-
-        culture_code: None | str | Unset
-        if isinstance(self.culture_code, Unset):
-            culture_code = UNSET
         else:
-            culture_code = self.culture_code
+            gender = self.gender
 
-        full_name: None | str | Unset
-        if isinstance(self.full_name, Unset):
-            full_name = UNSET
-        else:
-            full_name = self.full_name
+        culture_code: None | str
+        culture_code = self.culture_code
 
-        firstname: None | str | Unset
-        if isinstance(self.firstname, Unset):
-            firstname = UNSET
-        else:
-            firstname = self.firstname
+        full_name: None | str
+        full_name = self.full_name
 
-        middlename: None | str | Unset
-        if isinstance(self.middlename, Unset):
-            middlename = UNSET
-        else:
-            middlename = self.middlename
+        firstname: None | str
+        firstname = self.firstname
 
-        lastname: None | str | Unset
-        if isinstance(self.lastname, Unset):
-            lastname = UNSET
-        else:
-            lastname = self.lastname
+        middlename: None | str
+        middlename = self.middlename
 
-        name_suffix: None | str | Unset
-        if isinstance(self.name_suffix, Unset):
-            name_suffix = UNSET
-        else:
-            name_suffix = self.name_suffix
+        lastname: None | str
+        lastname = self.lastname
 
-        contact_person: None | str | Unset
-        if isinstance(self.contact_person, Unset):
-            contact_person = UNSET
-        else:
-            contact_person = self.contact_person
+        name_suffix: None | str
+        name_suffix = self.name_suffix
 
-        domicile: None | str | Unset
-        if isinstance(self.domicile, Unset):
-            domicile = UNSET
-        else:
-            domicile = self.domicile
+        contact_person: None | str
+        contact_person = self.contact_person
 
-        municipal_code: None | str | Unset
-        if isinstance(self.municipal_code, Unset):
-            municipal_code = UNSET
-        else:
-            municipal_code = self.municipal_code
+        domicile: None | str
+        domicile = self.domicile
 
-        vat_number: None | str | Unset
-        if isinstance(self.vat_number, Unset):
-            vat_number = UNSET
-        else:
-            vat_number = self.vat_number
+        municipal_code: None | str
+        municipal_code = self.municipal_code
 
-        company_type: None | str | Unset
-        if isinstance(self.company_type, Unset):
-            company_type = UNSET
-        else:
-            company_type = self.company_type
+        vat_number: None | str
+        vat_number = self.vat_number
 
-        gln_number: None | str | Unset
-        if isinstance(self.gln_number, Unset):
-            gln_number = UNSET
-        else:
-            gln_number = self.gln_number
+        company_type: None | str
+        company_type = self.company_type
 
-        nace_code: None | str | Unset
-        if isinstance(self.nace_code, Unset):
-            nace_code = UNSET
-        else:
-            nace_code = self.nace_code
+        gln_number: None | str
+        gln_number = self.gln_number
 
-        home_phone: None | str | Unset
-        if isinstance(self.home_phone, Unset):
-            home_phone = UNSET
-        else:
-            home_phone = self.home_phone
+        nace_code: None | str
+        nace_code = self.nace_code
 
-        work_phone: None | str | Unset
-        if isinstance(self.work_phone, Unset):
-            work_phone = UNSET
-        else:
-            work_phone = self.work_phone
+        home_phone: None | str
+        home_phone = self.home_phone
 
-        cellular_phone: None | str | Unset
-        if isinstance(self.cellular_phone, Unset):
-            cellular_phone = UNSET
-        else:
-            cellular_phone = self.cellular_phone
+        work_phone: None | str
+        work_phone = self.work_phone
 
-        telefax: None | str | Unset
-        if isinstance(self.telefax, Unset):
-            telefax = UNSET
-        else:
-            telefax = self.telefax
+        cellular_phone: None | str
+        cellular_phone = self.cellular_phone
 
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
+        telefax: None | str
+        telefax = self.telefax
 
-        language_code: None | str | Unset
-        if isinstance(self.language_code, Unset):
-            language_code = UNSET
-        else:
-            language_code = self.language_code
+        email: None | str
+        email = self.email
 
-        currency_code: None | str | Unset
-        if isinstance(self.currency_code, Unset):
-            currency_code = UNSET
-        else:
-            currency_code = self.currency_code
+        language_code: None | str
+        language_code = self.language_code
 
-        preferred_channel: None | str | Unset
-        if isinstance(self.preferred_channel, Unset):
-            preferred_channel = UNSET
-        else:
-            preferred_channel = self.preferred_channel
+        currency_code: None | str
+        currency_code = self.currency_code
 
-        under_aged: bool | None | Unset
-        if isinstance(self.under_aged, Unset):
-            under_aged = UNSET
-        else:
-            under_aged = self.under_aged
+        preferred_channel: None | str
+        preferred_channel = self.preferred_channel
 
-        invoice_channel: None | str | Unset
-        if isinstance(self.invoice_channel, Unset):
-            invoice_channel = UNSET
-        else:
-            invoice_channel = self.invoice_channel
+        under_aged: bool | None
+        under_aged = self.under_aged
 
-        reg_date: None | str | Unset
-        if isinstance(self.reg_date, Unset):
-            reg_date = UNSET
-        elif isinstance(self.reg_date, datetime.datetime):
+        invoice_channel: None | str
+        invoice_channel = self.invoice_channel
+
+        reg_date: None | str
+        if isinstance(self.reg_date, datetime.datetime):
             reg_date = self.reg_date.isoformat()
         else:
             reg_date = self.reg_date
 
-        addresses: list[dict[str, Any]] | None | Unset
-        if isinstance(self.addresses, Unset):
-            addresses = UNSET
-        elif isinstance(self.addresses, list):
+        addresses: list[dict[str, Any]] | None
+        if isinstance(self.addresses, list):
             addresses = []
             for addresses_type_0_item_data in self.addresses:
                 addresses_type_0_item = addresses_type_0_item_data.to_dict()
@@ -258,10 +175,8 @@ class Customer:
         else:
             addresses = self.addresses
 
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
+        links: list[dict[str, Any]] | None
+        if isinstance(self.links, list):
             links = []
             for componentsschemas_links_type_0_item_data in self.links:
                 componentsschemas_links_type_0_item = (
@@ -279,69 +194,69 @@ class Customer:
                 "customerGuid": customer_guid,
             }
         )
-        if customer_reference is not UNSET:
+        if customer_reference is not None:
             field_dict["customerReference"] = customer_reference
-        if id_number is not UNSET:
+        if id_number is not None:
             field_dict["idNumber"] = id_number
-        if juridical_type is not UNSET:
+        if juridical_type is not None:
             field_dict["juridicalType"] = juridical_type
-        if place_of_birth is not UNSET:
+        if place_of_birth is not None:
             field_dict["placeOfBirth"] = place_of_birth
-        if date_of_birth is not UNSET:
+        if date_of_birth is not None:
             field_dict["dateOfBirth"] = date_of_birth
-        if gender is not UNSET:
+        if gender is not None:
             field_dict["gender"] = gender
-        if culture_code is not UNSET:
+        if culture_code is not None:
             field_dict["cultureCode"] = culture_code
-        if full_name is not UNSET:
+        if full_name is not None:
             field_dict["fullName"] = full_name
-        if firstname is not UNSET:
+        if firstname is not None:
             field_dict["firstname"] = firstname
-        if middlename is not UNSET:
+        if middlename is not None:
             field_dict["middlename"] = middlename
-        if lastname is not UNSET:
+        if lastname is not None:
             field_dict["lastname"] = lastname
-        if name_suffix is not UNSET:
+        if name_suffix is not None:
             field_dict["nameSuffix"] = name_suffix
-        if contact_person is not UNSET:
+        if contact_person is not None:
             field_dict["contactPerson"] = contact_person
-        if domicile is not UNSET:
+        if domicile is not None:
             field_dict["domicile"] = domicile
-        if municipal_code is not UNSET:
+        if municipal_code is not None:
             field_dict["municipalCode"] = municipal_code
-        if vat_number is not UNSET:
+        if vat_number is not None:
             field_dict["vatNumber"] = vat_number
-        if company_type is not UNSET:
+        if company_type is not None:
             field_dict["companyType"] = company_type
-        if gln_number is not UNSET:
+        if gln_number is not None:
             field_dict["glnNumber"] = gln_number
-        if nace_code is not UNSET:
+        if nace_code is not None:
             field_dict["naceCode"] = nace_code
-        if home_phone is not UNSET:
+        if home_phone is not None:
             field_dict["homePhone"] = home_phone
-        if work_phone is not UNSET:
+        if work_phone is not None:
             field_dict["workPhone"] = work_phone
-        if cellular_phone is not UNSET:
+        if cellular_phone is not None:
             field_dict["cellularPhone"] = cellular_phone
-        if telefax is not UNSET:
+        if telefax is not None:
             field_dict["telefax"] = telefax
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
-        if language_code is not UNSET:
+        if language_code is not None:
             field_dict["languageCode"] = language_code
-        if currency_code is not UNSET:
+        if currency_code is not None:
             field_dict["currencyCode"] = currency_code
-        if preferred_channel is not UNSET:
+        if preferred_channel is not None:
             field_dict["preferredChannel"] = preferred_channel
-        if under_aged is not UNSET:
+        if under_aged is not None:
             field_dict["underAged"] = under_aged
-        if invoice_channel is not UNSET:
+        if invoice_channel is not None:
             field_dict["invoiceChannel"] = invoice_channel
-        if reg_date is not UNSET:
+        if reg_date is not None:
             field_dict["regDate"] = reg_date
-        if addresses is not UNSET:
+        if addresses is not None:
             field_dict["addresses"] = addresses
-        if links is not UNSET:
+        if links is not None:
             field_dict["links"] = links
 
         return field_dict
@@ -354,46 +269,44 @@ class Customer:
         d = dict(src_dict)
         customer_guid = d.pop("customerGuid")
 
-        def _parse_customer_reference(data: object) -> None | str | Unset:
+        def _parse_customer_reference(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        customer_reference = _parse_customer_reference(
-            d.pop("customerReference", UNSET)
-        )
+        customer_reference = _parse_customer_reference(d.pop("customerReference", None))
 
-        def _parse_id_number(data: object) -> None | str | Unset:
+        def _parse_id_number(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        id_number = _parse_id_number(d.pop("idNumber", UNSET))
+        id_number = _parse_id_number(d.pop("idNumber", None))
 
-        _juridical_type = d.pop("juridicalType", UNSET)
-        juridical_type: JuridicalType | Unset
-        if isinstance(_juridical_type, Unset):
-            juridical_type = UNSET
-        else:
-            juridical_type = JuridicalType(_juridical_type)
-
-        def _parse_place_of_birth(data: object) -> None | str | Unset:
+        def _parse_juridical_type(data: object) -> int | JuridicalType | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, int):
+                    raise TypeError()
+                juridical_type_type_0 = JuridicalType(data)
 
-        place_of_birth = _parse_place_of_birth(d.pop("placeOfBirth", UNSET))
+                return juridical_type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(int | JuridicalType | None, data)
 
-        def _parse_date_of_birth(data: object) -> datetime.datetime | None | Unset:
+        juridical_type = _parse_juridical_type(d.pop("juridicalType", None))
+
+        def _parse_place_of_birth(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            return cast(None | str, data)
+
+        place_of_birth = _parse_place_of_birth(d.pop("placeOfBirth", None))
+
+        def _parse_date_of_birth(data: object) -> datetime.datetime | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, str):
@@ -405,228 +318,188 @@ class Customer:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        date_of_birth = _parse_date_of_birth(d.pop("dateOfBirth", UNSET))
+        date_of_birth = _parse_date_of_birth(d.pop("dateOfBirth", None))
 
-        _gender = d.pop("gender", UNSET)
-        gender: GenderType | Unset
-        if isinstance(_gender, Unset):
-            gender = UNSET
-        else:
-            gender = GenderType(_gender)
-
-        def _parse_culture_code(data: object) -> None | str | Unset:
+        def _parse_gender(data: object) -> GenderType | int | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, int):
+                    raise TypeError()
+                gender_type_0 = GenderType(data)
 
-        culture_code = _parse_culture_code(d.pop("cultureCode", UNSET))
+                return gender_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(GenderType | int | None, data)
 
-        def _parse_full_name(data: object) -> None | str | Unset:
+        gender = _parse_gender(d.pop("gender", None))
+
+        def _parse_culture_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        full_name = _parse_full_name(d.pop("fullName", UNSET))
+        culture_code = _parse_culture_code(d.pop("cultureCode", None))
 
-        def _parse_firstname(data: object) -> None | str | Unset:
+        def _parse_full_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        firstname = _parse_firstname(d.pop("firstname", UNSET))
+        full_name = _parse_full_name(d.pop("fullName", None))
 
-        def _parse_middlename(data: object) -> None | str | Unset:
+        def _parse_firstname(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        middlename = _parse_middlename(d.pop("middlename", UNSET))
+        firstname = _parse_firstname(d.pop("firstname", None))
 
-        def _parse_lastname(data: object) -> None | str | Unset:
+        def _parse_middlename(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        lastname = _parse_lastname(d.pop("lastname", UNSET))
+        middlename = _parse_middlename(d.pop("middlename", None))
 
-        def _parse_name_suffix(data: object) -> None | str | Unset:
+        def _parse_lastname(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        name_suffix = _parse_name_suffix(d.pop("nameSuffix", UNSET))
+        lastname = _parse_lastname(d.pop("lastname", None))
 
-        def _parse_contact_person(data: object) -> None | str | Unset:
+        def _parse_name_suffix(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        contact_person = _parse_contact_person(d.pop("contactPerson", UNSET))
+        name_suffix = _parse_name_suffix(d.pop("nameSuffix", None))
 
-        def _parse_domicile(data: object) -> None | str | Unset:
+        def _parse_contact_person(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        domicile = _parse_domicile(d.pop("domicile", UNSET))
+        contact_person = _parse_contact_person(d.pop("contactPerson", None))
 
-        def _parse_municipal_code(data: object) -> None | str | Unset:
+        def _parse_domicile(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        municipal_code = _parse_municipal_code(d.pop("municipalCode", UNSET))
+        domicile = _parse_domicile(d.pop("domicile", None))
 
-        def _parse_vat_number(data: object) -> None | str | Unset:
+        def _parse_municipal_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        vat_number = _parse_vat_number(d.pop("vatNumber", UNSET))
+        municipal_code = _parse_municipal_code(d.pop("municipalCode", None))
 
-        def _parse_company_type(data: object) -> None | str | Unset:
+        def _parse_vat_number(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        company_type = _parse_company_type(d.pop("companyType", UNSET))
+        vat_number = _parse_vat_number(d.pop("vatNumber", None))
 
-        def _parse_gln_number(data: object) -> None | str | Unset:
+        def _parse_company_type(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        gln_number = _parse_gln_number(d.pop("glnNumber", UNSET))
+        company_type = _parse_company_type(d.pop("companyType", None))
 
-        def _parse_nace_code(data: object) -> None | str | Unset:
+        def _parse_gln_number(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        nace_code = _parse_nace_code(d.pop("naceCode", UNSET))
+        gln_number = _parse_gln_number(d.pop("glnNumber", None))
 
-        def _parse_home_phone(data: object) -> None | str | Unset:
+        def _parse_nace_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        home_phone = _parse_home_phone(d.pop("homePhone", UNSET))
+        nace_code = _parse_nace_code(d.pop("naceCode", None))
 
-        def _parse_work_phone(data: object) -> None | str | Unset:
+        def _parse_home_phone(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        work_phone = _parse_work_phone(d.pop("workPhone", UNSET))
+        home_phone = _parse_home_phone(d.pop("homePhone", None))
 
-        def _parse_cellular_phone(data: object) -> None | str | Unset:
+        def _parse_work_phone(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        cellular_phone = _parse_cellular_phone(d.pop("cellularPhone", UNSET))
+        work_phone = _parse_work_phone(d.pop("workPhone", None))
 
-        def _parse_telefax(data: object) -> None | str | Unset:
+        def _parse_cellular_phone(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        telefax = _parse_telefax(d.pop("telefax", UNSET))
+        cellular_phone = _parse_cellular_phone(d.pop("cellularPhone", None))
 
-        def _parse_email(data: object) -> None | str | Unset:
+        def _parse_telefax(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        email = _parse_email(d.pop("email", UNSET))
+        telefax = _parse_telefax(d.pop("telefax", None))
 
-        def _parse_language_code(data: object) -> None | str | Unset:
+        def _parse_email(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        language_code = _parse_language_code(d.pop("languageCode", UNSET))
+        email = _parse_email(d.pop("email", None))
 
-        def _parse_currency_code(data: object) -> None | str | Unset:
+        def _parse_language_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        currency_code = _parse_currency_code(d.pop("currencyCode", UNSET))
+        language_code = _parse_language_code(d.pop("languageCode", None))
 
-        def _parse_preferred_channel(data: object) -> None | str | Unset:
+        def _parse_currency_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        preferred_channel = _parse_preferred_channel(d.pop("preferredChannel", UNSET))
+        currency_code = _parse_currency_code(d.pop("currencyCode", None))
 
-        def _parse_under_aged(data: object) -> bool | None | Unset:
+        def _parse_preferred_channel(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            return cast(None | str, data)
 
-        under_aged = _parse_under_aged(d.pop("underAged", UNSET))
+        preferred_channel = _parse_preferred_channel(d.pop("preferredChannel", None))
 
-        def _parse_invoice_channel(data: object) -> None | str | Unset:
+        def _parse_under_aged(data: object) -> bool | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(bool | None, data)
 
-        invoice_channel = _parse_invoice_channel(d.pop("invoiceChannel", UNSET))
+        under_aged = _parse_under_aged(d.pop("underAged", None))
 
-        def _parse_reg_date(data: object) -> datetime.datetime | None | Unset:
+        def _parse_invoice_channel(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            return cast(None | str, data)
+
+        invoice_channel = _parse_invoice_channel(d.pop("invoiceChannel", None))
+
+        def _parse_reg_date(data: object) -> datetime.datetime | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, str):
@@ -638,14 +511,12 @@ class Customer:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        reg_date = _parse_reg_date(d.pop("regDate", UNSET))
+        reg_date = _parse_reg_date(d.pop("regDate", None))
 
-        def _parse_addresses(data: object) -> list[CustomerAddress] | None | Unset:
+        def _parse_addresses(data: object) -> list[CustomerAddress] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -662,14 +533,12 @@ class Customer:
                 return addresses_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CustomerAddress] | None | Unset, data)
+            return cast(list[CustomerAddress] | None, data)
 
-        addresses = _parse_addresses(d.pop("addresses", UNSET))
+        addresses = _parse_addresses(d.pop("addresses", None))
 
-        def _parse_links(data: object) -> list[Link] | None | Unset:
+        def _parse_links(data: object) -> list[Link] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -690,11 +559,11 @@ class Customer:
                 return componentsschemas_links_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Link] | None | Unset, data)
+            return cast(list[Link] | None, data)
 
-        links = _parse_links(d.pop("links", UNSET))
+        links = _parse_links(d.pop("links", None))
 
-        customer = cls(
+        _result = cls(
             customer_guid=customer_guid,
             customer_reference=customer_reference,
             id_number=id_number,
@@ -730,8 +599,8 @@ class Customer:
             links=links,
         )
 
-        customer.additional_properties = d
-        return customer
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,8 +9,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="CustomerAddress")
 
 
@@ -20,136 +18,90 @@ class CustomerAddress:
 
     address_guid: str
     """ A GUID in its canonical form, e.g. `3f2504e0-4f89-11d3-9a0c-0305e82c3301`. """
-    address_type: None | str | Unset = UNSET
-    full_name: None | str | Unset = UNSET
-    street: None | str | Unset = UNSET
-    house_no: None | str | Unset = UNSET
-    house_no_extension: None | str | Unset = UNSET
-    city: None | str | Unset = UNSET
-    zip_code: None | str | Unset = UNSET
-    state_code: None | str | Unset = UNSET
-    country_code: None | str | Unset = UNSET
-    full_address: None | str | Unset = UNSET
-    address_not_valid_date: datetime.datetime | None | Unset = UNSET
-    default_address: bool | None | Unset = UNSET
-    valid_from: datetime.datetime | None | Unset = UNSET
-    valid_to: datetime.datetime | None | Unset = UNSET
-    validated_at: datetime.datetime | None | Unset = UNSET
-    valid_override: bool | None | Unset = UNSET
-    last_updated_at: datetime.datetime | None | Unset = UNSET
+    address_type: None | str = None
+    full_name: None | str = None
+    street: None | str = None
+    house_no: None | str = None
+    house_no_extension: None | str = None
+    city: None | str = None
+    zip_code: None | str = None
+    state_code: None | str = None
+    country_code: None | str = None
+    full_address: None | str = None
+    address_not_valid_date: datetime.datetime | None = None
+    default_address: bool | None = None
+    valid_from: datetime.datetime | None = None
+    valid_to: datetime.datetime | None = None
+    validated_at: datetime.datetime | None = None
+    valid_override: bool | None = None
+    last_updated_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         address_guid = self.address_guid
 
-        address_type: None | str | Unset
-        if isinstance(self.address_type, Unset):
-            address_type = UNSET
-        else:
-            address_type = self.address_type
+        address_type: None | str
+        address_type = self.address_type
 
-        full_name: None | str | Unset
-        if isinstance(self.full_name, Unset):
-            full_name = UNSET
-        else:
-            full_name = self.full_name
+        full_name: None | str
+        full_name = self.full_name
 
-        street: None | str | Unset
-        if isinstance(self.street, Unset):
-            street = UNSET
-        else:
-            street = self.street
+        street: None | str
+        street = self.street
 
-        house_no: None | str | Unset
-        if isinstance(self.house_no, Unset):
-            house_no = UNSET
-        else:
-            house_no = self.house_no
+        house_no: None | str
+        house_no = self.house_no
 
-        house_no_extension: None | str | Unset
-        if isinstance(self.house_no_extension, Unset):
-            house_no_extension = UNSET
-        else:
-            house_no_extension = self.house_no_extension
+        house_no_extension: None | str
+        house_no_extension = self.house_no_extension
 
-        city: None | str | Unset
-        if isinstance(self.city, Unset):
-            city = UNSET
-        else:
-            city = self.city
+        city: None | str
+        city = self.city
 
-        zip_code: None | str | Unset
-        if isinstance(self.zip_code, Unset):
-            zip_code = UNSET
-        else:
-            zip_code = self.zip_code
+        zip_code: None | str
+        zip_code = self.zip_code
 
-        state_code: None | str | Unset
-        if isinstance(self.state_code, Unset):
-            state_code = UNSET
-        else:
-            state_code = self.state_code
+        state_code: None | str
+        state_code = self.state_code
 
-        country_code: None | str | Unset
-        if isinstance(self.country_code, Unset):
-            country_code = UNSET
-        else:
-            country_code = self.country_code
+        country_code: None | str
+        country_code = self.country_code
 
-        full_address: None | str | Unset
-        if isinstance(self.full_address, Unset):
-            full_address = UNSET
-        else:
-            full_address = self.full_address
+        full_address: None | str
+        full_address = self.full_address
 
-        address_not_valid_date: None | str | Unset
-        if isinstance(self.address_not_valid_date, Unset):
-            address_not_valid_date = UNSET
-        elif isinstance(self.address_not_valid_date, datetime.datetime):
+        address_not_valid_date: None | str
+        if isinstance(self.address_not_valid_date, datetime.datetime):
             address_not_valid_date = self.address_not_valid_date.isoformat()
         else:
             address_not_valid_date = self.address_not_valid_date
 
-        default_address: bool | None | Unset
-        if isinstance(self.default_address, Unset):
-            default_address = UNSET
-        else:
-            default_address = self.default_address
+        default_address: bool | None
+        default_address = self.default_address
 
-        valid_from: None | str | Unset
-        if isinstance(self.valid_from, Unset):
-            valid_from = UNSET
-        elif isinstance(self.valid_from, datetime.datetime):
+        valid_from: None | str
+        if isinstance(self.valid_from, datetime.datetime):
             valid_from = self.valid_from.isoformat()
         else:
             valid_from = self.valid_from
 
-        valid_to: None | str | Unset
-        if isinstance(self.valid_to, Unset):
-            valid_to = UNSET
-        elif isinstance(self.valid_to, datetime.datetime):
+        valid_to: None | str
+        if isinstance(self.valid_to, datetime.datetime):
             valid_to = self.valid_to.isoformat()
         else:
             valid_to = self.valid_to
 
-        validated_at: None | str | Unset
-        if isinstance(self.validated_at, Unset):
-            validated_at = UNSET
-        elif isinstance(self.validated_at, datetime.datetime):
+        validated_at: None | str
+        if isinstance(self.validated_at, datetime.datetime):
             validated_at = self.validated_at.isoformat()
         else:
             validated_at = self.validated_at
 
-        valid_override: bool | None | Unset
-        if isinstance(self.valid_override, Unset):
-            valid_override = UNSET
-        else:
-            valid_override = self.valid_override
+        valid_override: bool | None
+        valid_override = self.valid_override
 
-        last_updated_at: None | str | Unset
-        if isinstance(self.last_updated_at, Unset):
-            last_updated_at = UNSET
-        elif isinstance(self.last_updated_at, datetime.datetime):
+        last_updated_at: None | str
+        if isinstance(self.last_updated_at, datetime.datetime):
             last_updated_at = self.last_updated_at.isoformat()
         else:
             last_updated_at = self.last_updated_at
@@ -161,39 +113,39 @@ class CustomerAddress:
                 "addressGuid": address_guid,
             }
         )
-        if address_type is not UNSET:
+        if address_type is not None:
             field_dict["addressType"] = address_type
-        if full_name is not UNSET:
+        if full_name is not None:
             field_dict["fullName"] = full_name
-        if street is not UNSET:
+        if street is not None:
             field_dict["street"] = street
-        if house_no is not UNSET:
+        if house_no is not None:
             field_dict["houseNo"] = house_no
-        if house_no_extension is not UNSET:
+        if house_no_extension is not None:
             field_dict["houseNoExtension"] = house_no_extension
-        if city is not UNSET:
+        if city is not None:
             field_dict["city"] = city
-        if zip_code is not UNSET:
+        if zip_code is not None:
             field_dict["zipCode"] = zip_code
-        if state_code is not UNSET:
+        if state_code is not None:
             field_dict["stateCode"] = state_code
-        if country_code is not UNSET:
+        if country_code is not None:
             field_dict["countryCode"] = country_code
-        if full_address is not UNSET:
+        if full_address is not None:
             field_dict["fullAddress"] = full_address
-        if address_not_valid_date is not UNSET:
+        if address_not_valid_date is not None:
             field_dict["addressNotValidDate"] = address_not_valid_date
-        if default_address is not UNSET:
+        if default_address is not None:
             field_dict["defaultAddress"] = default_address
-        if valid_from is not UNSET:
+        if valid_from is not None:
             field_dict["validFrom"] = valid_from
-        if valid_to is not UNSET:
+        if valid_to is not None:
             field_dict["validTo"] = valid_to
-        if validated_at is not UNSET:
+        if validated_at is not None:
             field_dict["validatedAt"] = validated_at
-        if valid_override is not UNSET:
+        if valid_override is not None:
             field_dict["validOverride"] = valid_override
-        if last_updated_at is not UNSET:
+        if last_updated_at is not None:
             field_dict["lastUpdatedAt"] = last_updated_at
 
         return field_dict
@@ -203,102 +155,78 @@ class CustomerAddress:
         d = dict(src_dict)
         address_guid = d.pop("addressGuid")
 
-        def _parse_address_type(data: object) -> None | str | Unset:
+        def _parse_address_type(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        address_type = _parse_address_type(d.pop("addressType", UNSET))
+        address_type = _parse_address_type(d.pop("addressType", None))
 
-        def _parse_full_name(data: object) -> None | str | Unset:
+        def _parse_full_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        full_name = _parse_full_name(d.pop("fullName", UNSET))
+        full_name = _parse_full_name(d.pop("fullName", None))
 
-        def _parse_street(data: object) -> None | str | Unset:
+        def _parse_street(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        street = _parse_street(d.pop("street", UNSET))
+        street = _parse_street(d.pop("street", None))
 
-        def _parse_house_no(data: object) -> None | str | Unset:
+        def _parse_house_no(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        house_no = _parse_house_no(d.pop("houseNo", UNSET))
+        house_no = _parse_house_no(d.pop("houseNo", None))
 
-        def _parse_house_no_extension(data: object) -> None | str | Unset:
+        def _parse_house_no_extension(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        house_no_extension = _parse_house_no_extension(d.pop("houseNoExtension", UNSET))
+        house_no_extension = _parse_house_no_extension(d.pop("houseNoExtension", None))
 
-        def _parse_city(data: object) -> None | str | Unset:
+        def _parse_city(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        city = _parse_city(d.pop("city", UNSET))
+        city = _parse_city(d.pop("city", None))
 
-        def _parse_zip_code(data: object) -> None | str | Unset:
+        def _parse_zip_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        zip_code = _parse_zip_code(d.pop("zipCode", UNSET))
+        zip_code = _parse_zip_code(d.pop("zipCode", None))
 
-        def _parse_state_code(data: object) -> None | str | Unset:
+        def _parse_state_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        state_code = _parse_state_code(d.pop("stateCode", UNSET))
+        state_code = _parse_state_code(d.pop("stateCode", None))
 
-        def _parse_country_code(data: object) -> None | str | Unset:
+        def _parse_country_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        country_code = _parse_country_code(d.pop("countryCode", UNSET))
+        country_code = _parse_country_code(d.pop("countryCode", None))
 
-        def _parse_full_address(data: object) -> None | str | Unset:
+        def _parse_full_address(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        full_address = _parse_full_address(d.pop("fullAddress", UNSET))
+        full_address = _parse_full_address(d.pop("fullAddress", None))
 
-        def _parse_address_not_valid_date(
-            data: object,
-        ) -> datetime.datetime | None | Unset:
+        def _parse_address_not_valid_date(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -310,25 +238,21 @@ class CustomerAddress:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
         address_not_valid_date = _parse_address_not_valid_date(
-            d.pop("addressNotValidDate", UNSET)
+            d.pop("addressNotValidDate", None)
         )
 
-        def _parse_default_address(data: object) -> bool | None | Unset:
+        def _parse_default_address(data: object) -> bool | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            return cast(bool | None, data)
 
-        default_address = _parse_default_address(d.pop("defaultAddress", UNSET))
+        default_address = _parse_default_address(d.pop("defaultAddress", None))
 
-        def _parse_valid_from(data: object) -> datetime.datetime | None | Unset:
+        def _parse_valid_from(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -340,14 +264,12 @@ class CustomerAddress:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        valid_from = _parse_valid_from(d.pop("validFrom", UNSET))
+        valid_from = _parse_valid_from(d.pop("validFrom", None))
 
-        def _parse_valid_to(data: object) -> datetime.datetime | None | Unset:
+        def _parse_valid_to(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -359,14 +281,12 @@ class CustomerAddress:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        valid_to = _parse_valid_to(d.pop("validTo", UNSET))
+        valid_to = _parse_valid_to(d.pop("validTo", None))
 
-        def _parse_validated_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_validated_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -378,23 +298,19 @@ class CustomerAddress:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        validated_at = _parse_validated_at(d.pop("validatedAt", UNSET))
+        validated_at = _parse_validated_at(d.pop("validatedAt", None))
 
-        def _parse_valid_override(data: object) -> bool | None | Unset:
+        def _parse_valid_override(data: object) -> bool | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            return cast(bool | None, data)
 
-        valid_override = _parse_valid_override(d.pop("validOverride", UNSET))
+        valid_override = _parse_valid_override(d.pop("validOverride", None))
 
-        def _parse_last_updated_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_last_updated_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -406,11 +322,11 @@ class CustomerAddress:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        last_updated_at = _parse_last_updated_at(d.pop("lastUpdatedAt", UNSET))
+        last_updated_at = _parse_last_updated_at(d.pop("lastUpdatedAt", None))
 
-        customer_address = cls(
+        _result = cls(
             address_guid=address_guid,
             address_type=address_type,
             full_name=full_name,
@@ -431,8 +347,8 @@ class CustomerAddress:
             last_updated_at=last_updated_at,
         )
 
-        customer_address.additional_properties = d
-        return customer_address
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -313,7 +313,7 @@ class CustomerAddressInput:
 
         valid_to = _parse_valid_to(d.pop("validTo", UNSET))
 
-        customer_address_input = cls(
+        _result = cls(
             address_type=address_type,
             full_name=full_name,
             street=street,
@@ -329,8 +329,8 @@ class CustomerAddressInput:
             valid_to=valid_to,
         )
 
-        customer_address_input.additional_properties = d
-        return customer_address_input
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -66,15 +66,15 @@ class CustomerAddressList:
 
             value.append(value_item)
 
-        customer_address_list = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
             value=value,
         )
 
-        customer_address_list.additional_properties = d
-        return customer_address_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

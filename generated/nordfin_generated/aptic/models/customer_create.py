@@ -780,7 +780,7 @@ class CustomerCreate:
 
         customer_guid = _parse_customer_guid(d.pop("customerGuid", UNSET))
 
-        customer_create = cls(
+        _result = cls(
             client_reference=client_reference,
             customer_reference=customer_reference,
             parent_customer=parent_customer,
@@ -822,8 +822,8 @@ class CustomerCreate:
             customer_guid=customer_guid,
         )
 
-        customer_create.additional_properties = d
-        return customer_create
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -66,15 +66,15 @@ class CustomerList:
 
             value.append(value_item)
 
-        customer_list = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
             value=value,
         )
 
-        customer_list.additional_properties = d
-        return customer_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,7 +10,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.juridical_type import JuridicalType
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerListItem")
 
@@ -21,109 +20,72 @@ class CustomerListItem:
 
     customer_guid: str
     """ A GUID in its canonical form, e.g. `3f2504e0-4f89-11d3-9a0c-0305e82c3301`. """
-    customer_reference: None | str | Unset = UNSET
-    id_number: None | str | Unset = UNSET
-    juridical_type: JuridicalType | Unset = UNSET
-    """ Type of person, juridically (0 a private person, 1 a company or organisation). """
-    place_of_birth: None | str | Unset = UNSET
-    date_of_birth: datetime.datetime | None | Unset = UNSET
-    full_name: None | str | Unset = UNSET
-    vat_number: None | str | Unset = UNSET
-    nace_code: None | str | Unset = UNSET
-    home_phone: None | str | Unset = UNSET
-    work_phone: None | str | Unset = UNSET
-    cellular_phone: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    language_code: None | str | Unset = UNSET
-    currency_code: None | str | Unset = UNSET
+    customer_reference: None | str = None
+    id_number: None | str = None
+    juridical_type: int | JuridicalType | None = None
+    place_of_birth: None | str = None
+    date_of_birth: datetime.datetime | None = None
+    full_name: None | str = None
+    vat_number: None | str = None
+    nace_code: None | str = None
+    home_phone: None | str = None
+    work_phone: None | str = None
+    cellular_phone: None | str = None
+    email: None | str = None
+    language_code: None | str = None
+    currency_code: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         customer_guid = self.customer_guid
 
-        customer_reference: None | str | Unset
-        if isinstance(self.customer_reference, Unset):
-            customer_reference = UNSET
-        else:
-            customer_reference = self.customer_reference
+        customer_reference: None | str
+        customer_reference = self.customer_reference
 
-        id_number: None | str | Unset
-        if isinstance(self.id_number, Unset):
-            id_number = UNSET
-        else:
-            id_number = self.id_number
+        id_number: None | str
+        id_number = self.id_number
 
-        juridical_type: int | Unset = UNSET
-        if not isinstance(self.juridical_type, Unset):
+        juridical_type: int | None
+        if isinstance(self.juridical_type, JuridicalType):
             juridical_type = self.juridical_type.value
-
-        place_of_birth: None | str | Unset
-        if isinstance(self.place_of_birth, Unset):
-            place_of_birth = UNSET
         else:
-            place_of_birth = self.place_of_birth
+            juridical_type = self.juridical_type
 
-        date_of_birth: None | str | Unset
-        if isinstance(self.date_of_birth, Unset):
-            date_of_birth = UNSET
-        elif isinstance(self.date_of_birth, datetime.datetime):
+        place_of_birth: None | str
+        place_of_birth = self.place_of_birth
+
+        date_of_birth: None | str
+        if isinstance(self.date_of_birth, datetime.datetime):
             date_of_birth = self.date_of_birth.isoformat()
         else:
             date_of_birth = self.date_of_birth
 
-        full_name: None | str | Unset
-        if isinstance(self.full_name, Unset):
-            full_name = UNSET
-        else:
-            full_name = self.full_name
+        full_name: None | str
+        full_name = self.full_name
 
-        vat_number: None | str | Unset
-        if isinstance(self.vat_number, Unset):
-            vat_number = UNSET
-        else:
-            vat_number = self.vat_number
+        vat_number: None | str
+        vat_number = self.vat_number
 
-        nace_code: None | str | Unset
-        if isinstance(self.nace_code, Unset):
-            nace_code = UNSET
-        else:
-            nace_code = self.nace_code
+        nace_code: None | str
+        nace_code = self.nace_code
 
-        home_phone: None | str | Unset
-        if isinstance(self.home_phone, Unset):
-            home_phone = UNSET
-        else:
-            home_phone = self.home_phone
+        home_phone: None | str
+        home_phone = self.home_phone
 
-        work_phone: None | str | Unset
-        if isinstance(self.work_phone, Unset):
-            work_phone = UNSET
-        else:
-            work_phone = self.work_phone
+        work_phone: None | str
+        work_phone = self.work_phone
 
-        cellular_phone: None | str | Unset
-        if isinstance(self.cellular_phone, Unset):
-            cellular_phone = UNSET
-        else:
-            cellular_phone = self.cellular_phone
+        cellular_phone: None | str
+        cellular_phone = self.cellular_phone
 
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
+        email: None | str
+        email = self.email
 
-        language_code: None | str | Unset
-        if isinstance(self.language_code, Unset):
-            language_code = UNSET
-        else:
-            language_code = self.language_code
+        language_code: None | str
+        language_code = self.language_code
 
-        currency_code: None | str | Unset
-        if isinstance(self.currency_code, Unset):
-            currency_code = UNSET
-        else:
-            currency_code = self.currency_code
+        currency_code: None | str
+        currency_code = self.currency_code
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -132,33 +94,33 @@ class CustomerListItem:
                 "customerGuid": customer_guid,
             }
         )
-        if customer_reference is not UNSET:
+        if customer_reference is not None:
             field_dict["customerReference"] = customer_reference
-        if id_number is not UNSET:
+        if id_number is not None:
             field_dict["idNumber"] = id_number
-        if juridical_type is not UNSET:
+        if juridical_type is not None:
             field_dict["juridicalType"] = juridical_type
-        if place_of_birth is not UNSET:
+        if place_of_birth is not None:
             field_dict["placeOfBirth"] = place_of_birth
-        if date_of_birth is not UNSET:
+        if date_of_birth is not None:
             field_dict["dateOfBirth"] = date_of_birth
-        if full_name is not UNSET:
+        if full_name is not None:
             field_dict["fullName"] = full_name
-        if vat_number is not UNSET:
+        if vat_number is not None:
             field_dict["vatNumber"] = vat_number
-        if nace_code is not UNSET:
+        if nace_code is not None:
             field_dict["naceCode"] = nace_code
-        if home_phone is not UNSET:
+        if home_phone is not None:
             field_dict["homePhone"] = home_phone
-        if work_phone is not UNSET:
+        if work_phone is not None:
             field_dict["workPhone"] = work_phone
-        if cellular_phone is not UNSET:
+        if cellular_phone is not None:
             field_dict["cellularPhone"] = cellular_phone
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
-        if language_code is not UNSET:
+        if language_code is not None:
             field_dict["languageCode"] = language_code
-        if currency_code is not UNSET:
+        if currency_code is not None:
             field_dict["currencyCode"] = currency_code
 
         return field_dict
@@ -168,46 +130,44 @@ class CustomerListItem:
         d = dict(src_dict)
         customer_guid = d.pop("customerGuid")
 
-        def _parse_customer_reference(data: object) -> None | str | Unset:
+        def _parse_customer_reference(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        customer_reference = _parse_customer_reference(
-            d.pop("customerReference", UNSET)
-        )
+        customer_reference = _parse_customer_reference(d.pop("customerReference", None))
 
-        def _parse_id_number(data: object) -> None | str | Unset:
+        def _parse_id_number(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        id_number = _parse_id_number(d.pop("idNumber", UNSET))
+        id_number = _parse_id_number(d.pop("idNumber", None))
 
-        _juridical_type = d.pop("juridicalType", UNSET)
-        juridical_type: JuridicalType | Unset
-        if isinstance(_juridical_type, Unset):
-            juridical_type = UNSET
-        else:
-            juridical_type = JuridicalType(_juridical_type)
-
-        def _parse_place_of_birth(data: object) -> None | str | Unset:
+        def _parse_juridical_type(data: object) -> int | JuridicalType | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, int):
+                    raise TypeError()
+                juridical_type_type_0 = JuridicalType(data)
 
-        place_of_birth = _parse_place_of_birth(d.pop("placeOfBirth", UNSET))
+                return juridical_type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(int | JuridicalType | None, data)
 
-        def _parse_date_of_birth(data: object) -> datetime.datetime | None | Unset:
+        juridical_type = _parse_juridical_type(d.pop("juridicalType", None))
+
+        def _parse_place_of_birth(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            return cast(None | str, data)
+
+        place_of_birth = _parse_place_of_birth(d.pop("placeOfBirth", None))
+
+        def _parse_date_of_birth(data: object) -> datetime.datetime | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, str):
@@ -219,92 +179,74 @@ class CustomerListItem:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        date_of_birth = _parse_date_of_birth(d.pop("dateOfBirth", UNSET))
+        date_of_birth = _parse_date_of_birth(d.pop("dateOfBirth", None))
 
-        def _parse_full_name(data: object) -> None | str | Unset:
+        def _parse_full_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        full_name = _parse_full_name(d.pop("fullName", UNSET))
+        full_name = _parse_full_name(d.pop("fullName", None))
 
-        def _parse_vat_number(data: object) -> None | str | Unset:
+        def _parse_vat_number(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        vat_number = _parse_vat_number(d.pop("vatNumber", UNSET))
+        vat_number = _parse_vat_number(d.pop("vatNumber", None))
 
-        def _parse_nace_code(data: object) -> None | str | Unset:
+        def _parse_nace_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        nace_code = _parse_nace_code(d.pop("naceCode", UNSET))
+        nace_code = _parse_nace_code(d.pop("naceCode", None))
 
-        def _parse_home_phone(data: object) -> None | str | Unset:
+        def _parse_home_phone(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        home_phone = _parse_home_phone(d.pop("homePhone", UNSET))
+        home_phone = _parse_home_phone(d.pop("homePhone", None))
 
-        def _parse_work_phone(data: object) -> None | str | Unset:
+        def _parse_work_phone(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        work_phone = _parse_work_phone(d.pop("workPhone", UNSET))
+        work_phone = _parse_work_phone(d.pop("workPhone", None))
 
-        def _parse_cellular_phone(data: object) -> None | str | Unset:
+        def _parse_cellular_phone(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        cellular_phone = _parse_cellular_phone(d.pop("cellularPhone", UNSET))
+        cellular_phone = _parse_cellular_phone(d.pop("cellularPhone", None))
 
-        def _parse_email(data: object) -> None | str | Unset:
+        def _parse_email(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        email = _parse_email(d.pop("email", UNSET))
+        email = _parse_email(d.pop("email", None))
 
-        def _parse_language_code(data: object) -> None | str | Unset:
+        def _parse_language_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        language_code = _parse_language_code(d.pop("languageCode", UNSET))
+        language_code = _parse_language_code(d.pop("languageCode", None))
 
-        def _parse_currency_code(data: object) -> None | str | Unset:
+        def _parse_currency_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        currency_code = _parse_currency_code(d.pop("currencyCode", UNSET))
+        currency_code = _parse_currency_code(d.pop("currencyCode", None))
 
-        customer_list_item = cls(
+        _result = cls(
             customer_guid=customer_guid,
             customer_reference=customer_reference,
             id_number=id_number,
@@ -322,8 +264,8 @@ class CustomerListItem:
             currency_code=currency_code,
         )
 
-        customer_list_item.additional_properties = d
-        return customer_list_item
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

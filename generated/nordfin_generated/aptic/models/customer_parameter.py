@@ -106,15 +106,15 @@ class CustomerParameter:
 
         href = _parse_href(d.pop("href", UNSET))
 
-        customer_parameter = cls(
+        _result = cls(
             name=name,
             type_=type_,
             value=value,
             href=href,
         )
 
-        customer_parameter.additional_properties = d
-        return customer_parameter
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -66,15 +66,15 @@ class CustomerParameterList:
 
             value.append(value_item)
 
-        customer_parameter_list = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
             value=value,
         )
 
-        customer_parameter_list.additional_properties = d
-        return customer_parameter_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

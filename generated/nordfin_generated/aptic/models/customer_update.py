@@ -571,7 +571,7 @@ class CustomerUpdate:
 
         invoice_channel = _parse_invoice_channel(d.pop("invoiceChannel", UNSET))
 
-        customer_update = cls(
+        _result = cls(
             customer_reference=customer_reference,
             parent_customer=parent_customer,
             id_number=id_number,
@@ -602,8 +602,8 @@ class CustomerUpdate:
             invoice_channel=invoice_channel,
         )
 
-        customer_update.additional_properties = d
-        return customer_update
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.link import Link
 
@@ -24,88 +22,69 @@ class DirectDebitMandate:
 
     mandate_guid: str
     """ A GUID in its canonical form, e.g. `3f2504e0-4f89-11d3-9a0c-0305e82c3301`. """
-    direct_debit_mandate_type: int | Unset = UNSET
+    direct_debit_mandate_type: int | None = None
     """ The direct debit type (see DirectDebitMandateType for the known values). """
-    reference_no: None | str | Unset = UNSET
-    bank_account_no: None | str | Unset = UNSET
-    requested_at: datetime.datetime | None | Unset = UNSET
-    approved_at: datetime.datetime | None | Unset = UNSET
-    signed_date: datetime.datetime | None | Unset = UNSET
-    validfrom: datetime.datetime | None | Unset = UNSET
-    validuntil: datetime.datetime | None | Unset = UNSET
-    closed_at: datetime.datetime | None | Unset = UNSET
-    links: list[Link] | None | Unset = UNSET
+    reference_no: None | str = None
+    bank_account_no: None | str = None
+    requested_at: datetime.datetime | None = None
+    approved_at: datetime.datetime | None = None
+    signed_date: datetime.datetime | None = None
+    validfrom: datetime.datetime | None = None
+    validuntil: datetime.datetime | None = None
+    closed_at: datetime.datetime | None = None
+    links: list[Link] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         mandate_guid = self.mandate_guid
 
+        direct_debit_mandate_type: int | None
         direct_debit_mandate_type = self.direct_debit_mandate_type
 
-        reference_no: None | str | Unset
-        if isinstance(self.reference_no, Unset):
-            reference_no = UNSET
-        else:
-            reference_no = self.reference_no
+        reference_no: None | str
+        reference_no = self.reference_no
 
-        bank_account_no: None | str | Unset
-        if isinstance(self.bank_account_no, Unset):
-            bank_account_no = UNSET
-        else:
-            bank_account_no = self.bank_account_no
+        bank_account_no: None | str
+        bank_account_no = self.bank_account_no
 
-        requested_at: None | str | Unset
-        if isinstance(self.requested_at, Unset):
-            requested_at = UNSET
-        elif isinstance(self.requested_at, datetime.datetime):
+        requested_at: None | str
+        if isinstance(self.requested_at, datetime.datetime):
             requested_at = self.requested_at.isoformat()
         else:
             requested_at = self.requested_at
 
-        approved_at: None | str | Unset
-        if isinstance(self.approved_at, Unset):
-            approved_at = UNSET
-        elif isinstance(self.approved_at, datetime.datetime):
+        approved_at: None | str
+        if isinstance(self.approved_at, datetime.datetime):
             approved_at = self.approved_at.isoformat()
         else:
             approved_at = self.approved_at
 
-        signed_date: None | str | Unset
-        if isinstance(self.signed_date, Unset):
-            signed_date = UNSET
-        elif isinstance(self.signed_date, datetime.datetime):
+        signed_date: None | str
+        if isinstance(self.signed_date, datetime.datetime):
             signed_date = self.signed_date.isoformat()
         else:
             signed_date = self.signed_date
 
-        validfrom: None | str | Unset
-        if isinstance(self.validfrom, Unset):
-            validfrom = UNSET
-        elif isinstance(self.validfrom, datetime.datetime):
+        validfrom: None | str
+        if isinstance(self.validfrom, datetime.datetime):
             validfrom = self.validfrom.isoformat()
         else:
             validfrom = self.validfrom
 
-        validuntil: None | str | Unset
-        if isinstance(self.validuntil, Unset):
-            validuntil = UNSET
-        elif isinstance(self.validuntil, datetime.datetime):
+        validuntil: None | str
+        if isinstance(self.validuntil, datetime.datetime):
             validuntil = self.validuntil.isoformat()
         else:
             validuntil = self.validuntil
 
-        closed_at: None | str | Unset
-        if isinstance(self.closed_at, Unset):
-            closed_at = UNSET
-        elif isinstance(self.closed_at, datetime.datetime):
+        closed_at: None | str
+        if isinstance(self.closed_at, datetime.datetime):
             closed_at = self.closed_at.isoformat()
         else:
             closed_at = self.closed_at
 
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
+        links: list[dict[str, Any]] | None
+        if isinstance(self.links, list):
             links = []
             for componentsschemas_links_type_0_item_data in self.links:
                 componentsschemas_links_type_0_item = (
@@ -123,25 +102,25 @@ class DirectDebitMandate:
                 "mandateGuid": mandate_guid,
             }
         )
-        if direct_debit_mandate_type is not UNSET:
+        if direct_debit_mandate_type is not None:
             field_dict["directDebitMandateType"] = direct_debit_mandate_type
-        if reference_no is not UNSET:
+        if reference_no is not None:
             field_dict["referenceNo"] = reference_no
-        if bank_account_no is not UNSET:
+        if bank_account_no is not None:
             field_dict["bankAccountNo"] = bank_account_no
-        if requested_at is not UNSET:
+        if requested_at is not None:
             field_dict["requestedAt"] = requested_at
-        if approved_at is not UNSET:
+        if approved_at is not None:
             field_dict["approvedAt"] = approved_at
-        if signed_date is not UNSET:
+        if signed_date is not None:
             field_dict["signedDate"] = signed_date
-        if validfrom is not UNSET:
+        if validfrom is not None:
             field_dict["validfrom"] = validfrom
-        if validuntil is not UNSET:
+        if validuntil is not None:
             field_dict["validuntil"] = validuntil
-        if closed_at is not UNSET:
+        if closed_at is not None:
             field_dict["closedAt"] = closed_at
-        if links is not UNSET:
+        if links is not None:
             field_dict["links"] = links
 
         return field_dict
@@ -153,30 +132,31 @@ class DirectDebitMandate:
         d = dict(src_dict)
         mandate_guid = d.pop("mandateGuid")
 
-        direct_debit_mandate_type = d.pop("directDebitMandateType", UNSET)
-
-        def _parse_reference_no(data: object) -> None | str | Unset:
+        def _parse_direct_debit_mandate_type(data: object) -> int | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(int | None, data)
 
-        reference_no = _parse_reference_no(d.pop("referenceNo", UNSET))
+        direct_debit_mandate_type = _parse_direct_debit_mandate_type(
+            d.pop("directDebitMandateType", None)
+        )
 
-        def _parse_bank_account_no(data: object) -> None | str | Unset:
+        def _parse_reference_no(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        bank_account_no = _parse_bank_account_no(d.pop("bankAccountNo", UNSET))
+        reference_no = _parse_reference_no(d.pop("referenceNo", None))
 
-        def _parse_requested_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_bank_account_no(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            return cast(None | str, data)
+
+        bank_account_no = _parse_bank_account_no(d.pop("bankAccountNo", None))
+
+        def _parse_requested_at(data: object) -> datetime.datetime | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, str):
@@ -188,14 +168,12 @@ class DirectDebitMandate:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        requested_at = _parse_requested_at(d.pop("requestedAt", UNSET))
+        requested_at = _parse_requested_at(d.pop("requestedAt", None))
 
-        def _parse_approved_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_approved_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -207,14 +185,12 @@ class DirectDebitMandate:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        approved_at = _parse_approved_at(d.pop("approvedAt", UNSET))
+        approved_at = _parse_approved_at(d.pop("approvedAt", None))
 
-        def _parse_signed_date(data: object) -> datetime.datetime | None | Unset:
+        def _parse_signed_date(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -226,14 +202,12 @@ class DirectDebitMandate:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        signed_date = _parse_signed_date(d.pop("signedDate", UNSET))
+        signed_date = _parse_signed_date(d.pop("signedDate", None))
 
-        def _parse_validfrom(data: object) -> datetime.datetime | None | Unset:
+        def _parse_validfrom(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -245,14 +219,12 @@ class DirectDebitMandate:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        validfrom = _parse_validfrom(d.pop("validfrom", UNSET))
+        validfrom = _parse_validfrom(d.pop("validfrom", None))
 
-        def _parse_validuntil(data: object) -> datetime.datetime | None | Unset:
+        def _parse_validuntil(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -264,14 +236,12 @@ class DirectDebitMandate:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        validuntil = _parse_validuntil(d.pop("validuntil", UNSET))
+        validuntil = _parse_validuntil(d.pop("validuntil", None))
 
-        def _parse_closed_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_closed_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -283,14 +253,12 @@ class DirectDebitMandate:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        closed_at = _parse_closed_at(d.pop("closedAt", UNSET))
+        closed_at = _parse_closed_at(d.pop("closedAt", None))
 
-        def _parse_links(data: object) -> list[Link] | None | Unset:
+        def _parse_links(data: object) -> list[Link] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -311,11 +279,11 @@ class DirectDebitMandate:
                 return componentsschemas_links_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Link] | None | Unset, data)
+            return cast(list[Link] | None, data)
 
-        links = _parse_links(d.pop("links", UNSET))
+        links = _parse_links(d.pop("links", None))
 
-        direct_debit_mandate = cls(
+        _result = cls(
             mandate_guid=mandate_guid,
             direct_debit_mandate_type=direct_debit_mandate_type,
             reference_no=reference_no,
@@ -329,8 +297,8 @@ class DirectDebitMandate:
             links=links,
         )
 
-        direct_debit_mandate.additional_properties = d
-        return direct_debit_mandate
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -276,7 +276,7 @@ class DirectDebitMandateInput:
 
         validuntil = _parse_validuntil(d.pop("validuntil", UNSET))
 
-        direct_debit_mandate_input = cls(
+        _result = cls(
             direct_debit_mandate_type=direct_debit_mandate_type,
             receiving_bank_account_no=receiving_bank_account_no,
             sending_bank_account_class=sending_bank_account_class,
@@ -289,8 +289,8 @@ class DirectDebitMandateInput:
             validuntil=validuntil,
         )
 
-        direct_debit_mandate_input.additional_properties = d
-        return direct_debit_mandate_input
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

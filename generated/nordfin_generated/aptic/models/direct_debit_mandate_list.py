@@ -66,15 +66,15 @@ class DirectDebitMandateList:
 
             value.append(value_item)
 
-        direct_debit_mandate_list = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
             value=value,
         )
 
-        direct_debit_mandate_list.additional_properties = d
-        return direct_debit_mandate_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

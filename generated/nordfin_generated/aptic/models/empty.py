@@ -22,6 +22,6 @@ class Empty:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        empty = cls()
+        _result = cls()
 
-        return empty
+        return _result

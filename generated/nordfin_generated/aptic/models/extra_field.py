@@ -79,13 +79,13 @@ class ExtraField:
 
         value = _parse_value(d.pop("value", UNSET))
 
-        extra_field = cls(
+        _result = cls(
             name=name,
             value=value,
         )
 
-        extra_field.additional_properties = d
-        return extra_field
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

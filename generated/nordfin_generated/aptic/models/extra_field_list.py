@@ -66,15 +66,15 @@ class ExtraFieldList:
 
             value.append(value_item)
 
-        extra_field_list = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
             value=value,
         )
 
-        extra_field_list.additional_properties = d
-        return extra_field_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

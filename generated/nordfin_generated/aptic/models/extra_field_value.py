@@ -60,12 +60,12 @@ class ExtraFieldValue:
 
         value = _parse_value(d.pop("value", UNSET))
 
-        extra_field_value = cls(
+        _result = cls(
             value=value,
         )
 
-        extra_field_value.additional_properties = d
-        return extra_field_value
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.open_object import OpenObject
 
@@ -21,57 +19,43 @@ T = TypeVar("T", bound="LedgerSummary")
 class LedgerSummary:
     """A customer's balances and the engagements related to it."""
 
-    total_balance: float | None | Unset = UNSET
-    account_balance: float | None | Unset = UNSET
-    currency_code: None | str | Unset = UNSET
-    unsettled_payment_balance: float | None | Unset = UNSET
-    purchases: list[OpenObject] | None | Unset = UNSET
+    total_balance: float | None = None
+    account_balance: float | None = None
+    currency_code: None | str = None
+    unsettled_payment_balance: float | None = None
+    purchases: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    invoices: list[OpenObject] | None | Unset = UNSET
+    invoices: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    accounts: list[OpenObject] | None | Unset = UNSET
+    accounts: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    guarantees: list[OpenObject] | None | Unset = UNSET
+    guarantees: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    collaterals: list[OpenObject] | None | Unset = UNSET
+    collaterals: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    my_guarantors: list[OpenObject] | None | Unset = UNSET
+    my_guarantors: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    guarantee_for: list[OpenObject] | None | Unset = UNSET
+    guarantee_for: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    all_related_customers: list[OpenObject] | None | Unset = UNSET
+    all_related_customers: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        total_balance: float | None | Unset
-        if isinstance(self.total_balance, Unset):
-            total_balance = UNSET
-        else:
-            total_balance = self.total_balance
+        total_balance: float | None
+        total_balance = self.total_balance
 
-        account_balance: float | None | Unset
-        if isinstance(self.account_balance, Unset):
-            account_balance = UNSET
-        else:
-            account_balance = self.account_balance
+        account_balance: float | None
+        account_balance = self.account_balance
 
-        currency_code: None | str | Unset
-        if isinstance(self.currency_code, Unset):
-            currency_code = UNSET
-        else:
-            currency_code = self.currency_code
+        currency_code: None | str
+        currency_code = self.currency_code
 
-        unsettled_payment_balance: float | None | Unset
-        if isinstance(self.unsettled_payment_balance, Unset):
-            unsettled_payment_balance = UNSET
-        else:
-            unsettled_payment_balance = self.unsettled_payment_balance
+        unsettled_payment_balance: float | None
+        unsettled_payment_balance = self.unsettled_payment_balance
 
-        purchases: list[dict[str, Any]] | None | Unset
-        if isinstance(self.purchases, Unset):
-            purchases = UNSET
-        elif isinstance(self.purchases, list):
+        purchases: list[dict[str, Any]] | None
+        if isinstance(self.purchases, list):
             purchases = []
             for componentsschemas_open_list_type_0_item_data in self.purchases:
                 componentsschemas_open_list_type_0_item = (
@@ -82,10 +66,8 @@ class LedgerSummary:
         else:
             purchases = self.purchases
 
-        invoices: list[dict[str, Any]] | None | Unset
-        if isinstance(self.invoices, Unset):
-            invoices = UNSET
-        elif isinstance(self.invoices, list):
+        invoices: list[dict[str, Any]] | None
+        if isinstance(self.invoices, list):
             invoices = []
             for componentsschemas_open_list_type_0_item_data in self.invoices:
                 componentsschemas_open_list_type_0_item = (
@@ -96,10 +78,8 @@ class LedgerSummary:
         else:
             invoices = self.invoices
 
-        accounts: list[dict[str, Any]] | None | Unset
-        if isinstance(self.accounts, Unset):
-            accounts = UNSET
-        elif isinstance(self.accounts, list):
+        accounts: list[dict[str, Any]] | None
+        if isinstance(self.accounts, list):
             accounts = []
             for componentsschemas_open_list_type_0_item_data in self.accounts:
                 componentsschemas_open_list_type_0_item = (
@@ -110,10 +90,8 @@ class LedgerSummary:
         else:
             accounts = self.accounts
 
-        guarantees: list[dict[str, Any]] | None | Unset
-        if isinstance(self.guarantees, Unset):
-            guarantees = UNSET
-        elif isinstance(self.guarantees, list):
+        guarantees: list[dict[str, Any]] | None
+        if isinstance(self.guarantees, list):
             guarantees = []
             for componentsschemas_open_list_type_0_item_data in self.guarantees:
                 componentsschemas_open_list_type_0_item = (
@@ -124,10 +102,8 @@ class LedgerSummary:
         else:
             guarantees = self.guarantees
 
-        collaterals: list[dict[str, Any]] | None | Unset
-        if isinstance(self.collaterals, Unset):
-            collaterals = UNSET
-        elif isinstance(self.collaterals, list):
+        collaterals: list[dict[str, Any]] | None
+        if isinstance(self.collaterals, list):
             collaterals = []
             for componentsschemas_open_list_type_0_item_data in self.collaterals:
                 componentsschemas_open_list_type_0_item = (
@@ -138,10 +114,8 @@ class LedgerSummary:
         else:
             collaterals = self.collaterals
 
-        my_guarantors: list[dict[str, Any]] | None | Unset
-        if isinstance(self.my_guarantors, Unset):
-            my_guarantors = UNSET
-        elif isinstance(self.my_guarantors, list):
+        my_guarantors: list[dict[str, Any]] | None
+        if isinstance(self.my_guarantors, list):
             my_guarantors = []
             for componentsschemas_open_list_type_0_item_data in self.my_guarantors:
                 componentsschemas_open_list_type_0_item = (
@@ -152,10 +126,8 @@ class LedgerSummary:
         else:
             my_guarantors = self.my_guarantors
 
-        guarantee_for: list[dict[str, Any]] | None | Unset
-        if isinstance(self.guarantee_for, Unset):
-            guarantee_for = UNSET
-        elif isinstance(self.guarantee_for, list):
+        guarantee_for: list[dict[str, Any]] | None
+        if isinstance(self.guarantee_for, list):
             guarantee_for = []
             for componentsschemas_open_list_type_0_item_data in self.guarantee_for:
                 componentsschemas_open_list_type_0_item = (
@@ -166,10 +138,8 @@ class LedgerSummary:
         else:
             guarantee_for = self.guarantee_for
 
-        all_related_customers: list[dict[str, Any]] | None | Unset
-        if isinstance(self.all_related_customers, Unset):
-            all_related_customers = UNSET
-        elif isinstance(self.all_related_customers, list):
+        all_related_customers: list[dict[str, Any]] | None
+        if isinstance(self.all_related_customers, list):
             all_related_customers = []
             for (
                 componentsschemas_open_list_type_0_item_data
@@ -185,29 +155,29 @@ class LedgerSummary:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if total_balance is not UNSET:
+        if total_balance is not None:
             field_dict["totalBalance"] = total_balance
-        if account_balance is not UNSET:
+        if account_balance is not None:
             field_dict["accountBalance"] = account_balance
-        if currency_code is not UNSET:
+        if currency_code is not None:
             field_dict["currencyCode"] = currency_code
-        if unsettled_payment_balance is not UNSET:
+        if unsettled_payment_balance is not None:
             field_dict["unsettledPaymentBalance"] = unsettled_payment_balance
-        if purchases is not UNSET:
+        if purchases is not None:
             field_dict["purchases"] = purchases
-        if invoices is not UNSET:
+        if invoices is not None:
             field_dict["invoices"] = invoices
-        if accounts is not UNSET:
+        if accounts is not None:
             field_dict["accounts"] = accounts
-        if guarantees is not UNSET:
+        if guarantees is not None:
             field_dict["guarantees"] = guarantees
-        if collaterals is not UNSET:
+        if collaterals is not None:
             field_dict["collaterals"] = collaterals
-        if my_guarantors is not UNSET:
+        if my_guarantors is not None:
             field_dict["myGuarantors"] = my_guarantors
-        if guarantee_for is not UNSET:
+        if guarantee_for is not None:
             field_dict["guaranteeFor"] = guarantee_for
-        if all_related_customers is not UNSET:
+        if all_related_customers is not None:
             field_dict["allRelatedCustomers"] = all_related_customers
 
         return field_dict
@@ -218,48 +188,38 @@ class LedgerSummary:
 
         d = dict(src_dict)
 
-        def _parse_total_balance(data: object) -> float | None | Unset:
+        def _parse_total_balance(data: object) -> float | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+            return cast(float | None, data)
 
-        total_balance = _parse_total_balance(d.pop("totalBalance", UNSET))
+        total_balance = _parse_total_balance(d.pop("totalBalance", None))
 
-        def _parse_account_balance(data: object) -> float | None | Unset:
+        def _parse_account_balance(data: object) -> float | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+            return cast(float | None, data)
 
-        account_balance = _parse_account_balance(d.pop("accountBalance", UNSET))
+        account_balance = _parse_account_balance(d.pop("accountBalance", None))
 
-        def _parse_currency_code(data: object) -> None | str | Unset:
+        def _parse_currency_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        currency_code = _parse_currency_code(d.pop("currencyCode", UNSET))
+        currency_code = _parse_currency_code(d.pop("currencyCode", None))
 
-        def _parse_unsettled_payment_balance(data: object) -> float | None | Unset:
+        def _parse_unsettled_payment_balance(data: object) -> float | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+            return cast(float | None, data)
 
         unsettled_payment_balance = _parse_unsettled_payment_balance(
-            d.pop("unsettledPaymentBalance", UNSET)
+            d.pop("unsettledPaymentBalance", None)
         )
 
-        def _parse_purchases(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_purchases(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -280,14 +240,12 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        purchases = _parse_purchases(d.pop("purchases", UNSET))
+        purchases = _parse_purchases(d.pop("purchases", None))
 
-        def _parse_invoices(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_invoices(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -308,14 +266,12 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        invoices = _parse_invoices(d.pop("invoices", UNSET))
+        invoices = _parse_invoices(d.pop("invoices", None))
 
-        def _parse_accounts(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_accounts(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -336,14 +292,12 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        accounts = _parse_accounts(d.pop("accounts", UNSET))
+        accounts = _parse_accounts(d.pop("accounts", None))
 
-        def _parse_guarantees(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_guarantees(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -364,14 +318,12 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        guarantees = _parse_guarantees(d.pop("guarantees", UNSET))
+        guarantees = _parse_guarantees(d.pop("guarantees", None))
 
-        def _parse_collaterals(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_collaterals(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -392,14 +344,12 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        collaterals = _parse_collaterals(d.pop("collaterals", UNSET))
+        collaterals = _parse_collaterals(d.pop("collaterals", None))
 
-        def _parse_my_guarantors(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_my_guarantors(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -420,14 +370,12 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        my_guarantors = _parse_my_guarantors(d.pop("myGuarantors", UNSET))
+        my_guarantors = _parse_my_guarantors(d.pop("myGuarantors", None))
 
-        def _parse_guarantee_for(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_guarantee_for(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -448,16 +396,12 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        guarantee_for = _parse_guarantee_for(d.pop("guaranteeFor", UNSET))
+        guarantee_for = _parse_guarantee_for(d.pop("guaranteeFor", None))
 
-        def _parse_all_related_customers(
-            data: object,
-        ) -> list[OpenObject] | None | Unset:
+        def _parse_all_related_customers(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -478,13 +422,13 @@ class LedgerSummary:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
         all_related_customers = _parse_all_related_customers(
-            d.pop("allRelatedCustomers", UNSET)
+            d.pop("allRelatedCustomers", None)
         )
 
-        ledger_summary = cls(
+        _result = cls(
             total_balance=total_balance,
             account_balance=account_balance,
             currency_code=currency_code,
@@ -499,8 +443,8 @@ class LedgerSummary:
             all_related_customers=all_related_customers,
         )
 
-        ledger_summary.additional_properties = d
-        return ledger_summary
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,8 +8,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="Link")
 
 
@@ -17,56 +15,41 @@ T = TypeVar("T", bound="Link")
 class Link:
     """A link to a related resource."""
 
-    type_: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    href: None | str | Unset = UNSET
-    resource: None | str | Unset = UNSET
-    guid: None | str | Unset = UNSET
+    type_: None | str = None
+    name: None | str = None
+    href: None | str = None
+    resource: None | str = None
+    guid: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
+        type_: None | str
+        type_ = self.type_
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name: None | str
+        name = self.name
 
-        href: None | str | Unset
-        if isinstance(self.href, Unset):
-            href = UNSET
-        else:
-            href = self.href
+        href: None | str
+        href = self.href
 
-        resource: None | str | Unset
-        if isinstance(self.resource, Unset):
-            resource = UNSET
-        else:
-            resource = self.resource
+        resource: None | str
+        resource = self.resource
 
-        guid: None | str | Unset
-        if isinstance(self.guid, Unset):
-            guid = UNSET
-        else:
-            guid = self.guid
+        guid: None | str
+        guid = self.guid
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if href is not UNSET:
+        if href is not None:
             field_dict["href"] = href
-        if resource is not UNSET:
+        if resource is not None:
             field_dict["resource"] = resource
-        if guid is not UNSET:
+        if guid is not None:
             field_dict["guid"] = guid
 
         return field_dict
@@ -75,52 +58,42 @@ class Link:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_type_(data: object) -> None | str | Unset:
+        def _parse_type_(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = _parse_type_(d.pop("type", None))
 
-        def _parse_name(data: object) -> None | str | Unset:
+        def _parse_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        name = _parse_name(d.pop("name", UNSET))
+        name = _parse_name(d.pop("name", None))
 
-        def _parse_href(data: object) -> None | str | Unset:
+        def _parse_href(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        href = _parse_href(d.pop("href", UNSET))
+        href = _parse_href(d.pop("href", None))
 
-        def _parse_resource(data: object) -> None | str | Unset:
+        def _parse_resource(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        resource = _parse_resource(d.pop("resource", UNSET))
+        resource = _parse_resource(d.pop("resource", None))
 
-        def _parse_guid(data: object) -> None | str | Unset:
+        def _parse_guid(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        guid = _parse_guid(d.pop("guid", UNSET))
+        guid = _parse_guid(d.pop("guid", None))
 
-        link = cls(
+        _result = cls(
             type_=type_,
             name=name,
             href=href,
@@ -128,8 +101,8 @@ class Link:
             guid=guid,
         )
 
-        link.additional_properties = d
-        return link
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -48,14 +48,14 @@ class ListEnvelope:
 
         total = d.pop("total")
 
-        list_envelope = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
         )
 
-        list_envelope.additional_properties = d
-        return list_envelope
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -27,10 +27,10 @@ class OpenObject:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        open_object = cls()
+        _result = cls()
 
-        open_object.additional_properties = d
-        return open_object
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,8 +8,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="Problem")
 
 
@@ -20,56 +18,41 @@ class Problem:
 
     """
 
-    type_: None | str | Unset = UNSET
-    title: None | str | Unset = UNSET
-    status: int | None | Unset = UNSET
-    detail: None | str | Unset = UNSET
-    instance: None | str | Unset = UNSET
+    type_: None | str = None
+    title: None | str = None
+    status: int | None = None
+    detail: None | str = None
+    instance: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
+        type_: None | str
+        type_ = self.type_
 
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
+        title: None | str
+        title = self.title
 
-        status: int | None | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        else:
-            status = self.status
+        status: int | None
+        status = self.status
 
-        detail: None | str | Unset
-        if isinstance(self.detail, Unset):
-            detail = UNSET
-        else:
-            detail = self.detail
+        detail: None | str
+        detail = self.detail
 
-        instance: None | str | Unset
-        if isinstance(self.instance, Unset):
-            instance = UNSET
-        else:
-            instance = self.instance
+        instance: None | str
+        instance = self.instance
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if title is not UNSET:
+        if title is not None:
             field_dict["title"] = title
-        if status is not UNSET:
+        if status is not None:
             field_dict["status"] = status
-        if detail is not UNSET:
+        if detail is not None:
             field_dict["detail"] = detail
-        if instance is not UNSET:
+        if instance is not None:
             field_dict["instance"] = instance
 
         return field_dict
@@ -78,52 +61,42 @@ class Problem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_type_(data: object) -> None | str | Unset:
+        def _parse_type_(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = _parse_type_(d.pop("type", None))
 
-        def _parse_title(data: object) -> None | str | Unset:
+        def _parse_title(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        title = _parse_title(d.pop("title", UNSET))
+        title = _parse_title(d.pop("title", None))
 
-        def _parse_status(data: object) -> int | None | Unset:
+        def _parse_status(data: object) -> int | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+            return cast(int | None, data)
 
-        status = _parse_status(d.pop("status", UNSET))
+        status = _parse_status(d.pop("status", None))
 
-        def _parse_detail(data: object) -> None | str | Unset:
+        def _parse_detail(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        detail = _parse_detail(d.pop("detail", UNSET))
+        detail = _parse_detail(d.pop("detail", None))
 
-        def _parse_instance(data: object) -> None | str | Unset:
+        def _parse_instance(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        instance = _parse_instance(d.pop("instance", UNSET))
+        instance = _parse_instance(d.pop("instance", None))
 
-        problem = cls(
+        _result = cls(
             type_=type_,
             title=title,
             status=status,
@@ -131,8 +104,8 @@ class Problem:
             instance=instance,
         )
 
-        problem.additional_properties = d
-        return problem
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

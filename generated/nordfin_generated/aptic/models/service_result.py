@@ -27,10 +27,10 @@ class ServiceResult:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        service_result = cls()
+        _result = cls()
 
-        service_result.additional_properties = d
-        return service_result
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

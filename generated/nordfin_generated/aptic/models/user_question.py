@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.link import Link
     from ..models.open_object import OpenObject
@@ -25,71 +23,50 @@ class UserQuestion:
 
     action_guid: str
     """ A GUID in its canonical form, e.g. `3f2504e0-4f89-11d3-9a0c-0305e82c3301`. """
-    logged_at: datetime.datetime | None | Unset = UNSET
-    process_at: datetime.datetime | None | Unset = UNSET
-    action_item_code: None | str | Unset = UNSET
-    message: None | str | Unset = UNSET
-    allow_postpone: bool | None | Unset = UNSET
-    action_category_code: None | str | Unset = UNSET
-    action_category_description: None | str | Unset = UNSET
-    responses: list[OpenObject] | None | Unset = UNSET
+    logged_at: datetime.datetime | None = None
+    process_at: datetime.datetime | None = None
+    action_item_code: None | str = None
+    message: None | str = None
+    allow_postpone: bool | None = None
+    action_category_code: None | str = None
+    action_category_description: None | str = None
+    responses: list[OpenObject] | None = None
     """ Items whose members the vendor does not document. """
-    links: list[Link] | None | Unset = UNSET
+    links: list[Link] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         action_guid = self.action_guid
 
-        logged_at: None | str | Unset
-        if isinstance(self.logged_at, Unset):
-            logged_at = UNSET
-        elif isinstance(self.logged_at, datetime.datetime):
+        logged_at: None | str
+        if isinstance(self.logged_at, datetime.datetime):
             logged_at = self.logged_at.isoformat()
         else:
             logged_at = self.logged_at
 
-        process_at: None | str | Unset
-        if isinstance(self.process_at, Unset):
-            process_at = UNSET
-        elif isinstance(self.process_at, datetime.datetime):
+        process_at: None | str
+        if isinstance(self.process_at, datetime.datetime):
             process_at = self.process_at.isoformat()
         else:
             process_at = self.process_at
 
-        action_item_code: None | str | Unset
-        if isinstance(self.action_item_code, Unset):
-            action_item_code = UNSET
-        else:
-            action_item_code = self.action_item_code
+        action_item_code: None | str
+        action_item_code = self.action_item_code
 
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
+        message: None | str
+        message = self.message
 
-        allow_postpone: bool | None | Unset
-        if isinstance(self.allow_postpone, Unset):
-            allow_postpone = UNSET
-        else:
-            allow_postpone = self.allow_postpone
+        allow_postpone: bool | None
+        allow_postpone = self.allow_postpone
 
-        action_category_code: None | str | Unset
-        if isinstance(self.action_category_code, Unset):
-            action_category_code = UNSET
-        else:
-            action_category_code = self.action_category_code
+        action_category_code: None | str
+        action_category_code = self.action_category_code
 
-        action_category_description: None | str | Unset
-        if isinstance(self.action_category_description, Unset):
-            action_category_description = UNSET
-        else:
-            action_category_description = self.action_category_description
+        action_category_description: None | str
+        action_category_description = self.action_category_description
 
-        responses: list[dict[str, Any]] | None | Unset
-        if isinstance(self.responses, Unset):
-            responses = UNSET
-        elif isinstance(self.responses, list):
+        responses: list[dict[str, Any]] | None
+        if isinstance(self.responses, list):
             responses = []
             for componentsschemas_open_list_type_0_item_data in self.responses:
                 componentsschemas_open_list_type_0_item = (
@@ -100,10 +77,8 @@ class UserQuestion:
         else:
             responses = self.responses
 
-        links: list[dict[str, Any]] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, list):
+        links: list[dict[str, Any]] | None
+        if isinstance(self.links, list):
             links = []
             for componentsschemas_links_type_0_item_data in self.links:
                 componentsschemas_links_type_0_item = (
@@ -121,23 +96,23 @@ class UserQuestion:
                 "actionGuid": action_guid,
             }
         )
-        if logged_at is not UNSET:
+        if logged_at is not None:
             field_dict["loggedAt"] = logged_at
-        if process_at is not UNSET:
+        if process_at is not None:
             field_dict["processAt"] = process_at
-        if action_item_code is not UNSET:
+        if action_item_code is not None:
             field_dict["actionItemCode"] = action_item_code
-        if message is not UNSET:
+        if message is not None:
             field_dict["message"] = message
-        if allow_postpone is not UNSET:
+        if allow_postpone is not None:
             field_dict["allowPostpone"] = allow_postpone
-        if action_category_code is not UNSET:
+        if action_category_code is not None:
             field_dict["actionCategoryCode"] = action_category_code
-        if action_category_description is not UNSET:
+        if action_category_description is not None:
             field_dict["actionCategoryDescription"] = action_category_description
-        if responses is not UNSET:
+        if responses is not None:
             field_dict["responses"] = responses
-        if links is not UNSET:
+        if links is not None:
             field_dict["links"] = links
 
         return field_dict
@@ -150,10 +125,8 @@ class UserQuestion:
         d = dict(src_dict)
         action_guid = d.pop("actionGuid")
 
-        def _parse_logged_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_logged_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -165,14 +138,12 @@ class UserQuestion:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        logged_at = _parse_logged_at(d.pop("loggedAt", UNSET))
+        logged_at = _parse_logged_at(d.pop("loggedAt", None))
 
-        def _parse_process_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_process_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -184,63 +155,51 @@ class UserQuestion:
                 return componentsschemas_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        process_at = _parse_process_at(d.pop("processAt", UNSET))
+        process_at = _parse_process_at(d.pop("processAt", None))
 
-        def _parse_action_item_code(data: object) -> None | str | Unset:
+        def _parse_action_item_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        action_item_code = _parse_action_item_code(d.pop("actionItemCode", UNSET))
+        action_item_code = _parse_action_item_code(d.pop("actionItemCode", None))
 
-        def _parse_message(data: object) -> None | str | Unset:
+        def _parse_message(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        message = _parse_message(d.pop("message", UNSET))
+        message = _parse_message(d.pop("message", None))
 
-        def _parse_allow_postpone(data: object) -> bool | None | Unset:
+        def _parse_allow_postpone(data: object) -> bool | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            return cast(bool | None, data)
 
-        allow_postpone = _parse_allow_postpone(d.pop("allowPostpone", UNSET))
+        allow_postpone = _parse_allow_postpone(d.pop("allowPostpone", None))
 
-        def _parse_action_category_code(data: object) -> None | str | Unset:
+        def _parse_action_category_code(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
         action_category_code = _parse_action_category_code(
-            d.pop("actionCategoryCode", UNSET)
+            d.pop("actionCategoryCode", None)
         )
 
-        def _parse_action_category_description(data: object) -> None | str | Unset:
+        def _parse_action_category_description(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
         action_category_description = _parse_action_category_description(
-            d.pop("actionCategoryDescription", UNSET)
+            d.pop("actionCategoryDescription", None)
         )
 
-        def _parse_responses(data: object) -> list[OpenObject] | None | Unset:
+        def _parse_responses(data: object) -> list[OpenObject] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -261,14 +220,12 @@ class UserQuestion:
                 return componentsschemas_open_list_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[OpenObject] | None | Unset, data)
+            return cast(list[OpenObject] | None, data)
 
-        responses = _parse_responses(d.pop("responses", UNSET))
+        responses = _parse_responses(d.pop("responses", None))
 
-        def _parse_links(data: object) -> list[Link] | None | Unset:
+        def _parse_links(data: object) -> list[Link] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -289,11 +246,11 @@ class UserQuestion:
                 return componentsschemas_links_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[Link] | None | Unset, data)
+            return cast(list[Link] | None, data)
 
-        links = _parse_links(d.pop("links", UNSET))
+        links = _parse_links(d.pop("links", None))
 
-        user_question = cls(
+        _result = cls(
             action_guid=action_guid,
             logged_at=logged_at,
             process_at=process_at,
@@ -306,8 +263,8 @@ class UserQuestion:
             links=links,
         )
 
-        user_question.additional_properties = d
-        return user_question
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -66,15 +66,15 @@ class UserQuestionList:
 
             value.append(value_item)
 
-        user_question_list = cls(
+        _result = cls(
             count=count,
             skip=skip,
             total=total,
             value=value,
         )
 
-        user_question_list.additional_properties = d
-        return user_question_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

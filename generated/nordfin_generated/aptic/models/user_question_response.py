@@ -98,14 +98,14 @@ class UserQuestionResponse:
 
         postpone_to = _parse_postpone_to(d.pop("postponeTo", UNSET))
 
-        user_question_response = cls(
+        _result = cls(
             response=response,
             note=note,
             postpone_to=postpone_to,
         )
 
-        user_question_response.additional_properties = d
-        return user_question_response
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,8 +8,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="Error")
 
 
@@ -31,8 +29,8 @@ class Error:
     unknown code is not an error in the answer.
      """
     error_message: str
-    error_field: None | str | Unset = UNSET
-    error_data: Any | Unset = UNSET
+    error_field: None | str = None
+    error_data: Any = None
     """ Extra data about the error; its shape is not documented. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -41,11 +39,8 @@ class Error:
 
         error_message = self.error_message
 
-        error_field: None | str | Unset
-        if isinstance(self.error_field, Unset):
-            error_field = UNSET
-        else:
-            error_field = self.error_field
+        error_field: None | str
+        error_field = self.error_field
 
         error_data = self.error_data
 
@@ -57,9 +52,9 @@ class Error:
                 "errorMessage": error_message,
             }
         )
-        if error_field is not UNSET:
+        if error_field is not None:
             field_dict["errorField"] = error_field
-        if error_data is not UNSET:
+        if error_data is not None:
             field_dict["errorData"] = error_data
 
         return field_dict
@@ -71,26 +66,24 @@ class Error:
 
         error_message = d.pop("errorMessage")
 
-        def _parse_error_field(data: object) -> None | str | Unset:
+        def _parse_error_field(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        error_field = _parse_error_field(d.pop("errorField", UNSET))
+        error_field = _parse_error_field(d.pop("errorField", None))
 
-        error_data = d.pop("errorData", UNSET)
+        error_data = d.pop("errorData", None)
 
-        error = cls(
+        _result = cls(
             error_code=error_code,
             error_message=error_message,
             error_field=error_field,
             error_data=error_data,
         )
 
-        error.additional_properties = d
-        return error
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,8 +8,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="PaymentTerm")
 
 
@@ -20,18 +18,15 @@ class PaymentTerm:
     code: str
     """ The payment term's code. "Write only with POST": it is set when the term is added and cannot be changed
     afterwards. """
-    description: None | str | Unset = UNSET
+    description: None | str = None
     """ The payment term's description. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         code = self.code
 
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
+        description: None | str
+        description = self.description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -40,7 +35,7 @@ class PaymentTerm:
                 "code": code,
             }
         )
-        if description is not UNSET:
+        if description is not None:
             field_dict["description"] = description
 
         return field_dict
@@ -50,22 +45,20 @@ class PaymentTerm:
         d = dict(src_dict)
         code = d.pop("code")
 
-        def _parse_description(data: object) -> None | str | Unset:
+        def _parse_description(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        description = _parse_description(d.pop("description", UNSET))
+        description = _parse_description(d.pop("description", None))
 
-        payment_term = cls(
+        _result = cls(
             code=code,
             description=description,
         )
 
-        payment_term.additional_properties = d
-        return payment_term
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

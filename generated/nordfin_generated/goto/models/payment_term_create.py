@@ -45,13 +45,13 @@ class PaymentTermCreate:
 
         description = d.pop("description")
 
-        payment_term_create = cls(
+        _result = cls(
             code=code,
             description=description,
         )
 
-        payment_term_create.additional_properties = d
-        return payment_term_create
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

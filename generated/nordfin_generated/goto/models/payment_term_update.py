@@ -51,13 +51,13 @@ class PaymentTermUpdate:
 
         code = d.pop("code", UNSET)
 
-        payment_term_update = cls(
+        _result = cls(
             description=description,
             code=code,
         )
 
-        payment_term_update.additional_properties = d
-        return payment_term_update
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

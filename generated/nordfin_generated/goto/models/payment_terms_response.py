@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,7 +20,7 @@ class PaymentTermsResponse:
     """The vendor class `PaymentTermsResponse` (both fields Access R)."""
 
     payment_terms: list[PaymentTerm]
-    since: int
+    since: int | None = None
     """ The cursor to send as `since` next time (vendor type `long`). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -30,6 +30,7 @@ class PaymentTermsResponse:
             payment_terms_item = payment_terms_item_data.to_dict()
             payment_terms.append(payment_terms_item)
 
+        since: int | None
         since = self.since
 
         field_dict: dict[str, Any] = {}
@@ -37,9 +38,10 @@ class PaymentTermsResponse:
         field_dict.update(
             {
                 "paymentTerms": payment_terms,
-                "since": since,
             }
         )
+        if since is not None:
+            field_dict["since"] = since
 
         return field_dict
 
@@ -55,15 +57,20 @@ class PaymentTermsResponse:
 
             payment_terms.append(payment_terms_item)
 
-        since = d.pop("since")
+        def _parse_since(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
 
-        payment_terms_response = cls(
+        since = _parse_since(d.pop("since", None))
+
+        _result = cls(
             payment_terms=payment_terms,
             since=since,
         )
 
-        payment_terms_response.additional_properties = d
-        return payment_terms_response
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -12,7 +12,7 @@ from .customer_reference import CustomerReference
 from .disbursement_order import DisbursementOrder
 from .disbursement_order_create import DisbursementOrderCreate
 from .disbursement_order_list import DisbursementOrderList
-from .disbursement_order_swedish_sus import DisbursementOrderSwedishSus
+from .disbursement_order_swedish_sus_type_0 import DisbursementOrderSwedishSusType0
 from .distribution_type import DistributionType
 from .edi_address_info import EdiAddressInfo
 from .empty import Empty
@@ -48,7 +48,7 @@ __all__ = (
     "DisbursementOrder",
     "DisbursementOrderCreate",
     "DisbursementOrderList",
-    "DisbursementOrderSwedishSus",
+    "DisbursementOrderSwedishSusType0",
     "DistributionType",
     "EdiAddressInfo",
     "Empty",

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.operation import Operation
 
@@ -26,14 +24,19 @@ class Address:
     zip_code: str
     country_code: str
     """ ISO 3166-1 alpha-2 as the API answers it; the vendor's examples also show lower case (`se`). """
-    street_address: None | str | Unset = UNSET
-    co_address: None | str | Unset = UNSET
-    operations: list[Operation] | Unset = UNSET
-    """ The operations currently allowed; empty when none is. """
+    street_address: None | str = None
+    co_address: None | str = None
+    operations: list[Operation] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         addressee = self.addressee
+
+        street_address: None | str
+        street_address = self.street_address
+
+        co_address: None | str
+        co_address = self.co_address
 
         city = self.city
 
@@ -41,26 +44,17 @@ class Address:
 
         country_code = self.country_code
 
-        street_address: None | str | Unset
-        if isinstance(self.street_address, Unset):
-            street_address = UNSET
-        else:
-            street_address = self.street_address
-
-        co_address: None | str | Unset
-        if isinstance(self.co_address, Unset):
-            co_address = UNSET
-        else:
-            co_address = self.co_address
-
-        operations: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.operations, Unset):
+        operations: list[dict[str, Any]] | None
+        if isinstance(self.operations, list):
             operations = []
             for componentsschemas_operations_item_data in self.operations:
                 componentsschemas_operations_item = (
                     componentsschemas_operations_item_data.to_dict()
                 )
                 operations.append(componentsschemas_operations_item)
+
+        else:
+            operations = self.operations
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -72,11 +66,11 @@ class Address:
                 "countryCode": country_code,
             }
         )
-        if street_address is not UNSET:
+        if street_address is not None:
             field_dict["streetAddress"] = street_address
-        if co_address is not UNSET:
+        if co_address is not None:
             field_dict["coAddress"] = co_address
-        if operations is not UNSET:
+        if operations is not None:
             field_dict["operations"] = operations
 
         return field_dict
@@ -88,53 +82,60 @@ class Address:
         d = dict(src_dict)
         addressee = d.pop("addressee")
 
+        def _parse_street_address(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        street_address = _parse_street_address(d.pop("streetAddress", None))
+
+        def _parse_co_address(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        co_address = _parse_co_address(d.pop("coAddress", None))
+
         city = d.pop("city")
 
         zip_code = d.pop("zipCode")
 
         country_code = d.pop("countryCode")
 
-        def _parse_street_address(data: object) -> None | str | Unset:
+        def _parse_operations(data: object) -> list[Operation] | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                operations_type_0 = []
+                _operations_type_0 = data
+                for componentsschemas_operations_item_data in _operations_type_0:
+                    componentsschemas_operations_item = Operation.from_dict(
+                        componentsschemas_operations_item_data
+                    )
 
-        street_address = _parse_street_address(d.pop("streetAddress", UNSET))
+                    operations_type_0.append(componentsschemas_operations_item)
 
-        def _parse_co_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+                return operations_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Operation] | None, data)
 
-        co_address = _parse_co_address(d.pop("coAddress", UNSET))
+        operations = _parse_operations(d.pop("operations", None))
 
-        _operations = d.pop("operations", UNSET)
-        operations: list[Operation] | Unset = UNSET
-        if _operations is not UNSET:
-            operations = []
-            for componentsschemas_operations_item_data in _operations:
-                componentsschemas_operations_item = Operation.from_dict(
-                    componentsschemas_operations_item_data
-                )
-
-                operations.append(componentsschemas_operations_item)
-
-        address = cls(
+        _result = cls(
             addressee=addressee,
+            street_address=street_address,
+            co_address=co_address,
             city=city,
             zip_code=zip_code,
             country_code=country_code,
-            street_address=street_address,
-            co_address=co_address,
             operations=operations,
         )
 
-        address.additional_properties = d
-        return address
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -75,7 +75,7 @@ class AddressInput:
 
         co_address = d.pop("coAddress", UNSET)
 
-        address_input = cls(
+        _result = cls(
             addressee=addressee,
             city=city,
             zip_code=zip_code,
@@ -84,8 +84,8 @@ class AddressInput:
             co_address=co_address,
         )
 
-        address_input.additional_properties = d
-        return address_input
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -13,7 +13,6 @@ from ..models.distribution_type import DistributionType
 from ..models.legal_entity import LegalEntity
 from ..models.legal_status import LegalStatus
 from ..models.preferred_language_code import PreferredLanguageCode
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.address import Address
@@ -37,43 +36,96 @@ class Customer:
     name: str
     legal_address: Address | str
     """ The legal address' URI, or the address itself with `$expand=legaladdress`. """
-    national_identifier: NationalIdentifier | Unset = UNSET
-    """ A national identity number with its country. regNo is country specific: Sweden `YYYYMMDD-NNNC`, Norway
-    `DDMMYYNNNNN`. """
-    vat_no: str | Unset = UNSET
-    """ VAT registration number, mandatory if reverse tax is used; must conform to the country's algorithm. """
-    legal_entity: LegalEntity | Unset = UNSET
-    email_address: str | Unset = UNSET
-    """ E-mail address; the vendor's regex `[^@]+@[^\\.]+\\..+`. """
-    protected_identity: bool | Unset = UNSET
+    national_identifier: NationalIdentifier | None = None
+    vat_no: None | str = None
+    legal_entity: LegalEntity | None | str = None
+    email_address: None | str = None
+    protected_identity: bool | None = None
     """ The customer has a protected identity (postal distribution by Skatteverket; Sweden only). """
-    preferred_language_code: PreferredLanguageCode | Unset = UNSET
-    legal_status: LegalStatus | Unset = UNSET
-    msisdn: str | Unset = UNSET
-    """ Mobile phone number with its country code, e.g. `+46720000000`. """
-    distribution_type: DistributionType | Unset = UNSET
-    active_consents: list[Consent] | Unset = UNSET
+    preferred_language_code: None | PreferredLanguageCode | str = None
+    legal_status: LegalStatus | None | str = None
+    msisdn: None | str = None
+    distribution_type: DistributionType | None | str = None
+    active_consents: list[Consent | str] | None = None
     """ Active consents (the table types it "object"; it is a list of strings). """
-    e_di_address_info: EdiAddressInfo | Unset = UNSET
-    """ EDI addressing info. Keys as in every vendor example (`VAN`, `InterChangeRecipient`, `BuyerId`); the
-    property table writes `van` and `interChangeRecipient`. """
-    billing_address: Address | str | Unset = UNSET
-    """ The billing address' URI, or the address itself with `$expand=billingaddress`; absent when the customer has
-    none. """
-    surpluses: str | Unset = UNSET
-    """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
-    operations: list[Operation] | Unset = UNSET
-    """ The operations currently allowed; empty when none is. """
+    e_di_address_info: EdiAddressInfo | None = None
+    billing_address: Address | None | str = None
+    surpluses: None | str = None
+    operations: list[Operation] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.address import Address  # noqa: PLC0415
+        from ..models.edi_address_info import EdiAddressInfo  # noqa: PLC0415
+        from ..models.national_identifier import NationalIdentifier  # noqa: PLC0415
 
         id = self.id
 
         customer_no = self.customer_no
 
+        national_identifier: dict[str, Any] | None
+        if isinstance(self.national_identifier, NationalIdentifier):
+            national_identifier = self.national_identifier.to_dict()
+        else:
+            national_identifier = self.national_identifier
+
+        vat_no: None | str
+        vat_no = self.vat_no
+
+        legal_entity: None | str
+        if isinstance(self.legal_entity, LegalEntity):
+            legal_entity = self.legal_entity.value
+        else:
+            legal_entity = self.legal_entity
+
         name = self.name
+
+        email_address: None | str
+        email_address = self.email_address
+
+        protected_identity: bool | None
+        protected_identity = self.protected_identity
+
+        preferred_language_code: None | str
+        if isinstance(self.preferred_language_code, PreferredLanguageCode):
+            preferred_language_code = self.preferred_language_code.value
+        else:
+            preferred_language_code = self.preferred_language_code
+
+        legal_status: None | str
+        if isinstance(self.legal_status, LegalStatus):
+            legal_status = self.legal_status.value
+        else:
+            legal_status = self.legal_status
+
+        msisdn: None | str
+        msisdn = self.msisdn
+
+        distribution_type: None | str
+        if isinstance(self.distribution_type, DistributionType):
+            distribution_type = self.distribution_type.value
+        else:
+            distribution_type = self.distribution_type
+
+        active_consents: list[str] | None
+        if isinstance(self.active_consents, list):
+            active_consents = []
+            for active_consents_type_0_item_data in self.active_consents:
+                active_consents_type_0_item: str
+                if isinstance(active_consents_type_0_item_data, Consent):
+                    active_consents_type_0_item = active_consents_type_0_item_data.value
+                else:
+                    active_consents_type_0_item = active_consents_type_0_item_data
+                active_consents.append(active_consents_type_0_item)
+
+        else:
+            active_consents = self.active_consents
+
+        e_di_address_info: dict[str, Any] | None
+        if isinstance(self.e_di_address_info, EdiAddressInfo):
+            e_di_address_info = self.e_di_address_info.to_dict()
+        else:
+            e_di_address_info = self.e_di_address_info
 
         legal_address: dict[str, Any] | str
         if isinstance(self.legal_address, Address):
@@ -81,63 +133,26 @@ class Customer:
         else:
             legal_address = self.legal_address
 
-        national_identifier: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.national_identifier, Unset):
-            national_identifier = self.national_identifier.to_dict()
-
-        vat_no = self.vat_no
-
-        legal_entity: str | Unset = UNSET
-        if not isinstance(self.legal_entity, Unset):
-            legal_entity = self.legal_entity.value
-
-        email_address = self.email_address
-
-        protected_identity = self.protected_identity
-
-        preferred_language_code: str | Unset = UNSET
-        if not isinstance(self.preferred_language_code, Unset):
-            preferred_language_code = self.preferred_language_code.value
-
-        legal_status: str | Unset = UNSET
-        if not isinstance(self.legal_status, Unset):
-            legal_status = self.legal_status.value
-
-        msisdn = self.msisdn
-
-        distribution_type: str | Unset = UNSET
-        if not isinstance(self.distribution_type, Unset):
-            distribution_type = self.distribution_type.value
-
-        active_consents: list[str] | Unset = UNSET
-        if not isinstance(self.active_consents, Unset):
-            active_consents = []
-            for active_consents_item_data in self.active_consents:
-                active_consents_item = active_consents_item_data.value
-                active_consents.append(active_consents_item)
-
-        e_di_address_info: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.e_di_address_info, Unset):
-            e_di_address_info = self.e_di_address_info.to_dict()
-
-        billing_address: dict[str, Any] | str | Unset
-        if isinstance(self.billing_address, Unset):
-            billing_address = UNSET
-        elif isinstance(self.billing_address, Address):
+        billing_address: dict[str, Any] | None | str
+        if isinstance(self.billing_address, Address):
             billing_address = self.billing_address.to_dict()
         else:
             billing_address = self.billing_address
 
+        surpluses: None | str
         surpluses = self.surpluses
 
-        operations: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.operations, Unset):
+        operations: list[dict[str, Any]] | None
+        if isinstance(self.operations, list):
             operations = []
             for componentsschemas_operations_item_data in self.operations:
                 componentsschemas_operations_item = (
                     componentsschemas_operations_item_data.to_dict()
                 )
                 operations.append(componentsschemas_operations_item)
+
+        else:
+            operations = self.operations
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -149,33 +164,33 @@ class Customer:
                 "legalAddress": legal_address,
             }
         )
-        if national_identifier is not UNSET:
+        if national_identifier is not None:
             field_dict["nationalIdentifier"] = national_identifier
-        if vat_no is not UNSET:
+        if vat_no is not None:
             field_dict["vatNo"] = vat_no
-        if legal_entity is not UNSET:
+        if legal_entity is not None:
             field_dict["legalEntity"] = legal_entity
-        if email_address is not UNSET:
+        if email_address is not None:
             field_dict["emailAddress"] = email_address
-        if protected_identity is not UNSET:
+        if protected_identity is not None:
             field_dict["protectedIdentity"] = protected_identity
-        if preferred_language_code is not UNSET:
+        if preferred_language_code is not None:
             field_dict["preferredLanguageCode"] = preferred_language_code
-        if legal_status is not UNSET:
+        if legal_status is not None:
             field_dict["legalStatus"] = legal_status
-        if msisdn is not UNSET:
+        if msisdn is not None:
             field_dict["msisdn"] = msisdn
-        if distribution_type is not UNSET:
+        if distribution_type is not None:
             field_dict["distributionType"] = distribution_type
-        if active_consents is not UNSET:
+        if active_consents is not None:
             field_dict["activeConsents"] = active_consents
-        if e_di_address_info is not UNSET:
+        if e_di_address_info is not None:
             field_dict["eDIAddressInfo"] = e_di_address_info
-        if billing_address is not UNSET:
+        if billing_address is not None:
             field_dict["billingAddress"] = billing_address
-        if surpluses is not UNSET:
+        if surpluses is not None:
             field_dict["surpluses"] = surpluses
-        if operations is not UNSET:
+        if operations is not None:
             field_dict["operations"] = operations
 
         return field_dict
@@ -192,7 +207,167 @@ class Customer:
 
         customer_no = d.pop("customerNo")
 
+        def _parse_national_identifier(data: object) -> NationalIdentifier | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                national_identifier_type_0 = NationalIdentifier.from_dict(data)
+
+                return national_identifier_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(NationalIdentifier | None, data)
+
+        national_identifier = _parse_national_identifier(
+            d.pop("nationalIdentifier", None)
+        )
+
+        def _parse_vat_no(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        vat_no = _parse_vat_no(d.pop("vatNo", None))
+
+        def _parse_legal_entity(data: object) -> LegalEntity | None | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                legal_entity_type_0 = LegalEntity(data)
+
+                return legal_entity_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(LegalEntity | None | str, data)
+
+        legal_entity = _parse_legal_entity(d.pop("legalEntity", None))
+
         name = d.pop("name")
+
+        def _parse_email_address(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        email_address = _parse_email_address(d.pop("emailAddress", None))
+
+        def _parse_protected_identity(data: object) -> bool | None:
+            if data is None:
+                return data
+            return cast(bool | None, data)
+
+        protected_identity = _parse_protected_identity(d.pop("protectedIdentity", None))
+
+        def _parse_preferred_language_code(
+            data: object,
+        ) -> None | PreferredLanguageCode | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                preferred_language_code_type_0 = PreferredLanguageCode(data)
+
+                return preferred_language_code_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | PreferredLanguageCode | str, data)
+
+        preferred_language_code = _parse_preferred_language_code(
+            d.pop("preferredLanguageCode", None)
+        )
+
+        def _parse_legal_status(data: object) -> LegalStatus | None | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                legal_status_type_0 = LegalStatus(data)
+
+                return legal_status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(LegalStatus | None | str, data)
+
+        legal_status = _parse_legal_status(d.pop("legalStatus", None))
+
+        def _parse_msisdn(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        msisdn = _parse_msisdn(d.pop("msisdn", None))
+
+        def _parse_distribution_type(data: object) -> DistributionType | None | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                distribution_type_type_0 = DistributionType(data)
+
+                return distribution_type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DistributionType | None | str, data)
+
+        distribution_type = _parse_distribution_type(d.pop("distributionType", None))
+
+        def _parse_active_consents(data: object) -> list[Consent | str] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                active_consents_type_0 = []
+                _active_consents_type_0 = data
+                for active_consents_type_0_item_data in _active_consents_type_0:
+
+                    def _parse_active_consents_type_0_item(
+                        data: object,
+                    ) -> Consent | str:
+                        try:
+                            if not isinstance(data, str):
+                                raise TypeError()
+                            active_consents_type_0_item_type_0 = Consent(data)
+
+                            return active_consents_type_0_item_type_0
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+                        return cast(Consent | str, data)
+
+                    active_consents_type_0_item = _parse_active_consents_type_0_item(
+                        active_consents_type_0_item_data
+                    )
+
+                    active_consents_type_0.append(active_consents_type_0_item)
+
+                return active_consents_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Consent | str] | None, data)
+
+        active_consents = _parse_active_consents(d.pop("activeConsents", None))
+
+        def _parse_e_di_address_info(data: object) -> EdiAddressInfo | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                e_di_address_info_type_0 = EdiAddressInfo.from_dict(data)
+
+                return e_di_address_info_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(EdiAddressInfo | None, data)
+
+        e_di_address_info = _parse_e_di_address_info(d.pop("eDIAddressInfo", None))
 
         def _parse_legal_address(data: object) -> Address | str:
             try:
@@ -207,101 +382,57 @@ class Customer:
 
         legal_address = _parse_legal_address(d.pop("legalAddress"))
 
-        _national_identifier = d.pop("nationalIdentifier", UNSET)
-        national_identifier: NationalIdentifier | Unset
-        if isinstance(_national_identifier, Unset):
-            national_identifier = UNSET
-        else:
-            national_identifier = NationalIdentifier.from_dict(_national_identifier)
-
-        vat_no = d.pop("vatNo", UNSET)
-
-        _legal_entity = d.pop("legalEntity", UNSET)
-        legal_entity: LegalEntity | Unset
-        if isinstance(_legal_entity, Unset):
-            legal_entity = UNSET
-        else:
-            legal_entity = LegalEntity(_legal_entity)
-
-        email_address = d.pop("emailAddress", UNSET)
-
-        protected_identity = d.pop("protectedIdentity", UNSET)
-
-        _preferred_language_code = d.pop("preferredLanguageCode", UNSET)
-        preferred_language_code: PreferredLanguageCode | Unset
-        if isinstance(_preferred_language_code, Unset):
-            preferred_language_code = UNSET
-        else:
-            preferred_language_code = PreferredLanguageCode(_preferred_language_code)
-
-        _legal_status = d.pop("legalStatus", UNSET)
-        legal_status: LegalStatus | Unset
-        if isinstance(_legal_status, Unset):
-            legal_status = UNSET
-        else:
-            legal_status = LegalStatus(_legal_status)
-
-        msisdn = d.pop("msisdn", UNSET)
-
-        _distribution_type = d.pop("distributionType", UNSET)
-        distribution_type: DistributionType | Unset
-        if isinstance(_distribution_type, Unset):
-            distribution_type = UNSET
-        else:
-            distribution_type = DistributionType(_distribution_type)
-
-        _active_consents = d.pop("activeConsents", UNSET)
-        active_consents: list[Consent] | Unset = UNSET
-        if _active_consents is not UNSET:
-            active_consents = []
-            for active_consents_item_data in _active_consents:
-                active_consents_item = Consent(active_consents_item_data)
-
-                active_consents.append(active_consents_item)
-
-        _e_di_address_info = d.pop("eDIAddressInfo", UNSET)
-        e_di_address_info: EdiAddressInfo | Unset
-        if isinstance(_e_di_address_info, Unset):
-            e_di_address_info = UNSET
-        else:
-            e_di_address_info = EdiAddressInfo.from_dict(_e_di_address_info)
-
-        def _parse_billing_address(data: object) -> Address | str | Unset:
-            if isinstance(data, Unset):
+        def _parse_billing_address(data: object) -> Address | None | str:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                billing_address_type_1 = Address.from_dict(data)
+                billing_address_type_0_type_1 = Address.from_dict(data)
 
-                return billing_address_type_1
+                return billing_address_type_0_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(Address | str | Unset, data)
+            return cast(Address | None | str, data)
 
-        billing_address = _parse_billing_address(d.pop("billingAddress", UNSET))
+        billing_address = _parse_billing_address(d.pop("billingAddress", None))
 
-        surpluses = d.pop("surpluses", UNSET)
+        def _parse_surpluses(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        _operations = d.pop("operations", UNSET)
-        operations: list[Operation] | Unset = UNSET
-        if _operations is not UNSET:
-            operations = []
-            for componentsschemas_operations_item_data in _operations:
-                componentsschemas_operations_item = Operation.from_dict(
-                    componentsschemas_operations_item_data
-                )
+        surpluses = _parse_surpluses(d.pop("surpluses", None))
 
-                operations.append(componentsschemas_operations_item)
+        def _parse_operations(data: object) -> list[Operation] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                operations_type_0 = []
+                _operations_type_0 = data
+                for componentsschemas_operations_item_data in _operations_type_0:
+                    componentsschemas_operations_item = Operation.from_dict(
+                        componentsschemas_operations_item_data
+                    )
 
-        customer = cls(
+                    operations_type_0.append(componentsschemas_operations_item)
+
+                return operations_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Operation] | None, data)
+
+        operations = _parse_operations(d.pop("operations", None))
+
+        _result = cls(
             id=id,
             customer_no=customer_no,
-            name=name,
-            legal_address=legal_address,
             national_identifier=national_identifier,
             vat_no=vat_no,
             legal_entity=legal_entity,
+            name=name,
             email_address=email_address,
             protected_identity=protected_identity,
             preferred_language_code=preferred_language_code,
@@ -310,13 +441,14 @@ class Customer:
             distribution_type=distribution_type,
             active_consents=active_consents,
             e_di_address_info=e_di_address_info,
+            legal_address=legal_address,
             billing_address=billing_address,
             surpluses=surpluses,
             operations=operations,
         )
 
-        customer.additional_properties = d
-        return customer
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -191,7 +191,7 @@ class CustomerCreate:
         else:
             billing_address = AddressInput.from_dict(_billing_address)
 
-        customer_create = cls(
+        _result = cls(
             name=name,
             legal_address=legal_address,
             customer_no=customer_no,
@@ -207,8 +207,8 @@ class CustomerCreate:
             billing_address=billing_address,
         )
 
-        customer_create.additional_properties = d
-        return customer_create
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

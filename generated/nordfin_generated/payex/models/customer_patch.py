@@ -214,7 +214,7 @@ class CustomerPatch:
 
         e_di_address_info = _parse_e_di_address_info(d.pop("eDIAddressInfo", UNSET))
 
-        customer_patch = cls(
+        _result = cls(
             email_address=email_address,
             legal_status=legal_status,
             preferred_language_code=preferred_language_code,
@@ -224,4 +224,4 @@ class CustomerPatch:
             e_di_address_info=e_di_address_info,
         )
 
-        return customer_patch
+        return _result

@@ -45,13 +45,13 @@ class CustomerReference:
 
         customer_no = d.pop("customerNo")
 
-        customer_reference = cls(
+        _result = cls(
             id=id,
             customer_no=customer_no,
         )
 
-        customer_reference.additional_properties = d
-        return customer_reference
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

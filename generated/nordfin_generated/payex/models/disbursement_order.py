@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
-    from ..models.disbursement_order_swedish_sus import DisbursementOrderSwedishSus
+    from ..models.disbursement_order_swedish_sus_type_0 import (
+        DisbursementOrderSwedishSusType0,
+    )
     from ..models.international_account import InternationalAccount
     from ..models.norwegian_bank_account import NorwegianBankAccount
     from ..models.operation import Operation
@@ -25,35 +25,47 @@ T = TypeVar("T", bound="DisbursementOrder")
 class DisbursementOrder:
     """An active disbursement order as answered."""
 
-    norwegian_bank_account: NorwegianBankAccount | Unset = UNSET
-    swedish_bank_account: SwedishBankAccountAnswer | Unset = UNSET
-    """ A Swedish bank account as answered (the list example has no clearingNo). """
-    international: InternationalAccount | Unset = UNSET
-    swedish_sus: DisbursementOrderSwedishSus | Unset = UNSET
-    """ The SUS order as answered. """
-    operations: list[Operation] | Unset = UNSET
-    """ The operations currently allowed; empty when none is. """
+    norwegian_bank_account: None | NorwegianBankAccount = None
+    swedish_bank_account: None | SwedishBankAccountAnswer = None
+    international: InternationalAccount | None = None
+    swedish_sus: DisbursementOrderSwedishSusType0 | None = None
+    operations: list[Operation] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        norwegian_bank_account: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.norwegian_bank_account, Unset):
+        from ..models.disbursement_order_swedish_sus_type_0 import (
+            DisbursementOrderSwedishSusType0,  # noqa: PLC0415
+        )
+        from ..models.international_account import InternationalAccount  # noqa: PLC0415
+        from ..models.norwegian_bank_account import NorwegianBankAccount  # noqa: PLC0415
+        from ..models.swedish_bank_account_answer import SwedishBankAccountAnswer  # noqa: PLC0415
+
+        norwegian_bank_account: dict[str, Any] | None
+        if isinstance(self.norwegian_bank_account, NorwegianBankAccount):
             norwegian_bank_account = self.norwegian_bank_account.to_dict()
+        else:
+            norwegian_bank_account = self.norwegian_bank_account
 
-        swedish_bank_account: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.swedish_bank_account, Unset):
+        swedish_bank_account: dict[str, Any] | None
+        if isinstance(self.swedish_bank_account, SwedishBankAccountAnswer):
             swedish_bank_account = self.swedish_bank_account.to_dict()
+        else:
+            swedish_bank_account = self.swedish_bank_account
 
-        international: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.international, Unset):
+        international: dict[str, Any] | None
+        if isinstance(self.international, InternationalAccount):
             international = self.international.to_dict()
+        else:
+            international = self.international
 
-        swedish_sus: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.swedish_sus, Unset):
+        swedish_sus: dict[str, Any] | None
+        if isinstance(self.swedish_sus, DisbursementOrderSwedishSusType0):
             swedish_sus = self.swedish_sus.to_dict()
+        else:
+            swedish_sus = self.swedish_sus
 
-        operations: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.operations, Unset):
+        operations: list[dict[str, Any]] | None
+        if isinstance(self.operations, list):
             operations = []
             for componentsschemas_operations_item_data in self.operations:
                 componentsschemas_operations_item = (
@@ -61,75 +73,126 @@ class DisbursementOrder:
                 )
                 operations.append(componentsschemas_operations_item)
 
+        else:
+            operations = self.operations
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if norwegian_bank_account is not UNSET:
+        if norwegian_bank_account is not None:
             field_dict["norwegianBankAccount"] = norwegian_bank_account
-        if swedish_bank_account is not UNSET:
+        if swedish_bank_account is not None:
             field_dict["swedishBankAccount"] = swedish_bank_account
-        if international is not UNSET:
+        if international is not None:
             field_dict["international"] = international
-        if swedish_sus is not UNSET:
+        if swedish_sus is not None:
             field_dict["swedishSus"] = swedish_sus
-        if operations is not UNSET:
+        if operations is not None:
             field_dict["operations"] = operations
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.disbursement_order_swedish_sus import DisbursementOrderSwedishSus  # noqa: PLC0415
+        from ..models.disbursement_order_swedish_sus_type_0 import (
+            DisbursementOrderSwedishSusType0,  # noqa: PLC0415
+        )
         from ..models.international_account import InternationalAccount  # noqa: PLC0415
         from ..models.norwegian_bank_account import NorwegianBankAccount  # noqa: PLC0415
         from ..models.operation import Operation  # noqa: PLC0415
         from ..models.swedish_bank_account_answer import SwedishBankAccountAnswer  # noqa: PLC0415
 
         d = dict(src_dict)
-        _norwegian_bank_account = d.pop("norwegianBankAccount", UNSET)
-        norwegian_bank_account: NorwegianBankAccount | Unset
-        if isinstance(_norwegian_bank_account, Unset):
-            norwegian_bank_account = UNSET
-        else:
-            norwegian_bank_account = NorwegianBankAccount.from_dict(
-                _norwegian_bank_account
-            )
 
-        _swedish_bank_account = d.pop("swedishBankAccount", UNSET)
-        swedish_bank_account: SwedishBankAccountAnswer | Unset
-        if isinstance(_swedish_bank_account, Unset):
-            swedish_bank_account = UNSET
-        else:
-            swedish_bank_account = SwedishBankAccountAnswer.from_dict(
-                _swedish_bank_account
-            )
+        def _parse_norwegian_bank_account(data: object) -> None | NorwegianBankAccount:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                norwegian_bank_account_type_0 = NorwegianBankAccount.from_dict(data)
 
-        _international = d.pop("international", UNSET)
-        international: InternationalAccount | Unset
-        if isinstance(_international, Unset):
-            international = UNSET
-        else:
-            international = InternationalAccount.from_dict(_international)
+                return norwegian_bank_account_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | NorwegianBankAccount, data)
 
-        _swedish_sus = d.pop("swedishSus", UNSET)
-        swedish_sus: DisbursementOrderSwedishSus | Unset
-        if isinstance(_swedish_sus, Unset):
-            swedish_sus = UNSET
-        else:
-            swedish_sus = DisbursementOrderSwedishSus.from_dict(_swedish_sus)
+        norwegian_bank_account = _parse_norwegian_bank_account(
+            d.pop("norwegianBankAccount", None)
+        )
 
-        _operations = d.pop("operations", UNSET)
-        operations: list[Operation] | Unset = UNSET
-        if _operations is not UNSET:
-            operations = []
-            for componentsschemas_operations_item_data in _operations:
-                componentsschemas_operations_item = Operation.from_dict(
-                    componentsschemas_operations_item_data
-                )
+        def _parse_swedish_bank_account(
+            data: object,
+        ) -> None | SwedishBankAccountAnswer:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                swedish_bank_account_type_0 = SwedishBankAccountAnswer.from_dict(data)
 
-                operations.append(componentsschemas_operations_item)
+                return swedish_bank_account_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SwedishBankAccountAnswer, data)
 
-        disbursement_order = cls(
+        swedish_bank_account = _parse_swedish_bank_account(
+            d.pop("swedishBankAccount", None)
+        )
+
+        def _parse_international(data: object) -> InternationalAccount | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                international_type_0 = InternationalAccount.from_dict(data)
+
+                return international_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(InternationalAccount | None, data)
+
+        international = _parse_international(d.pop("international", None))
+
+        def _parse_swedish_sus(data: object) -> DisbursementOrderSwedishSusType0 | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                swedish_sus_type_0 = DisbursementOrderSwedishSusType0.from_dict(data)
+
+                return swedish_sus_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DisbursementOrderSwedishSusType0 | None, data)
+
+        swedish_sus = _parse_swedish_sus(d.pop("swedishSus", None))
+
+        def _parse_operations(data: object) -> list[Operation] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                operations_type_0 = []
+                _operations_type_0 = data
+                for componentsschemas_operations_item_data in _operations_type_0:
+                    componentsschemas_operations_item = Operation.from_dict(
+                        componentsschemas_operations_item_data
+                    )
+
+                    operations_type_0.append(componentsschemas_operations_item)
+
+                return operations_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Operation] | None, data)
+
+        operations = _parse_operations(d.pop("operations", None))
+
+        _result = cls(
             norwegian_bank_account=norwegian_bank_account,
             swedish_bank_account=swedish_bank_account,
             international=international,
@@ -137,8 +200,8 @@ class DisbursementOrder:
             operations=operations,
         )
 
-        disbursement_order.additional_properties = d
-        return disbursement_order
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -99,11 +99,11 @@ class DisbursementOrderCreate:
         else:
             swedish_sus = SwedishSus.from_dict(_swedish_sus)
 
-        disbursement_order_create = cls(
+        _result = cls(
             norwegian_bank_account=norwegian_bank_account,
             swedish_bank_account=swedish_bank_account,
             international=international,
             swedish_sus=swedish_sus,
         )
 
-        return disbursement_order_create
+        return _result

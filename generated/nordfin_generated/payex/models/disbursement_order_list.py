@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.disbursement_order import DisbursementOrder
@@ -21,19 +19,22 @@ T = TypeVar("T", bound="DisbursementOrderList")
 @_attrs_define
 class DisbursementOrderList:
     items: list[DisbursementOrder]
-    navigation: Navigation | Unset = UNSET
-    """ Links of a list answer; `next` is absent on the last page. """
+    navigation: Navigation | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.navigation import Navigation  # noqa: PLC0415
+
         items = []
         for items_item_data in self.items:
             items_item = items_item_data.to_dict()
             items.append(items_item)
 
-        navigation: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.navigation, Unset):
+        navigation: dict[str, Any] | None
+        if isinstance(self.navigation, Navigation):
             navigation = self.navigation.to_dict()
+        else:
+            navigation = self.navigation
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -42,7 +43,7 @@ class DisbursementOrderList:
                 "items": items,
             }
         )
-        if navigation is not UNSET:
+        if navigation is not None:
             field_dict["navigation"] = navigation
 
         return field_dict
@@ -60,20 +61,28 @@ class DisbursementOrderList:
 
             items.append(items_item)
 
-        _navigation = d.pop("navigation", UNSET)
-        navigation: Navigation | Unset
-        if isinstance(_navigation, Unset):
-            navigation = UNSET
-        else:
-            navigation = Navigation.from_dict(_navigation)
+        def _parse_navigation(data: object) -> Navigation | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                navigation_type_0 = Navigation.from_dict(data)
 
-        disbursement_order_list = cls(
+                return navigation_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Navigation | None, data)
+
+        navigation = _parse_navigation(d.pop("navigation", None))
+
+        _result = cls(
             items=items,
             navigation=navigation,
         )
 
-        disbursement_order_list.additional_properties = d
-        return disbursement_order_list
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EdiAddressInfo")
 
@@ -22,18 +20,20 @@ class EdiAddressInfo:
 
     buyer_id: str
     """ NAD_BY / buyer party (EAN or corporate identity number). """
-    van: str | Unset = UNSET
+    van: None | str = None
     """ Buyer VAN identifier (OperatorId); required for distribution by EInvoiceB2B (EDI). """
-    inter_change_recipient: str | Unset = UNSET
+    inter_change_recipient: None | str = None
     """ Routing address (EAN). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        buyer_id = self.buyer_id
-
+        van: None | str
         van = self.van
 
+        inter_change_recipient: None | str
         inter_change_recipient = self.inter_change_recipient
+
+        buyer_id = self.buyer_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -42,9 +42,9 @@ class EdiAddressInfo:
                 "BuyerId": buyer_id,
             }
         )
-        if van is not UNSET:
+        if van is not None:
             field_dict["VAN"] = van
-        if inter_change_recipient is not UNSET:
+        if inter_change_recipient is not None:
             field_dict["InterChangeRecipient"] = inter_change_recipient
 
         return field_dict
@@ -52,20 +52,33 @@ class EdiAddressInfo:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        buyer_id = d.pop("BuyerId")
 
-        van = d.pop("VAN", UNSET)
+        def _parse_van(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        inter_change_recipient = d.pop("InterChangeRecipient", UNSET)
+        van = _parse_van(d.pop("VAN", None))
 
-        edi_address_info = cls(
-            buyer_id=buyer_id,
-            van=van,
-            inter_change_recipient=inter_change_recipient,
+        def _parse_inter_change_recipient(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        inter_change_recipient = _parse_inter_change_recipient(
+            d.pop("InterChangeRecipient", None)
         )
 
-        edi_address_info.additional_properties = d
-        return edi_address_info
+        buyer_id = d.pop("BuyerId")
+
+        _result = cls(
+            van=van,
+            inter_change_recipient=inter_change_recipient,
+            buyer_id=buyer_id,
+        )
+
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

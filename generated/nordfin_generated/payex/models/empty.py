@@ -27,10 +27,10 @@ class Empty:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        empty = cls()
+        _result = cls()
 
-        empty.additional_properties = d
-        return empty
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

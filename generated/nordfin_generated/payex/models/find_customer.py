@@ -44,12 +44,12 @@ class FindCustomer:
         d = dict(src_dict)
         national_identifier = NationalIdentifier.from_dict(d.pop("nationalIdentifier"))
 
-        find_customer = cls(
+        _result = cls(
             national_identifier=national_identifier,
         )
 
-        find_customer.additional_properties = d
-        return find_customer
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -71,15 +71,15 @@ class GenerateConsumerCustomer:
 
         msisdn = d.pop("msisdn", UNSET)
 
-        generate_consumer_customer = cls(
+        _result = cls(
             national_identifier=national_identifier,
             customer_no=customer_no,
             email_address=email_address,
             msisdn=msisdn,
         )
 
-        generate_consumer_customer.additional_properties = d
-        return generate_consumer_customer
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

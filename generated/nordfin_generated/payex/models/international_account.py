@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,40 +13,52 @@ T = TypeVar("T", bound="InternationalAccount")
 
 @_attrs_define
 class InternationalAccount:
-    iban: str
-    bic: str
+    iban: None | str = None
+    bic: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        iban: None | str
         iban = self.iban
 
+        bic: None | str
         bic = self.bic
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "iban": iban,
-                "bic": bic,
-            }
-        )
+        field_dict.update({})
+        if iban is not None:
+            field_dict["iban"] = iban
+        if bic is not None:
+            field_dict["bic"] = bic
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        iban = d.pop("iban")
 
-        bic = d.pop("bic")
+        def _parse_iban(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        international_account = cls(
+        iban = _parse_iban(d.pop("iban", None))
+
+        def _parse_bic(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        bic = _parse_bic(d.pop("bic", None))
+
+        _result = cls(
             iban=iban,
             bic=bic,
         )
 
-        international_account.additional_properties = d
-        return international_account
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

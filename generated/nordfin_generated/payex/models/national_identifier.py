@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,13 +18,14 @@ class NationalIdentifier:
 
     """
 
-    reg_no: str
-    """ The national identity (or organisation) number in the country's format. """
     country_code: str
     """ ISO 3166-1 alpha-2 country code (upper case, e.g. `SE`). """
+    reg_no: None | str = None
+    """ The national identity (or organisation) number in the country's format. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        reg_no: None | str
         reg_no = self.reg_no
 
         country_code = self.country_code
@@ -33,27 +34,34 @@ class NationalIdentifier:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "regNo": reg_no,
                 "countryCode": country_code,
             }
         )
+        if reg_no is not None:
+            field_dict["regNo"] = reg_no
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        reg_no = d.pop("regNo")
+
+        def _parse_reg_no(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        reg_no = _parse_reg_no(d.pop("regNo", None))
 
         country_code = d.pop("countryCode")
 
-        national_identifier = cls(
+        _result = cls(
             reg_no=reg_no,
             country_code=country_code,
         )
 
-        national_identifier.additional_properties = d
-        return national_identifier
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

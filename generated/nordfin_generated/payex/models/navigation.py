@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Navigation")
 
@@ -19,21 +17,21 @@ class Navigation:
 
     id: str
     """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
-    first: str | Unset = UNSET
-    """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
-    previous: str | Unset = UNSET
-    """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
-    next_: str | Unset = UNSET
-    """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
+    first: None | str = None
+    previous: None | str = None
+    next_: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
+        first: None | str
         first = self.first
 
+        previous: None | str
         previous = self.previous
 
+        next_: None | str
         next_ = self.next_
 
         field_dict: dict[str, Any] = {}
@@ -43,11 +41,11 @@ class Navigation:
                 "@id": id,
             }
         )
-        if first is not UNSET:
+        if first is not None:
             field_dict["first"] = first
-        if previous is not UNSET:
+        if previous is not None:
             field_dict["previous"] = previous
-        if next_ is not UNSET:
+        if next_ is not None:
             field_dict["next"] = next_
 
         return field_dict
@@ -57,21 +55,36 @@ class Navigation:
         d = dict(src_dict)
         id = d.pop("@id")
 
-        first = d.pop("first", UNSET)
+        def _parse_first(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        previous = d.pop("previous", UNSET)
+        first = _parse_first(d.pop("first", None))
 
-        next_ = d.pop("next", UNSET)
+        def _parse_previous(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        navigation = cls(
+        previous = _parse_previous(d.pop("previous", None))
+
+        def _parse_next_(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_ = _parse_next_(d.pop("next", None))
+
+        _result = cls(
             id=id,
             first=first,
             previous=previous,
             next_=next_,
         )
 
-        navigation.additional_properties = d
-        return navigation
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

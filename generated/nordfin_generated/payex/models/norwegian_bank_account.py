@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,33 +13,38 @@ T = TypeVar("T", bound="NorwegianBankAccount")
 
 @_attrs_define
 class NorwegianBankAccount:
-    account_no: str
+    account_no: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        account_no: None | str
         account_no = self.account_no
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "accountNo": account_no,
-            }
-        )
+        field_dict.update({})
+        if account_no is not None:
+            field_dict["accountNo"] = account_no
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        account_no = d.pop("accountNo")
 
-        norwegian_bank_account = cls(
+        def _parse_account_no(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        account_no = _parse_account_no(d.pop("accountNo", None))
+
+        _result = cls(
             account_no=account_no,
         )
 
-        norwegian_bank_account.additional_properties = d
-        return norwegian_bank_account
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,7 +22,7 @@ class Operation:
     add-disbursement-orders, ... """
     href: str
     """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
-    method: OperationMethod
+    method: OperationMethod | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -30,7 +30,11 @@ class Operation:
 
         href = self.href
 
-        method = self.method.value
+        method: str
+        if isinstance(self.method, OperationMethod):
+            method = self.method.value
+        else:
+            method = self.method
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -51,16 +55,27 @@ class Operation:
 
         href = d.pop("href")
 
-        method = OperationMethod(d.pop("method"))
+        def _parse_method(data: object) -> OperationMethod | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                method_type_0 = OperationMethod(data)
 
-        operation = cls(
+                return method_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(OperationMethod | str, data)
+
+        method = _parse_method(d.pop("method"))
+
+        _result = cls(
             rel=rel,
             href=href,
             method=method,
         )
 
-        operation.additional_properties = d
-        return operation
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

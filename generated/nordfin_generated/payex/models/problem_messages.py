@@ -28,7 +28,7 @@ class ProblemMessages:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        problem_messages = cls()
+        _result = cls()
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():
@@ -36,8 +36,8 @@ class ProblemMessages:
 
             additional_properties[prop_name] = additional_property
 
-        problem_messages.additional_properties = additional_properties
-        return problem_messages
+        _result.additional_properties = additional_properties
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

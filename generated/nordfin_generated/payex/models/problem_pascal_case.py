@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.problem_messages import ProblemMessages
 
@@ -24,36 +22,35 @@ class ProblemPascalCase:
     type_: str
     """ The problem's type: `ledger/customer/v1/problems/<code>` for this API. The set is open (the vendor's own
     example writes `ledger/{domain}/v1/problems/validation`; older PayEx pages write absolute URLs). """
-    title: str | Unset = UNSET
-    status: int | Unset = UNSET
-    instance: None | str | Unset = UNSET
-    detail: None | str | Unset = UNSET
-    problems: ProblemMessages | Unset = UNSET
-    """ Parameter name -> the messages of its failed validations. """
+    title: None | str = None
+    status: int | None = None
+    instance: None | str = None
+    detail: None | str = None
+    problems: None | ProblemMessages = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.problem_messages import ProblemMessages  # noqa: PLC0415
+
         type_ = self.type_
 
+        title: None | str
         title = self.title
 
+        status: int | None
         status = self.status
 
-        instance: None | str | Unset
-        if isinstance(self.instance, Unset):
-            instance = UNSET
-        else:
-            instance = self.instance
+        instance: None | str
+        instance = self.instance
 
-        detail: None | str | Unset
-        if isinstance(self.detail, Unset):
-            detail = UNSET
-        else:
-            detail = self.detail
+        detail: None | str
+        detail = self.detail
 
-        problems: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.problems, Unset):
+        problems: dict[str, Any] | None
+        if isinstance(self.problems, ProblemMessages):
             problems = self.problems.to_dict()
+        else:
+            problems = self.problems
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -62,15 +59,15 @@ class ProblemPascalCase:
                 "Type": type_,
             }
         )
-        if title is not UNSET:
+        if title is not None:
             field_dict["Title"] = title
-        if status is not UNSET:
+        if status is not None:
             field_dict["Status"] = status
-        if instance is not UNSET:
+        if instance is not None:
             field_dict["Instance"] = instance
-        if detail is not UNSET:
+        if detail is not None:
             field_dict["Detail"] = detail
-        if problems is not UNSET:
+        if problems is not None:
             field_dict["Problems"] = problems
 
         return field_dict
@@ -82,36 +79,50 @@ class ProblemPascalCase:
         d = dict(src_dict)
         type_ = d.pop("Type")
 
-        title = d.pop("Title", UNSET)
-
-        status = d.pop("Status", UNSET)
-
-        def _parse_instance(data: object) -> None | str | Unset:
+        def _parse_title(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        instance = _parse_instance(d.pop("Instance", UNSET))
+        title = _parse_title(d.pop("Title", None))
 
-        def _parse_detail(data: object) -> None | str | Unset:
+        def _parse_status(data: object) -> int | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            return cast(int | None, data)
+
+        status = _parse_status(d.pop("Status", None))
+
+        def _parse_instance(data: object) -> None | str:
+            if data is None:
                 return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        detail = _parse_detail(d.pop("Detail", UNSET))
+        instance = _parse_instance(d.pop("Instance", None))
 
-        _problems = d.pop("Problems", UNSET)
-        problems: ProblemMessages | Unset
-        if isinstance(_problems, Unset):
-            problems = UNSET
-        else:
-            problems = ProblemMessages.from_dict(_problems)
+        def _parse_detail(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        problem_pascal_case = cls(
+        detail = _parse_detail(d.pop("Detail", None))
+
+        def _parse_problems(data: object) -> None | ProblemMessages:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                problems_type_0 = ProblemMessages.from_dict(data)
+
+                return problems_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ProblemMessages, data)
+
+        problems = _parse_problems(d.pop("Problems", None))
+
+        _result = cls(
             type_=type_,
             title=title,
             status=status,
@@ -120,8 +131,8 @@ class ProblemPascalCase:
             problems=problems,
         )
 
-        problem_pascal_case.additional_properties = d
-        return problem_pascal_case
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,7 +9,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.surplus_status import SurplusStatus
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.operation import Operation
@@ -36,13 +35,10 @@ class Surplus:
     """ ISO 4217 currency code. """
     date: str
     """ Creation date, `yyyy-MM-ddTHH:mm:ss` (no time zone). """
-    status: SurplusStatus
-    invoice: str | Unset = UNSET
-    """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
-    account: str | Unset = UNSET
-    """ A relative URI of a resource of the ledger APIs, e.g. `/ledger/customer/v1/XXX/customers/9999`. """
-    operations: list[Operation] | Unset = UNSET
-    """ The operations currently allowed; empty when none is. """
+    status: str | SurplusStatus
+    invoice: None | str = None
+    account: None | str = None
+    operations: list[Operation] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,20 +53,29 @@ class Surplus:
 
         date = self.date
 
-        status = self.status.value
+        status: str
+        if isinstance(self.status, SurplusStatus):
+            status = self.status.value
+        else:
+            status = self.status
 
+        invoice: None | str
         invoice = self.invoice
 
+        account: None | str
         account = self.account
 
-        operations: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.operations, Unset):
+        operations: list[dict[str, Any]] | None
+        if isinstance(self.operations, list):
             operations = []
             for componentsschemas_operations_item_data in self.operations:
                 componentsschemas_operations_item = (
                     componentsschemas_operations_item_data.to_dict()
                 )
                 operations.append(componentsschemas_operations_item)
+
+        else:
+            operations = self.operations
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -84,11 +89,11 @@ class Surplus:
                 "status": status,
             }
         )
-        if invoice is not UNSET:
+        if invoice is not None:
             field_dict["invoice"] = invoice
-        if account is not UNSET:
+        if account is not None:
             field_dict["account"] = account
-        if operations is not UNSET:
+        if operations is not None:
             field_dict["operations"] = operations
 
         return field_dict
@@ -111,24 +116,56 @@ class Surplus:
 
         date = d.pop("date")
 
-        status = SurplusStatus(d.pop("status"))
+        def _parse_status(data: object) -> str | SurplusStatus:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = SurplusStatus(data)
 
-        invoice = d.pop("invoice", UNSET)
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(str | SurplusStatus, data)
 
-        account = d.pop("account", UNSET)
+        status = _parse_status(d.pop("status"))
 
-        _operations = d.pop("operations", UNSET)
-        operations: list[Operation] | Unset = UNSET
-        if _operations is not UNSET:
-            operations = []
-            for componentsschemas_operations_item_data in _operations:
-                componentsschemas_operations_item = Operation.from_dict(
-                    componentsschemas_operations_item_data
-                )
+        def _parse_invoice(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-                operations.append(componentsschemas_operations_item)
+        invoice = _parse_invoice(d.pop("invoice", None))
 
-        surplus = cls(
+        def _parse_account(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        account = _parse_account(d.pop("account", None))
+
+        def _parse_operations(data: object) -> list[Operation] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                operations_type_0 = []
+                _operations_type_0 = data
+                for componentsschemas_operations_item_data in _operations_type_0:
+                    componentsschemas_operations_item = Operation.from_dict(
+                        componentsschemas_operations_item_data
+                    )
+
+                    operations_type_0.append(componentsschemas_operations_item)
+
+                return operations_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Operation] | None, data)
+
+        operations = _parse_operations(d.pop("operations", None))
+
+        _result = cls(
             id=id,
             surplus_id=surplus_id,
             balance=balance,
@@ -140,8 +177,8 @@ class Surplus:
             operations=operations,
         )
 
-        surplus.additional_properties = d
-        return surplus
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

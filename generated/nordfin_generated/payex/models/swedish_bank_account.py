@@ -52,14 +52,14 @@ class SwedishBankAccount:
 
         account_type = d.pop("accountType", UNSET)
 
-        swedish_bank_account = cls(
+        _result = cls(
             clearing_no=clearing_no,
             account_no=account_no,
             account_type=account_type,
         )
 
-        swedish_bank_account.additional_properties = d
-        return swedish_bank_account
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

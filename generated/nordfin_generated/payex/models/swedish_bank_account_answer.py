@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SwedishBankAccountAnswer")
 
@@ -18,15 +16,17 @@ class SwedishBankAccountAnswer:
     """A Swedish bank account as answered (the list example has no clearingNo)."""
 
     account_no: str
-    clearing_no: str | Unset = UNSET
-    account_type: str | Unset = UNSET
+    clearing_no: None | str = None
+    account_type: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        account_no = self.account_no
-
+        clearing_no: None | str
         clearing_no = self.clearing_no
 
+        account_no = self.account_no
+
+        account_type: None | str
         account_type = self.account_type
 
         field_dict: dict[str, Any] = {}
@@ -36,9 +36,9 @@ class SwedishBankAccountAnswer:
                 "accountNo": account_no,
             }
         )
-        if clearing_no is not UNSET:
+        if clearing_no is not None:
             field_dict["clearingNo"] = clearing_no
-        if account_type is not UNSET:
+        if account_type is not None:
             field_dict["accountType"] = account_type
 
         return field_dict
@@ -46,20 +46,31 @@ class SwedishBankAccountAnswer:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+
+        def _parse_clearing_no(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        clearing_no = _parse_clearing_no(d.pop("clearingNo", None))
+
         account_no = d.pop("accountNo")
 
-        clearing_no = d.pop("clearingNo", UNSET)
+        def _parse_account_type(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        account_type = d.pop("accountType", UNSET)
+        account_type = _parse_account_type(d.pop("accountType", None))
 
-        swedish_bank_account_answer = cls(
-            account_no=account_no,
+        _result = cls(
             clearing_no=clearing_no,
+            account_no=account_no,
             account_type=account_type,
         )
 
-        swedish_bank_account_answer.additional_properties = d
-        return swedish_bank_account_answer
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

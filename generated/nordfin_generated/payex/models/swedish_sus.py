@@ -53,13 +53,13 @@ class SwedishSus:
 
         address = AddressInput.from_dict(d.pop("address"))
 
-        swedish_sus = cls(
+        _result = cls(
             national_identifier=national_identifier,
             address=address,
         )
 
-        swedish_sus.additional_properties = d
-        return swedish_sus
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,7 +11,6 @@ from attrs import field as _attrs_field
 
 from ..models.account_status import AccountStatus
 from ..models.frequency import Frequency
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.account_link import AccountLink
@@ -44,6 +43,7 @@ class Account:
         | Frequency
         | MonthlySchedule
         | QuarterlySchedule
+        | str
         | WeeklySchedule
         | YearlySchedule
     )
@@ -53,33 +53,65 @@ class Account:
     """ Current total of the account in its currency; initialised to 0. """
     balance: list[Item]
     """ Items billed towards the account total but not yet put into an order. """
-    number: str | Unset = UNSET
-    customer: Customer | Unset = UNSET
-    """ The account's customer (a person or an organization). """
-    link: list[AccountLink] | Unset = UNSET
-    status: AccountStatus | Unset = UNSET
-    """ "created" while the account has no method and no order, "pending" while its latest order is pending,
-    "active" otherwise; "inactive" and "suspended" are set by PayFunc. """
-    subscription: list[Subscription] | Unset = UNSET
-    limit: float | LimitObject | Unset = UNSET
-    """ Credit limit in the account's currency, a number or `{hard, soft, margin}`. """
-    due: datetime.date | Unset = UNSET
-    """ A date in shortened ISO format, `YYYY-MM-DD` (isoly.Date). """
+    number: None | str = None
+    customer: Customer | None = None
+    link: list[AccountLink] | None = None
+    status: AccountStatus | None | str = None
+    subscription: list[Subscription] | None = None
+    limit: float | LimitObject | None = None
+    due: datetime.date | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.customer import Customer  # noqa: PLC0415
         from ..models.daily_schedule import DailySchedule  # noqa: PLC0415
         from ..models.limit_object import LimitObject  # noqa: PLC0415
         from ..models.monthly_schedule import MonthlySchedule  # noqa: PLC0415
         from ..models.quarterly_schedule import QuarterlySchedule  # noqa: PLC0415
         from ..models.weekly_schedule import WeeklySchedule  # noqa: PLC0415
+        from ..models.yearly_schedule import YearlySchedule  # noqa: PLC0415
 
         id = self.id
+
+        number: None | str
+        number = self.number
+
+        customer: dict[str, Any] | None
+        if isinstance(self.customer, Customer):
+            customer = self.customer.to_dict()
+        else:
+            customer = self.customer
 
         method = []
         for method_item_data in self.method:
             method_item = method_item_data.to_dict()
             method.append(method_item)
+
+        link: list[dict[str, Any]] | None
+        if isinstance(self.link, list):
+            link = []
+            for link_type_0_item_data in self.link:
+                link_type_0_item = link_type_0_item_data.to_dict()
+                link.append(link_type_0_item)
+
+        else:
+            link = self.link
+
+        status: None | str
+        if isinstance(self.status, AccountStatus):
+            status = self.status.value
+        else:
+            status = self.status
+
+        subscription: list[dict[str, Any]] | None
+        if isinstance(self.subscription, list):
+            subscription = []
+            for subscription_type_0_item_data in self.subscription:
+                subscription_type_0_item = subscription_type_0_item_data.to_dict()
+                subscription.append(subscription_type_0_item)
+
+        else:
+            subscription = self.subscription
 
         currency = self.currency
 
@@ -94,8 +126,16 @@ class Account:
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, QuarterlySchedule):
             schedule = self.schedule.to_dict()
-        else:
+        elif isinstance(self.schedule, YearlySchedule):
             schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
+
+        limit: dict[str, Any] | float | None
+        if isinstance(self.limit, LimitObject):
+            limit = self.limit.to_dict()
+        else:
+            limit = self.limit
 
         total = self.total
 
@@ -104,41 +144,11 @@ class Account:
             balance_item = balance_item_data.to_dict()
             balance.append(balance_item)
 
-        number = self.number
-
-        customer: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.customer, Unset):
-            customer = self.customer.to_dict()
-
-        link: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.link, Unset):
-            link = []
-            for link_item_data in self.link:
-                link_item = link_item_data.to_dict()
-                link.append(link_item)
-
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
-            status = self.status.value
-
-        subscription: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.subscription, Unset):
-            subscription = []
-            for subscription_item_data in self.subscription:
-                subscription_item = subscription_item_data.to_dict()
-                subscription.append(subscription_item)
-
-        limit: dict[str, Any] | float | Unset
-        if isinstance(self.limit, Unset):
-            limit = UNSET
-        elif isinstance(self.limit, LimitObject):
-            limit = self.limit.to_dict()
-        else:
-            limit = self.limit
-
-        due: str | Unset = UNSET
-        if not isinstance(self.due, Unset):
+        due: None | str
+        if isinstance(self.due, datetime.date):
             due = self.due.isoformat()
+        else:
+            due = self.due
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -152,19 +162,19 @@ class Account:
                 "balance": balance,
             }
         )
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if customer is not UNSET:
+        if customer is not None:
             field_dict["customer"] = customer
-        if link is not UNSET:
+        if link is not None:
             field_dict["link"] = link
-        if status is not UNSET:
+        if status is not None:
             field_dict["status"] = status
-        if subscription is not UNSET:
+        if subscription is not None:
             field_dict["subscription"] = subscription
-        if limit is not UNSET:
+        if limit is not None:
             field_dict["limit"] = limit
-        if due is not UNSET:
+        if due is not None:
             field_dict["due"] = due
 
         return field_dict
@@ -186,12 +196,91 @@ class Account:
         d = dict(src_dict)
         id = d.pop("id")
 
+        def _parse_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        number = _parse_number(d.pop("number", None))
+
+        def _parse_customer(data: object) -> Customer | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                customer_type_0 = Customer.from_dict(data)
+
+                return customer_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Customer | None, data)
+
+        customer = _parse_customer(d.pop("customer", None))
+
         method = []
         _method = d.pop("method")
         for method_item_data in _method:
             method_item = Method.from_dict(method_item_data)
 
             method.append(method_item)
+
+        def _parse_link(data: object) -> list[AccountLink] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                link_type_0 = []
+                _link_type_0 = data
+                for link_type_0_item_data in _link_type_0:
+                    link_type_0_item = AccountLink.from_dict(link_type_0_item_data)
+
+                    link_type_0.append(link_type_0_item)
+
+                return link_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[AccountLink] | None, data)
+
+        link = _parse_link(d.pop("link", None))
+
+        def _parse_status(data: object) -> AccountStatus | None | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = AccountStatus(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AccountStatus | None | str, data)
+
+        status = _parse_status(d.pop("status", None))
+
+        def _parse_subscription(data: object) -> list[Subscription] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                subscription_type_0 = []
+                _subscription_type_0 = data
+                for subscription_type_0_item_data in _subscription_type_0:
+                    subscription_type_0_item = Subscription.from_dict(
+                        subscription_type_0_item_data
+                    )
+
+                    subscription_type_0.append(subscription_type_0_item)
+
+                return subscription_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Subscription] | None, data)
+
+        subscription = _parse_subscription(d.pop("subscription", None))
 
         currency = d.pop("currency")
 
@@ -202,6 +291,7 @@ class Account:
             | Frequency
             | MonthlySchedule
             | QuarterlySchedule
+            | str
             | WeeklySchedule
             | YearlySchedule
         ):
@@ -245,13 +335,41 @@ class Account:
                 return componentsschemas_schedule_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
 
-            return componentsschemas_schedule_type_5
+                return componentsschemas_schedule_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DailySchedule
+                | Frequency
+                | MonthlySchedule
+                | QuarterlySchedule
+                | str
+                | WeeklySchedule
+                | YearlySchedule,
+                data,
+            )
 
         schedule = _parse_schedule(d.pop("schedule"))
+
+        def _parse_limit(data: object) -> float | LimitObject | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_limit_type_1 = LimitObject.from_dict(data)
+
+                return componentsschemas_limit_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(float | LimitObject | None, data)
+
+        limit = _parse_limit(d.pop("limit", None))
 
         total = d.pop("total")
 
@@ -262,80 +380,39 @@ class Account:
 
             balance.append(balance_item)
 
-        number = d.pop("number", UNSET)
-
-        _customer = d.pop("customer", UNSET)
-        customer: Customer | Unset
-        if isinstance(_customer, Unset):
-            customer = UNSET
-        else:
-            customer = Customer.from_dict(_customer)
-
-        _link = d.pop("link", UNSET)
-        link: list[AccountLink] | Unset = UNSET
-        if _link is not UNSET:
-            link = []
-            for link_item_data in _link:
-                link_item = AccountLink.from_dict(link_item_data)
-
-                link.append(link_item)
-
-        _status = d.pop("status", UNSET)
-        status: AccountStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
-        else:
-            status = AccountStatus(_status)
-
-        _subscription = d.pop("subscription", UNSET)
-        subscription: list[Subscription] | Unset = UNSET
-        if _subscription is not UNSET:
-            subscription = []
-            for subscription_item_data in _subscription:
-                subscription_item = Subscription.from_dict(subscription_item_data)
-
-                subscription.append(subscription_item)
-
-        def _parse_limit(data: object) -> float | LimitObject | Unset:
-            if isinstance(data, Unset):
+        def _parse_due(data: object) -> datetime.date | None:
+            if data is None:
                 return data
             try:
-                if not isinstance(data, dict):
+                if not isinstance(data, str):
                     raise TypeError()
-                componentsschemas_limit_type_1 = LimitObject.from_dict(data)
+                due_type_0 = datetime.date.fromisoformat(data)
 
-                return componentsschemas_limit_type_1
+                return due_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(float | LimitObject | Unset, data)
+            return cast(datetime.date | None, data)
 
-        limit = _parse_limit(d.pop("limit", UNSET))
+        due = _parse_due(d.pop("due", None))
 
-        _due = d.pop("due", UNSET)
-        due: datetime.date | Unset
-        if isinstance(_due, Unset):
-            due = UNSET
-        else:
-            due = datetime.date.fromisoformat(_due)
-
-        account = cls(
+        _result = cls(
             id=id,
-            method=method,
-            currency=currency,
-            schedule=schedule,
-            total=total,
-            balance=balance,
             number=number,
             customer=customer,
+            method=method,
             link=link,
             status=status,
             subscription=subscription,
+            currency=currency,
+            schedule=schedule,
             limit=limit,
+            total=total,
+            balance=balance,
             due=due,
         )
 
-        account.additional_properties = d
-        return account
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -46,6 +46,7 @@ class AccountCreatable:
         | Frequency
         | MonthlySchedule
         | QuarterlySchedule
+        | str
         | Unset
         | WeeklySchedule
         | YearlySchedule
@@ -63,6 +64,7 @@ class AccountCreatable:
         from ..models.quarterly_schedule import QuarterlySchedule  # noqa: PLC0415
         from ..models.token_method_creatable import TokenMethodCreatable  # noqa: PLC0415
         from ..models.weekly_schedule import WeeklySchedule  # noqa: PLC0415
+        from ..models.yearly_schedule import YearlySchedule  # noqa: PLC0415
 
         method = []
         for method_item_data in self.method:
@@ -97,8 +99,10 @@ class AccountCreatable:
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, QuarterlySchedule):
             schedule = self.schedule.to_dict()
-        else:
+        elif isinstance(self.schedule, YearlySchedule):
             schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
 
         limit: dict[str, Any] | float | Unset
         if isinstance(self.limit, Unset):
@@ -192,6 +196,7 @@ class AccountCreatable:
             | Frequency
             | MonthlySchedule
             | QuarterlySchedule
+            | str
             | Unset
             | WeeklySchedule
             | YearlySchedule
@@ -238,11 +243,25 @@ class AccountCreatable:
                 return componentsschemas_schedule_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
 
-            return componentsschemas_schedule_type_5
+                return componentsschemas_schedule_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DailySchedule
+                | Frequency
+                | MonthlySchedule
+                | QuarterlySchedule
+                | str
+                | Unset
+                | WeeklySchedule
+                | YearlySchedule,
+                data,
+            )
 
         schedule = _parse_schedule(d.pop("schedule", UNSET))
 
@@ -261,7 +280,7 @@ class AccountCreatable:
 
         limit = _parse_limit(d.pop("limit", UNSET))
 
-        account_creatable = cls(
+        _result = cls(
             method=method,
             id=id,
             number=number,
@@ -271,8 +290,8 @@ class AccountCreatable:
             limit=limit,
         )
 
-        account_creatable.additional_properties = d
-        return account_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

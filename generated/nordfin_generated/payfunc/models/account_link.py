@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import Unset
 
 T = TypeVar("T", bound="AccountLink")
+
+
+def _masked(value: object) -> str:
+    """A secret member's repr: whether it is there, never what it is."""
+    return repr(value) if value is None or isinstance(value, Unset) else "'***'"
 
 
 @_attrs_define
@@ -24,28 +29,30 @@ class AccountLink:
     """ A date-time in ISO format. """
     expires: datetime.datetime
     """ A date-time in ISO format. """
-    id: str | Unset = UNSET
-    """ A "unique 16-letter identifier in our system" (authly.Identifier, base64url characters). """
-    key: str | Unset = UNSET
-    """ A JWT (three base64url parts separated by dots), e.g. a key or a card token. """
-    contact: str | Unset = UNSET
-    used: bool | Unset = UNSET
+    id: None | str = None
+    key: None | str = _attrs_field(default=None, repr=_masked)
+    contact: None | str = None
+    used: bool | None = None
     """ Whether the link has been used. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         url = self.url
 
+        id: None | str
+        id = self.id
+
         created = self.created.isoformat()
 
         expires = self.expires.isoformat()
 
-        id = self.id
-
+        key: None | str
         key = self.key
 
+        contact: None | str
         contact = self.contact
 
+        used: bool | None
         used = self.used
 
         field_dict: dict[str, Any] = {}
@@ -57,13 +64,13 @@ class AccountLink:
                 "expires": expires,
             }
         )
-        if id is not UNSET:
+        if id is not None:
             field_dict["id"] = id
-        if key is not UNSET:
+        if key is not None:
             field_dict["key"] = key
-        if contact is not UNSET:
+        if contact is not None:
             field_dict["contact"] = contact
-        if used is not UNSET:
+        if used is not None:
             field_dict["used"] = used
 
         return field_dict
@@ -73,30 +80,50 @@ class AccountLink:
         d = dict(src_dict)
         url = d.pop("url")
 
+        def _parse_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        id = _parse_id(d.pop("id", None))
+
         created = datetime.datetime.fromisoformat(d.pop("created"))
 
         expires = datetime.datetime.fromisoformat(d.pop("expires"))
 
-        id = d.pop("id", UNSET)
+        def _parse_key(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        key = d.pop("key", UNSET)
+        key = _parse_key(d.pop("key", None))
 
-        contact = d.pop("contact", UNSET)
+        def _parse_contact(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        used = d.pop("used", UNSET)
+        contact = _parse_contact(d.pop("contact", None))
 
-        account_link = cls(
+        def _parse_used(data: object) -> bool | None:
+            if data is None:
+                return data
+            return cast(bool | None, data)
+
+        used = _parse_used(d.pop("used", None))
+
+        _result = cls(
             url=url,
+            id=id,
             created=created,
             expires=expires,
-            id=id,
             key=key,
             contact=contact,
             used=used,
         )
 
-        account_link.additional_properties = d
-        return account_link
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -37,12 +37,12 @@ class AccountLinkCreatable:
         d = dict(src_dict)
         contact = d.pop("contact", UNSET)
 
-        account_link_creatable = cls(
+        _result = cls(
             contact=contact,
         )
 
-        account_link_creatable.additional_properties = d
-        return account_link_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -38,6 +38,7 @@ class AccountUpdate:
         | Frequency
         | MonthlySchedule
         | QuarterlySchedule
+        | str
         | Unset
         | WeeklySchedule
         | YearlySchedule
@@ -51,6 +52,7 @@ class AccountUpdate:
         from ..models.monthly_schedule import MonthlySchedule  # noqa: PLC0415
         from ..models.quarterly_schedule import QuarterlySchedule  # noqa: PLC0415
         from ..models.weekly_schedule import WeeklySchedule  # noqa: PLC0415
+        from ..models.yearly_schedule import YearlySchedule  # noqa: PLC0415
 
         limit: dict[str, Any] | float | Unset
         if isinstance(self.limit, Unset):
@@ -75,8 +77,10 @@ class AccountUpdate:
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, QuarterlySchedule):
             schedule = self.schedule.to_dict()
-        else:
+        elif isinstance(self.schedule, YearlySchedule):
             schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
 
         field_dict: dict[str, Any] = {}
 
@@ -125,6 +129,7 @@ class AccountUpdate:
             | Frequency
             | MonthlySchedule
             | QuarterlySchedule
+            | str
             | Unset
             | WeeklySchedule
             | YearlySchedule
@@ -171,18 +176,32 @@ class AccountUpdate:
                 return componentsschemas_schedule_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
 
-            return componentsschemas_schedule_type_5
+                return componentsschemas_schedule_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DailySchedule
+                | Frequency
+                | MonthlySchedule
+                | QuarterlySchedule
+                | str
+                | Unset
+                | WeeklySchedule
+                | YearlySchedule,
+                data,
+            )
 
         schedule = _parse_schedule(d.pop("schedule", UNSET))
 
-        account_update = cls(
+        _result = cls(
             limit=limit,
             currency=currency,
             schedule=schedule,
         )
 
-        return account_update
+        return _result

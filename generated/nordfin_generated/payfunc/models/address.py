@@ -52,15 +52,15 @@ class Address:
 
         country_code = d.pop("countryCode")
 
-        address = cls(
+        _result = cls(
             street=street,
             zip_code=zip_code,
             city=city,
             country_code=country_code,
         )
 
-        address.additional_properties = d
-        return address
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

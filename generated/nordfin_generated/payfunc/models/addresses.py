@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.address import Address
@@ -20,25 +18,33 @@ T = TypeVar("T", bound="Addresses")
 @_attrs_define
 class Addresses:
     primary: Address
-    billing: Address | Unset = UNSET
-    delivery: Address | Unset = UNSET
-    visit: Address | Unset = UNSET
+    billing: Address | None = None
+    delivery: Address | None = None
+    visit: Address | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.address import Address  # noqa: PLC0415
+
         primary = self.primary.to_dict()
 
-        billing: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.billing, Unset):
+        billing: dict[str, Any] | None
+        if isinstance(self.billing, Address):
             billing = self.billing.to_dict()
+        else:
+            billing = self.billing
 
-        delivery: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.delivery, Unset):
+        delivery: dict[str, Any] | None
+        if isinstance(self.delivery, Address):
             delivery = self.delivery.to_dict()
+        else:
+            delivery = self.delivery
 
-        visit: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.visit, Unset):
+        visit: dict[str, Any] | None
+        if isinstance(self.visit, Address):
             visit = self.visit.to_dict()
+        else:
+            visit = self.visit
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -47,11 +53,11 @@ class Addresses:
                 "primary": primary,
             }
         )
-        if billing is not UNSET:
+        if billing is not None:
             field_dict["billing"] = billing
-        if delivery is not UNSET:
+        if delivery is not None:
             field_dict["delivery"] = delivery
-        if visit is not UNSET:
+        if visit is not None:
             field_dict["visit"] = visit
 
         return field_dict
@@ -63,36 +69,60 @@ class Addresses:
         d = dict(src_dict)
         primary = Address.from_dict(d.pop("primary"))
 
-        _billing = d.pop("billing", UNSET)
-        billing: Address | Unset
-        if isinstance(_billing, Unset):
-            billing = UNSET
-        else:
-            billing = Address.from_dict(_billing)
+        def _parse_billing(data: object) -> Address | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                billing_type_0 = Address.from_dict(data)
 
-        _delivery = d.pop("delivery", UNSET)
-        delivery: Address | Unset
-        if isinstance(_delivery, Unset):
-            delivery = UNSET
-        else:
-            delivery = Address.from_dict(_delivery)
+                return billing_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Address | None, data)
 
-        _visit = d.pop("visit", UNSET)
-        visit: Address | Unset
-        if isinstance(_visit, Unset):
-            visit = UNSET
-        else:
-            visit = Address.from_dict(_visit)
+        billing = _parse_billing(d.pop("billing", None))
 
-        addresses = cls(
+        def _parse_delivery(data: object) -> Address | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                delivery_type_0 = Address.from_dict(data)
+
+                return delivery_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Address | None, data)
+
+        delivery = _parse_delivery(d.pop("delivery", None))
+
+        def _parse_visit(data: object) -> Address | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                visit_type_0 = Address.from_dict(data)
+
+                return visit_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Address | None, data)
+
+        visit = _parse_visit(d.pop("visit", None))
+
+        _result = cls(
             primary=primary,
             billing=billing,
             delivery=delivery,
             visit=visit,
         )
 
-        addresses.additional_properties = d
-        return addresses
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -27,10 +27,10 @@ class Browser:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        browser = cls()
+        _result = cls()
 
-        browser.additional_properties = d
-        return browser
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -20,6 +20,11 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="CardMethodCreatable")
 
 
+def _masked(value: object) -> str:
+    """A secret member's repr: whether it is there, never what it is."""
+    return repr(value) if value is None or isinstance(value, Unset) else "'***'"
+
+
 @_attrs_define
 class CardMethodCreatable:
     """A card with its details, the model's internal form of a method to add."""
@@ -34,7 +39,7 @@ class CardMethodCreatable:
     cannot read a boolean sub-schema, so scripts/generate.py drops it for the client only (toolchain P2), and
     Spectral needs its `array-items` rule off for `prefixItems` (toolchain P15). """
     reference: str
-    card: str | Unset = UNSET
+    card: str | Unset = _attrs_field(default=UNSET, repr=_masked)
     """ A JWT (three base64url parts separated by dots), e.g. a key or a card token. """
     acquirer: CardMethodCreatableAcquirer | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -120,7 +125,7 @@ class CardMethodCreatable:
         else:
             acquirer = CardMethodCreatableAcquirer(_acquirer)
 
-        card_method_creatable = cls(
+        _result = cls(
             type_=type_,
             scheme=scheme,
             iin=iin,
@@ -131,8 +136,8 @@ class CardMethodCreatable:
             acquirer=acquirer,
         )
 
-        card_method_creatable.additional_properties = d
-        return card_method_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

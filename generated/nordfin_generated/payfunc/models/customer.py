@@ -9,7 +9,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.customer_type import CustomerType
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.address import Address
@@ -26,64 +25,63 @@ T = TypeVar("T", bound="Customer")
 class Customer:
     """The account's customer (a person or an organization)."""
 
-    type_: CustomerType | Unset = UNSET
-    """ The model accepts only "organization" (the API pages spell it "organisation"). """
-    identity_number: str | Unset = UNSET
+    type_: CustomerType | None | str = None
+    identity_number: None | str = None
     """ Official identity number with 10 or 12 digits. Masked in logs. """
-    id: str | Unset = UNSET
+    id: None | str = None
     """ Id within PayFunc. """
-    number: str | Unset = UNSET
+    number: None | str = None
     """ Identifier in your system. """
-    name: Name | str | Unset = UNSET
-    address: Address | Addresses | Unset = UNSET
-    email: EmailAddresses | str | Unset = UNSET
-    phone: PhoneNumbers | str | Unset = UNSET
+    name: Name | None | str = None
+    address: Address | Addresses | None = None
+    email: EmailAddresses | None | str = None
+    phone: None | PhoneNumbers | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.address import Address  # noqa: PLC0415
+        from ..models.addresses import Addresses  # noqa: PLC0415
         from ..models.email_addresses import EmailAddresses  # noqa: PLC0415
         from ..models.name import Name  # noqa: PLC0415
         from ..models.phone_numbers import PhoneNumbers  # noqa: PLC0415
 
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
+        type_: None | str
+        if isinstance(self.type_, CustomerType):
             type_ = self.type_.value
+        else:
+            type_ = self.type_
 
+        identity_number: None | str
         identity_number = self.identity_number
 
+        id: None | str
         id = self.id
 
+        number: None | str
         number = self.number
 
-        name: dict[str, Any] | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        elif isinstance(self.name, Name):
+        name: dict[str, Any] | None | str
+        if isinstance(self.name, Name):
             name = self.name.to_dict()
         else:
             name = self.name
 
-        address: dict[str, Any] | Unset
-        if isinstance(self.address, Unset):
-            address = UNSET
-        elif isinstance(self.address, Address):
+        address: dict[str, Any] | None
+        if isinstance(self.address, Address):
+            address = self.address.to_dict()
+        elif isinstance(self.address, Addresses):
             address = self.address.to_dict()
         else:
-            address = self.address.to_dict()
+            address = self.address
 
-        email: dict[str, Any] | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        elif isinstance(self.email, EmailAddresses):
+        email: dict[str, Any] | None | str
+        if isinstance(self.email, EmailAddresses):
             email = self.email.to_dict()
         else:
             email = self.email
 
-        phone: dict[str, Any] | str | Unset
-        if isinstance(self.phone, Unset):
-            phone = UNSET
-        elif isinstance(self.phone, PhoneNumbers):
+        phone: dict[str, Any] | None | str
+        if isinstance(self.phone, PhoneNumbers):
             phone = self.phone.to_dict()
         else:
             phone = self.phone
@@ -91,21 +89,21 @@ class Customer:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if identity_number is not UNSET:
+        if identity_number is not None:
             field_dict["identityNumber"] = identity_number
-        if id is not UNSET:
+        if id is not None:
             field_dict["id"] = id
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if address is not UNSET:
+        if address is not None:
             field_dict["address"] = address
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
 
         return field_dict
@@ -119,84 +117,112 @@ class Customer:
         from ..models.phone_numbers import PhoneNumbers  # noqa: PLC0415
 
         d = dict(src_dict)
-        _type_ = d.pop("type", UNSET)
-        type_: CustomerType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = CustomerType(_type_)
 
-        identity_number = d.pop("identityNumber", UNSET)
+        def _parse_type_(data: object) -> CustomerType | None | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                type_type_0 = CustomerType(data)
 
-        id = d.pop("id", UNSET)
+                return type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CustomerType | None | str, data)
 
-        number = d.pop("number", UNSET)
+        type_ = _parse_type_(d.pop("type", None))
 
-        def _parse_name(data: object) -> Name | str | Unset:
-            if isinstance(data, Unset):
+        def _parse_identity_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        identity_number = _parse_identity_number(d.pop("identityNumber", None))
+
+        def _parse_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        id = _parse_id(d.pop("id", None))
+
+        def _parse_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        number = _parse_number(d.pop("number", None))
+
+        def _parse_name(data: object) -> Name | None | str:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                name_type_1 = Name.from_dict(data)
+                name_type_0_type_1 = Name.from_dict(data)
 
-                return name_type_1
+                return name_type_0_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(Name | str | Unset, data)
+            return cast(Name | None | str, data)
 
-        name = _parse_name(d.pop("name", UNSET))
+        name = _parse_name(d.pop("name", None))
 
-        def _parse_address(data: object) -> Address | Addresses | Unset:
-            if isinstance(data, Unset):
+        def _parse_address(data: object) -> Address | Addresses | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                address_type_0 = Address.from_dict(data)
+                address_type_0_type_0 = Address.from_dict(data)
 
-                return address_type_0
+                return address_type_0_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            address_type_1 = Addresses.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                address_type_0_type_1 = Addresses.from_dict(data)
 
-            return address_type_1
+                return address_type_0_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Address | Addresses | None, data)
 
-        address = _parse_address(d.pop("address", UNSET))
+        address = _parse_address(d.pop("address", None))
 
-        def _parse_email(data: object) -> EmailAddresses | str | Unset:
-            if isinstance(data, Unset):
+        def _parse_email(data: object) -> EmailAddresses | None | str:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                email_type_1 = EmailAddresses.from_dict(data)
+                email_type_0_type_1 = EmailAddresses.from_dict(data)
 
-                return email_type_1
+                return email_type_0_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(EmailAddresses | str | Unset, data)
+            return cast(EmailAddresses | None | str, data)
 
-        email = _parse_email(d.pop("email", UNSET))
+        email = _parse_email(d.pop("email", None))
 
-        def _parse_phone(data: object) -> PhoneNumbers | str | Unset:
-            if isinstance(data, Unset):
+        def _parse_phone(data: object) -> None | PhoneNumbers | str:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                phone_type_1 = PhoneNumbers.from_dict(data)
+                phone_type_0_type_1 = PhoneNumbers.from_dict(data)
 
-                return phone_type_1
+                return phone_type_0_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(PhoneNumbers | str | Unset, data)
+            return cast(None | PhoneNumbers | str, data)
 
-        phone = _parse_phone(d.pop("phone", UNSET))
+        phone = _parse_phone(d.pop("phone", None))
 
-        customer = cls(
+        _result = cls(
             type_=type_,
             identity_number=identity_number,
             id=id,
@@ -207,8 +233,8 @@ class Customer:
             phone=phone,
         )
 
-        customer.additional_properties = d
-        return customer
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -12,8 +12,6 @@ from typing import (
 
 from attrs import define as _attrs_define
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="DailySchedule")
 
 
@@ -22,16 +20,13 @@ class DailySchedule:
     """Every day (a daily schedule takes no offset)."""
 
     frequency: Literal["daily"]
-    divisor: float | list[float] | Unset = UNSET
-    """ Divides the period: a number greater than 0, or a pair `[a, b]` with 0 < a < b. """
+    divisor: float | list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         frequency = self.frequency
 
-        divisor: float | list[float] | Unset
-        if isinstance(self.divisor, Unset):
-            divisor = UNSET
-        elif isinstance(self.divisor, list):
+        divisor: float | list[float] | None
+        if isinstance(self.divisor, list):
             divisor = []
             for componentsschemas_divisor_type_1_item_data in self.divisor:
                 componentsschemas_divisor_type_1_item: float
@@ -50,7 +45,7 @@ class DailySchedule:
                 "frequency": frequency,
             }
         )
-        if divisor is not UNSET:
+        if divisor is not None:
             field_dict["divisor"] = divisor
 
         return field_dict
@@ -62,8 +57,8 @@ class DailySchedule:
         if frequency != "daily":
             raise ValueError(f"frequency must match const 'daily', got '{frequency}'")
 
-        def _parse_divisor(data: object) -> float | list[float] | Unset:
-            if isinstance(data, Unset):
+        def _parse_divisor(data: object) -> float | list[float] | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, list):
@@ -92,13 +87,13 @@ class DailySchedule:
                 return componentsschemas_divisor_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(float | list[float] | Unset, data)
+            return cast(float | list[float] | None, data)
 
-        divisor = _parse_divisor(d.pop("divisor", UNSET))
+        divisor = _parse_divisor(d.pop("divisor", None))
 
-        daily_schedule = cls(
+        _result = cls(
             frequency=frequency,
             divisor=divisor,
         )
 
-        return daily_schedule
+        return _result

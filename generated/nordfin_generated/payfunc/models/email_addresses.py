@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EmailAddresses")
 
@@ -16,12 +14,13 @@ T = TypeVar("T", bound="EmailAddresses")
 @_attrs_define
 class EmailAddresses:
     primary: str
-    billing: str | Unset = UNSET
+    billing: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         primary = self.primary
 
+        billing: None | str
         billing = self.billing
 
         field_dict: dict[str, Any] = {}
@@ -31,7 +30,7 @@ class EmailAddresses:
                 "primary": primary,
             }
         )
-        if billing is not UNSET:
+        if billing is not None:
             field_dict["billing"] = billing
 
         return field_dict
@@ -41,15 +40,20 @@ class EmailAddresses:
         d = dict(src_dict)
         primary = d.pop("primary")
 
-        billing = d.pop("billing", UNSET)
+        def _parse_billing(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        email_addresses = cls(
+        billing = _parse_billing(d.pop("billing", None))
+
+        _result = cls(
             primary=primary,
             billing=billing,
         )
 
-        email_addresses.additional_properties = d
-        return email_addresses
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

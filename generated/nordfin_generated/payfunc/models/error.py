@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.error_content import ErrorContent
@@ -27,20 +25,24 @@ class Error:
     status: int
     type_: str
     """ The kind of error (the codes below are the gracely library's). """
-    content: ErrorContent | Unset = UNSET
-    """ What the error is about. """
-    error: str | Unset = UNSET
+    content: ErrorContent | None = None
+    error: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.error_content import ErrorContent  # noqa: PLC0415
+
         status = self.status
 
         type_ = self.type_
 
-        content: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.content, Unset):
+        content: dict[str, Any] | None
+        if isinstance(self.content, ErrorContent):
             content = self.content.to_dict()
+        else:
+            content = self.content
 
+        error: None | str
         error = self.error
 
         field_dict: dict[str, Any] = {}
@@ -51,9 +53,9 @@ class Error:
                 "type": type_,
             }
         )
-        if content is not UNSET:
+        if content is not None:
             field_dict["content"] = content
-        if error is not UNSET:
+        if error is not None:
             field_dict["error"] = error
 
         return field_dict
@@ -67,24 +69,37 @@ class Error:
 
         type_ = d.pop("type")
 
-        _content = d.pop("content", UNSET)
-        content: ErrorContent | Unset
-        if isinstance(_content, Unset):
-            content = UNSET
-        else:
-            content = ErrorContent.from_dict(_content)
+        def _parse_content(data: object) -> ErrorContent | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                content_type_0 = ErrorContent.from_dict(data)
 
-        error = d.pop("error", UNSET)
+                return content_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ErrorContent | None, data)
 
-        error = cls(
+        content = _parse_content(d.pop("content", None))
+
+        def _parse_error(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        error = _parse_error(d.pop("error", None))
+
+        _result = cls(
             status=status,
             type_=type_,
             content=content,
             error=error,
         )
 
-        error.additional_properties = d
-        return error
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

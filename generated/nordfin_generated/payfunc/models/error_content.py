@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ErrorContent")
 
@@ -17,26 +15,29 @@ T = TypeVar("T", bound="ErrorContent")
 class ErrorContent:
     """What the error is about."""
 
-    property_: str | Unset = UNSET
-    type_: str | Unset = UNSET
-    description: str | Unset = UNSET
+    property_: None | str = None
+    type_: None | str = None
+    description: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        property_: None | str
         property_ = self.property_
 
+        type_: None | str
         type_ = self.type_
 
+        description: None | str
         description = self.description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if property_ is not UNSET:
+        if property_ is not None:
             field_dict["property"] = property_
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if description is not UNSET:
+        if description is not None:
             field_dict["description"] = description
 
         return field_dict
@@ -44,20 +45,36 @@ class ErrorContent:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        property_ = d.pop("property", UNSET)
 
-        type_ = d.pop("type", UNSET)
+        def _parse_property_(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        description = d.pop("description", UNSET)
+        property_ = _parse_property_(d.pop("property", None))
 
-        error_content = cls(
+        def _parse_type_(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        type_ = _parse_type_(d.pop("type", None))
+
+        def _parse_description(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        description = _parse_description(d.pop("description", None))
+
+        _result = cls(
             property_=property_,
             type_=type_,
             description=description,
         )
 
-        error_content.additional_properties = d
-        return error_content
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

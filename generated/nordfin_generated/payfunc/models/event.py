@@ -10,7 +10,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.event_type import EventType
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.item import Item
@@ -21,27 +20,29 @@ T = TypeVar("T", bound="Event")
 
 @_attrs_define
 class Event:
-    type_: EventType
+    type_: EventType | str
     date: datetime.datetime
     """ A date-time in ISO format. """
-    amount: float | Unset = UNSET
-    items: float | Item | list[Item] | Unset = UNSET
-    """ `number | Item | Item[]`: a strictly positive amount, one item or a list of items. """
+    amount: float | None = None
+    items: float | Item | list[Item] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.item import Item  # noqa: PLC0415
 
-        type_ = self.type_.value
+        type_: str
+        if isinstance(self.type_, EventType):
+            type_ = self.type_.value
+        else:
+            type_ = self.type_
 
         date = self.date.isoformat()
 
+        amount: float | None
         amount = self.amount
 
-        items: dict[str, Any] | float | list[dict[str, Any]] | Unset
-        if isinstance(self.items, Unset):
-            items = UNSET
-        elif isinstance(self.items, Item):
+        items: dict[str, Any] | float | list[dict[str, Any]] | None
+        if isinstance(self.items, Item):
             items = self.items.to_dict()
         elif isinstance(self.items, list):
             items = []
@@ -62,9 +63,9 @@ class Event:
                 "date": date,
             }
         )
-        if amount is not UNSET:
+        if amount is not None:
             field_dict["amount"] = amount
-        if items is not UNSET:
+        if items is not None:
             field_dict["items"] = items
 
         return field_dict
@@ -74,14 +75,31 @@ class Event:
         from ..models.item import Item  # noqa: PLC0415
 
         d = dict(src_dict)
-        type_ = EventType(d.pop("type"))
+
+        def _parse_type_(data: object) -> EventType | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                type_type_0 = EventType(data)
+
+                return type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(EventType | str, data)
+
+        type_ = _parse_type_(d.pop("type"))
 
         date = datetime.datetime.fromisoformat(d.pop("date"))
 
-        amount = d.pop("amount", UNSET)
+        def _parse_amount(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
 
-        def _parse_items(data: object) -> float | Item | list[Item] | Unset:
-            if isinstance(data, Unset):
+        amount = _parse_amount(d.pop("amount", None))
+
+        def _parse_items(data: object) -> float | Item | list[Item] | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
@@ -110,19 +128,19 @@ class Event:
                 return componentsschemas_items_type_2
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(float | Item | list[Item] | Unset, data)
+            return cast(float | Item | list[Item] | None, data)
 
-        items = _parse_items(d.pop("items", UNSET))
+        items = _parse_items(d.pop("items", None))
 
-        event = cls(
+        _result = cls(
             type_=type_,
             date=date,
             amount=amount,
             items=items,
         )
 
-        event.additional_properties = d
-        return event
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

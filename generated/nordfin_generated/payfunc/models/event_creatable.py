@@ -47,13 +47,13 @@ class EventCreatable:
 
         amount = d.pop("amount", UNSET)
 
-        event_creatable = cls(
+        _result = cls(
             type_=type_,
             amount=amount,
         )
 
-        event_creatable.additional_properties = d
-        return event_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

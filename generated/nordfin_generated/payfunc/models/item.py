@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.item_status import ItemStatus
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Item")
 
@@ -18,60 +17,74 @@ T = TypeVar("T", bound="Item")
 class Item:
     """One line of a bill. All fields are optional, but "if vat is included, price must be included too"."""
 
-    number: str | Unset = UNSET
-    name: str | Unset = UNSET
-    price: float | Unset = UNSET
+    number: None | str = None
+    name: None | str = None
+    price: float | None = None
     """ Price per unit, excluding VAT. """
-    quantity: float | Unset = 1.0
-    unit: str | Unset = UNSET
-    vat: float | Unset = UNSET
+    quantity: float | None = 1.0
+    unit: None | str = None
+    vat: float | None = None
     """ VAT per unit. """
-    rebate: float | Unset = UNSET
+    rebate: float | None = None
     """ Rebate per unit. """
-    status: list[ItemStatus] | Unset = UNSET
+    status: list[ItemStatus | str] | None = None
     """ One status per unit (its length equals `quantity`, or 1). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        number: None | str
         number = self.number
 
+        name: None | str
         name = self.name
 
+        price: float | None
         price = self.price
 
+        quantity: float | None
         quantity = self.quantity
 
+        unit: None | str
         unit = self.unit
 
+        vat: float | None
         vat = self.vat
 
+        rebate: float | None
         rebate = self.rebate
 
-        status: list[str] | Unset = UNSET
-        if not isinstance(self.status, Unset):
+        status: list[str] | None
+        if isinstance(self.status, list):
             status = []
-            for status_item_data in self.status:
-                status_item = status_item_data.value
-                status.append(status_item)
+            for status_type_0_item_data in self.status:
+                status_type_0_item: str
+                if isinstance(status_type_0_item_data, ItemStatus):
+                    status_type_0_item = status_type_0_item_data.value
+                else:
+                    status_type_0_item = status_type_0_item_data
+                status.append(status_type_0_item)
+
+        else:
+            status = self.status
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if price is not UNSET:
+        if price is not None:
             field_dict["price"] = price
-        if quantity is not UNSET:
+        if quantity is not None:
             field_dict["quantity"] = quantity
-        if unit is not UNSET:
+        if unit is not None:
             field_dict["unit"] = unit
-        if vat is not UNSET:
+        if vat is not None:
             field_dict["vat"] = vat
-        if rebate is not UNSET:
+        if rebate is not None:
             field_dict["rebate"] = rebate
-        if status is not UNSET:
+        if status is not None:
             field_dict["status"] = status
 
         return field_dict
@@ -79,30 +92,91 @@ class Item:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        number = d.pop("number", UNSET)
 
-        name = d.pop("name", UNSET)
+        def _parse_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        price = d.pop("price", UNSET)
+        number = _parse_number(d.pop("number", None))
 
-        quantity = d.pop("quantity", UNSET)
+        def _parse_name(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        unit = d.pop("unit", UNSET)
+        name = _parse_name(d.pop("name", None))
 
-        vat = d.pop("vat", UNSET)
+        def _parse_price(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
 
-        rebate = d.pop("rebate", UNSET)
+        price = _parse_price(d.pop("price", None))
 
-        _status = d.pop("status", UNSET)
-        status: list[ItemStatus] | Unset = UNSET
-        if _status is not UNSET:
-            status = []
-            for status_item_data in _status:
-                status_item = ItemStatus(status_item_data)
+        def _parse_quantity(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
 
-                status.append(status_item)
+        quantity = _parse_quantity(d.pop("quantity", None))
 
-        item = cls(
+        def _parse_unit(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        unit = _parse_unit(d.pop("unit", None))
+
+        def _parse_vat(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        vat = _parse_vat(d.pop("vat", None))
+
+        def _parse_rebate(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        rebate = _parse_rebate(d.pop("rebate", None))
+
+        def _parse_status(data: object) -> list[ItemStatus | str] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                status_type_0 = []
+                _status_type_0 = data
+                for status_type_0_item_data in _status_type_0:
+
+                    def _parse_status_type_0_item(data: object) -> ItemStatus | str:
+                        try:
+                            if not isinstance(data, str):
+                                raise TypeError()
+                            status_type_0_item_type_0 = ItemStatus(data)
+
+                            return status_type_0_item_type_0
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+                        return cast(ItemStatus | str, data)
+
+                    status_type_0_item = _parse_status_type_0_item(
+                        status_type_0_item_data
+                    )
+
+                    status_type_0.append(status_type_0_item)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ItemStatus | str] | None, data)
+
+        status = _parse_status(d.pop("status", None))
+
+        _result = cls(
             number=number,
             name=name,
             price=price,
@@ -113,8 +187,8 @@ class Item:
             status=status,
         )
 
-        item.additional_properties = d
-        return item
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

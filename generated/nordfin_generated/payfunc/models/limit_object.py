@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LimitObject")
 
@@ -16,25 +14,28 @@ T = TypeVar("T", bound="LimitObject")
 class LimitObject:
     """A credit limit with hard and soft parts and a margin."""
 
-    hard: float | Unset = UNSET
-    soft: float | Unset = UNSET
-    margin: float | Unset = UNSET
+    hard: float | None = None
+    soft: float | None = None
+    margin: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        hard: float | None
         hard = self.hard
 
+        soft: float | None
         soft = self.soft
 
+        margin: float | None
         margin = self.margin
 
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
-        if hard is not UNSET:
+        if hard is not None:
             field_dict["hard"] = hard
-        if soft is not UNSET:
+        if soft is not None:
             field_dict["soft"] = soft
-        if margin is not UNSET:
+        if margin is not None:
             field_dict["margin"] = margin
 
         return field_dict
@@ -42,16 +43,32 @@ class LimitObject:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        hard = d.pop("hard", UNSET)
 
-        soft = d.pop("soft", UNSET)
+        def _parse_hard(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
 
-        margin = d.pop("margin", UNSET)
+        hard = _parse_hard(d.pop("hard", None))
 
-        limit_object = cls(
+        def _parse_soft(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        soft = _parse_soft(d.pop("soft", None))
+
+        def _parse_margin(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        margin = _parse_margin(d.pop("margin", None))
+
+        _result = cls(
             hard=hard,
             soft=soft,
             margin=margin,
         )
 
-        return limit_object
+        return _result

@@ -12,22 +12,26 @@ from attrs import field as _attrs_field
 from ..models.card_scheme import CardScheme
 from ..models.method_acquirer import MethodAcquirer
 from ..models.method_type import MethodType
-from ..types import UNSET, Unset
+from ..types import Unset
 
 T = TypeVar("T", bound="Method")
+
+
+def _masked(value: object) -> str:
+    """A secret member's repr: whether it is there, never what it is."""
+    return repr(value) if value is None or isinstance(value, Unset) else "'***'"
 
 
 @_attrs_define
 class Method:
     """A stored payment method (a card)."""
 
-    type_: MethodType
+    type_: MethodType | str
     created: datetime.datetime
     """ A date-time in ISO format. """
-    token: str
+    token: str = _attrs_field(repr=_masked)
     """ A JWT (three base64url parts separated by dots), e.g. a key or a card token. """
-    scheme: CardScheme
-    """ Card scheme, e.g. "visa". """
+    scheme: CardScheme | str
     iin: str
     """ First 6 digits of the card number. """
     last4: str
@@ -36,17 +40,25 @@ class Method:
     """ `[month, year]`: month 1 to 12, two-digit year 0 to 99. A closed tuple (`items: false`); the generator
     cannot read a boolean sub-schema, so scripts/generate.py drops it for the client only (toolchain P2), and
     Spectral needs its `array-items` rule off for `prefixItems` (toolchain P15). """
-    acquirer: MethodAcquirer | Unset = UNSET
+    acquirer: MethodAcquirer | None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_.value
+        type_: str
+        if isinstance(self.type_, MethodType):
+            type_ = self.type_.value
+        else:
+            type_ = self.type_
 
         created = self.created.isoformat()
 
         token = self.token
 
-        scheme = self.scheme.value
+        scheme: str
+        if isinstance(self.scheme, CardScheme):
+            scheme = self.scheme.value
+        else:
+            scheme = self.scheme
 
         iin = self.iin
 
@@ -58,9 +70,11 @@ class Method:
             componentsschemas_card_expiry_item = componentsschemas_card_expiry_item_data
             expires.append(componentsschemas_card_expiry_item)
 
-        acquirer: str | Unset = UNSET
-        if not isinstance(self.acquirer, Unset):
+        acquirer: None | str
+        if isinstance(self.acquirer, MethodAcquirer):
             acquirer = self.acquirer.value
+        else:
+            acquirer = self.acquirer
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -75,7 +89,7 @@ class Method:
                 "expires": expires,
             }
         )
-        if acquirer is not UNSET:
+        if acquirer is not None:
             field_dict["acquirer"] = acquirer
 
         return field_dict
@@ -83,13 +97,36 @@ class Method:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = MethodType(d.pop("type"))
+
+        def _parse_type_(data: object) -> MethodType | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                type_type_0 = MethodType(data)
+
+                return type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(MethodType | str, data)
+
+        type_ = _parse_type_(d.pop("type"))
 
         created = datetime.datetime.fromisoformat(d.pop("created"))
 
         token = d.pop("token")
 
-        scheme = CardScheme(d.pop("scheme"))
+        def _parse_scheme(data: object) -> CardScheme | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                scheme_type_0 = CardScheme(data)
+
+                return scheme_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CardScheme | str, data)
+
+        scheme = _parse_scheme(d.pop("scheme"))
 
         iin = d.pop("iin")
 
@@ -110,14 +147,22 @@ class Method:
 
             expires.append(componentsschemas_card_expiry_item)
 
-        _acquirer = d.pop("acquirer", UNSET)
-        acquirer: MethodAcquirer | Unset
-        if isinstance(_acquirer, Unset):
-            acquirer = UNSET
-        else:
-            acquirer = MethodAcquirer(_acquirer)
+        def _parse_acquirer(data: object) -> MethodAcquirer | None | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                acquirer_type_0 = MethodAcquirer(data)
 
-        method = cls(
+                return acquirer_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(MethodAcquirer | None | str, data)
+
+        acquirer = _parse_acquirer(d.pop("acquirer", None))
+
+        _result = cls(
             type_=type_,
             created=created,
             token=token,
@@ -128,8 +173,8 @@ class Method:
             acquirer=acquirer,
         )
 
-        method.additional_properties = d
-        return method
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

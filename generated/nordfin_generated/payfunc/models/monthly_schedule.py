@@ -12,8 +12,6 @@ from typing import (
 
 from attrs import define as _attrs_define
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="MonthlySchedule")
 
 
@@ -22,18 +20,14 @@ class MonthlySchedule:
     """Every month on day `offset` (-3 to 30)."""
 
     frequency: Literal["monthly"]
-    divisor: float | list[float] | Unset = UNSET
-    """ Divides the period: a number greater than 0, or a pair `[a, b]` with 0 < a < b. """
-    offset: int | Unset = UNSET
-    """ Day of the month counted from 0 (the 1st); negative counts from the end (-1 is the last day). """
+    divisor: float | list[float] | None = None
+    offset: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         frequency = self.frequency
 
-        divisor: float | list[float] | Unset
-        if isinstance(self.divisor, Unset):
-            divisor = UNSET
-        elif isinstance(self.divisor, list):
+        divisor: float | list[float] | None
+        if isinstance(self.divisor, list):
             divisor = []
             for componentsschemas_divisor_type_1_item_data in self.divisor:
                 componentsschemas_divisor_type_1_item: float
@@ -45,6 +39,7 @@ class MonthlySchedule:
         else:
             divisor = self.divisor
 
+        offset: int | None
         offset = self.offset
 
         field_dict: dict[str, Any] = {}
@@ -54,9 +49,9 @@ class MonthlySchedule:
                 "frequency": frequency,
             }
         )
-        if divisor is not UNSET:
+        if divisor is not None:
             field_dict["divisor"] = divisor
-        if offset is not UNSET:
+        if offset is not None:
             field_dict["offset"] = offset
 
         return field_dict
@@ -68,8 +63,8 @@ class MonthlySchedule:
         if frequency != "monthly":
             raise ValueError(f"frequency must match const 'monthly', got '{frequency}'")
 
-        def _parse_divisor(data: object) -> float | list[float] | Unset:
-            if isinstance(data, Unset):
+        def _parse_divisor(data: object) -> float | list[float] | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, list):
@@ -98,16 +93,21 @@ class MonthlySchedule:
                 return componentsschemas_divisor_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(float | list[float] | Unset, data)
+            return cast(float | list[float] | None, data)
 
-        divisor = _parse_divisor(d.pop("divisor", UNSET))
+        divisor = _parse_divisor(d.pop("divisor", None))
 
-        offset = d.pop("offset", UNSET)
+        def _parse_offset(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
 
-        monthly_schedule = cls(
+        offset = _parse_offset(d.pop("offset", None))
+
+        _result = cls(
             frequency=frequency,
             divisor=divisor,
             offset=offset,
         )
 
-        return monthly_schedule
+        return _result

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Name")
 
@@ -17,21 +15,23 @@ T = TypeVar("T", bound="Name")
 class Name:
     """A person's name in parts (the model's Name)."""
 
-    first: str | Unset = UNSET
-    last: str | Unset = UNSET
+    first: None | str = None
+    last: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        first: None | str
         first = self.first
 
+        last: None | str
         last = self.last
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if first is not UNSET:
+        if first is not None:
             field_dict["first"] = first
-        if last is not UNSET:
+        if last is not None:
             field_dict["last"] = last
 
         return field_dict
@@ -39,17 +39,28 @@ class Name:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        first = d.pop("first", UNSET)
 
-        last = d.pop("last", UNSET)
+        def _parse_first(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        name = cls(
+        first = _parse_first(d.pop("first", None))
+
+        def _parse_last(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        last = _parse_last(d.pop("last", None))
+
+        _result = cls(
             first=first,
             last=last,
         )
 
-        name.additional_properties = d
-        return name
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,7 +10,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.item_status import ItemStatus
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.customer import Customer
@@ -35,26 +34,34 @@ class Order:
     """ A 3-letter ISO 4217 currency code, e.g. "SEK". """
     payment: Payment
     """ A payment as PayFunc answers it. """
-    number: str | Unset = UNSET
-    customer: Customer | Unset = UNSET
-    """ The account's customer (a person or an organization). """
-    account: str | Unset = UNSET
-    """ A "unique 16-letter identifier in our system" (authly.Identifier, base64url characters). """
-    subscription: str | Unset = UNSET
-    """ A subscription's id, 4 characters, unique within its account. """
-    event: list[Event] | Unset = UNSET
-    status: list[ItemStatus] | OrderStatusAmounts | Unset = UNSET
-    callback: str | Unset = UNSET
-    meta: Any | Unset = UNSET
+    number: None | str = None
+    customer: Customer | None = None
+    account: None | str = None
+    subscription: None | str = None
+    event: list[Event] | None = None
+    status: list[ItemStatus | str] | None | OrderStatusAmounts = None
+    callback: None | str = None
+    meta: Any = None
     """ Anything of yours, returned as given. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.customer import Customer  # noqa: PLC0415
         from ..models.item import Item  # noqa: PLC0415
+        from ..models.order_status_amounts import OrderStatusAmounts  # noqa: PLC0415
 
         id = self.id
 
+        number: None | str
+        number = self.number
+
         created = self.created.isoformat()
+
+        customer: dict[str, Any] | None
+        if isinstance(self.customer, Customer):
+            customer = self.customer.to_dict()
+        else:
+            customer = self.customer
 
         items: dict[str, Any] | float | list[dict[str, Any]]
         if isinstance(self.items, Item):
@@ -74,35 +81,39 @@ class Order:
 
         payment = self.payment.to_dict()
 
-        number = self.number
-
-        customer: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.customer, Unset):
-            customer = self.customer.to_dict()
-
+        account: None | str
         account = self.account
 
+        subscription: None | str
         subscription = self.subscription
 
-        event: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.event, Unset):
+        event: list[dict[str, Any]] | None
+        if isinstance(self.event, list):
             event = []
-            for event_item_data in self.event:
-                event_item = event_item_data.to_dict()
-                event.append(event_item)
-
-        status: dict[str, Any] | list[str] | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, list):
-            status = []
-            for status_type_0_item_data in self.status:
-                status_type_0_item = status_type_0_item_data.value
-                status.append(status_type_0_item)
+            for event_type_0_item_data in self.event:
+                event_type_0_item = event_type_0_item_data.to_dict()
+                event.append(event_type_0_item)
 
         else:
-            status = self.status.to_dict()
+            event = self.event
 
+        status: dict[str, Any] | list[str] | None
+        if isinstance(self.status, list):
+            status = []
+            for status_type_0_type_0_item_data in self.status:
+                status_type_0_type_0_item: str
+                if isinstance(status_type_0_type_0_item_data, ItemStatus):
+                    status_type_0_type_0_item = status_type_0_type_0_item_data.value
+                else:
+                    status_type_0_type_0_item = status_type_0_type_0_item_data
+                status.append(status_type_0_type_0_item)
+
+        elif isinstance(self.status, OrderStatusAmounts):
+            status = self.status.to_dict()
+        else:
+            status = self.status
+
+        callback: None | str
         callback = self.callback
 
         meta = self.meta
@@ -118,21 +129,21 @@ class Order:
                 "payment": payment,
             }
         )
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if customer is not UNSET:
+        if customer is not None:
             field_dict["customer"] = customer
-        if account is not UNSET:
+        if account is not None:
             field_dict["account"] = account
-        if subscription is not UNSET:
+        if subscription is not None:
             field_dict["subscription"] = subscription
-        if event is not UNSET:
+        if event is not None:
             field_dict["event"] = event
-        if status is not UNSET:
+        if status is not None:
             field_dict["status"] = status
-        if callback is not UNSET:
+        if callback is not None:
             field_dict["callback"] = callback
-        if meta is not UNSET:
+        if meta is not None:
             field_dict["meta"] = meta
 
         return field_dict
@@ -148,7 +159,29 @@ class Order:
         d = dict(src_dict)
         id = d.pop("id")
 
+        def _parse_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        number = _parse_number(d.pop("number", None))
+
         created = datetime.datetime.fromisoformat(d.pop("created"))
+
+        def _parse_customer(data: object) -> Customer | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                customer_type_0 = Customer.from_dict(data)
+
+                return customer_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Customer | None, data)
+
+        customer = _parse_customer(d.pop("customer", None))
 
         def _parse_items(data: object) -> float | Item | list[Item]:
             try:
@@ -186,66 +219,103 @@ class Order:
 
         payment = Payment.from_dict(d.pop("payment"))
 
-        number = d.pop("number", UNSET)
+        def _parse_account(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        _customer = d.pop("customer", UNSET)
-        customer: Customer | Unset
-        if isinstance(_customer, Unset):
-            customer = UNSET
-        else:
-            customer = Customer.from_dict(_customer)
+        account = _parse_account(d.pop("account", None))
 
-        account = d.pop("account", UNSET)
+        def _parse_subscription(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        subscription = d.pop("subscription", UNSET)
+        subscription = _parse_subscription(d.pop("subscription", None))
 
-        _event = d.pop("event", UNSET)
-        event: list[Event] | Unset = UNSET
-        if _event is not UNSET:
-            event = []
-            for event_item_data in _event:
-                event_item = Event.from_dict(event_item_data)
-
-                event.append(event_item)
-
-        def _parse_status(
-            data: object,
-        ) -> list[ItemStatus] | OrderStatusAmounts | Unset:
-            if isinstance(data, Unset):
+        def _parse_event(data: object) -> list[Event] | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, list):
                     raise TypeError()
-                status_type_0 = []
-                _status_type_0 = data
-                for status_type_0_item_data in _status_type_0:
-                    status_type_0_item = ItemStatus(status_type_0_item_data)
+                event_type_0 = []
+                _event_type_0 = data
+                for event_type_0_item_data in _event_type_0:
+                    event_type_0_item = Event.from_dict(event_type_0_item_data)
 
-                    status_type_0.append(status_type_0_item)
+                    event_type_0.append(event_type_0_item)
 
-                return status_type_0
+                return event_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            status_type_1 = OrderStatusAmounts.from_dict(data)
+            return cast(list[Event] | None, data)
 
-            return status_type_1
+        event = _parse_event(d.pop("event", None))
 
-        status = _parse_status(d.pop("status", UNSET))
+        def _parse_status(
+            data: object,
+        ) -> list[ItemStatus | str] | None | OrderStatusAmounts:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                status_type_0_type_0 = []
+                _status_type_0_type_0 = data
+                for status_type_0_type_0_item_data in _status_type_0_type_0:
 
-        callback = d.pop("callback", UNSET)
+                    def _parse_status_type_0_type_0_item(
+                        data: object,
+                    ) -> ItemStatus | str:
+                        try:
+                            if not isinstance(data, str):
+                                raise TypeError()
+                            status_type_0_type_0_item_type_0 = ItemStatus(data)
 
-        meta = d.pop("meta", UNSET)
+                            return status_type_0_type_0_item_type_0
+                        except (TypeError, ValueError, AttributeError, KeyError):
+                            pass
+                        return cast(ItemStatus | str, data)
 
-        order = cls(
+                    status_type_0_type_0_item = _parse_status_type_0_type_0_item(
+                        status_type_0_type_0_item_data
+                    )
+
+                    status_type_0_type_0.append(status_type_0_type_0_item)
+
+                return status_type_0_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                status_type_0_type_1 = OrderStatusAmounts.from_dict(data)
+
+                return status_type_0_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ItemStatus | str] | None | OrderStatusAmounts, data)
+
+        status = _parse_status(d.pop("status", None))
+
+        def _parse_callback(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        callback = _parse_callback(d.pop("callback", None))
+
+        meta = d.pop("meta", None)
+
+        _result = cls(
             id=id,
+            number=number,
             created=created,
+            customer=customer,
             items=items,
             currency=currency,
             payment=payment,
-            number=number,
-            customer=customer,
             account=account,
             subscription=subscription,
             event=event,
@@ -254,8 +324,8 @@ class Order:
             meta=meta,
         )
 
-        order.additional_properties = d
-        return order
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -175,7 +175,7 @@ class OrderCreatable:
 
         meta = d.pop("meta", UNSET)
 
-        order_creatable = cls(
+        _result = cls(
             items=items,
             currency=currency,
             payment=payment,
@@ -189,8 +189,8 @@ class OrderCreatable:
             meta=meta,
         )
 
-        order_creatable.additional_properties = d
-        return order_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,13 +55,13 @@ class OrderEvents:
 
             event.append(event_item)
 
-        order_events = cls(
+        _result = cls(
             id=id,
             event=event,
         )
 
-        order_events.additional_properties = d
-        return order_events
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -99,13 +99,13 @@ class OrderEventsEventItem:
 
         items = _parse_items(d.pop("items", UNSET))
 
-        order_events_event_item = cls(
+        _result = cls(
             type_=type_,
             items=items,
         )
 
-        order_events_event_item.additional_properties = d
-        return order_events_event_item
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -27,10 +27,10 @@ class OrderStatusAmounts:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        order_status_amounts = cls()
+        _result = cls()
 
-        order_status_amounts.additional_properties = d
-        return order_status_amounts
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

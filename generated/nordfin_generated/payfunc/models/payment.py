@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,7 +12,6 @@ from attrs import field as _attrs_field
 from ..models.payment_charge import PaymentCharge
 from ..models.payment_status import PaymentStatus
 from ..models.payment_type import PaymentType
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Payment")
 
@@ -21,24 +20,29 @@ T = TypeVar("T", bound="Payment")
 class Payment:
     """A payment as PayFunc answers it."""
 
-    type_: PaymentType
+    type_: PaymentType | str
     created: datetime.datetime
     """ A date-time in ISO format. """
     amount: float
     currency: str
     """ A 3-letter ISO 4217 currency code, e.g. "SEK". """
-    status: PaymentStatus
-    service: str | Unset = UNSET
-    account: str | Unset = UNSET
-    """ A "unique 16-letter identifier in our system" (authly.Identifier, base64url characters). """
-    charge: PaymentCharge | Unset = UNSET
-    due: datetime.datetime | Unset = UNSET
-    """ A date-time in ISO format. """
-    reference: str | Unset = UNSET
+    status: PaymentStatus | str
+    service: None | str = None
+    account: None | str = None
+    charge: None | PaymentCharge | str = None
+    due: datetime.datetime | None = None
+    reference: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_.value
+        type_: str
+        if isinstance(self.type_, PaymentType):
+            type_ = self.type_.value
+        else:
+            type_ = self.type_
+
+        service: None | str
+        service = self.service
 
         created = self.created.isoformat()
 
@@ -46,20 +50,28 @@ class Payment:
 
         currency = self.currency
 
-        status = self.status.value
+        status: str
+        if isinstance(self.status, PaymentStatus):
+            status = self.status.value
+        else:
+            status = self.status
 
-        service = self.service
-
+        account: None | str
         account = self.account
 
-        charge: str | Unset = UNSET
-        if not isinstance(self.charge, Unset):
+        charge: None | str
+        if isinstance(self.charge, PaymentCharge):
             charge = self.charge.value
+        else:
+            charge = self.charge
 
-        due: str | Unset = UNSET
-        if not isinstance(self.due, Unset):
+        due: None | str
+        if isinstance(self.due, datetime.datetime):
             due = self.due.isoformat()
+        else:
+            due = self.due
 
+        reference: None | str
         reference = self.reference
 
         field_dict: dict[str, Any] = {}
@@ -73,15 +85,15 @@ class Payment:
                 "status": status,
             }
         )
-        if service is not UNSET:
+        if service is not None:
             field_dict["service"] = service
-        if account is not UNSET:
+        if account is not None:
             field_dict["account"] = account
-        if charge is not UNSET:
+        if charge is not None:
             field_dict["charge"] = charge
-        if due is not UNSET:
+        if due is not None:
             field_dict["due"] = due
-        if reference is not UNSET:
+        if reference is not None:
             field_dict["reference"] = reference
 
         return field_dict
@@ -89,7 +101,26 @@ class Payment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = PaymentType(d.pop("type"))
+
+        def _parse_type_(data: object) -> PaymentType | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                type_type_0 = PaymentType(data)
+
+                return type_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(PaymentType | str, data)
+
+        type_ = _parse_type_(d.pop("type"))
+
+        def _parse_service(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        service = _parse_service(d.pop("service", None))
 
         created = datetime.datetime.fromisoformat(d.pop("created"))
 
@@ -97,43 +128,78 @@ class Payment:
 
         currency = d.pop("currency")
 
-        status = PaymentStatus(d.pop("status"))
+        def _parse_status(data: object) -> PaymentStatus | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = PaymentStatus(data)
 
-        service = d.pop("service", UNSET)
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(PaymentStatus | str, data)
 
-        account = d.pop("account", UNSET)
+        status = _parse_status(d.pop("status"))
 
-        _charge = d.pop("charge", UNSET)
-        charge: PaymentCharge | Unset
-        if isinstance(_charge, Unset):
-            charge = UNSET
-        else:
-            charge = PaymentCharge(_charge)
+        def _parse_account(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        _due = d.pop("due", UNSET)
-        due: datetime.datetime | Unset
-        if isinstance(_due, Unset):
-            due = UNSET
-        else:
-            due = datetime.datetime.fromisoformat(_due)
+        account = _parse_account(d.pop("account", None))
 
-        reference = d.pop("reference", UNSET)
+        def _parse_charge(data: object) -> None | PaymentCharge | str:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                charge_type_0 = PaymentCharge(data)
 
-        payment = cls(
+                return charge_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | PaymentCharge | str, data)
+
+        charge = _parse_charge(d.pop("charge", None))
+
+        def _parse_due(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                due_type_0 = datetime.datetime.fromisoformat(data)
+
+                return due_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        due = _parse_due(d.pop("due", None))
+
+        def _parse_reference(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        reference = _parse_reference(d.pop("reference", None))
+
+        _result = cls(
             type_=type_,
+            service=service,
             created=created,
             amount=amount,
             currency=currency,
             status=status,
-            service=service,
             account=account,
             charge=charge,
             due=due,
             reference=reference,
         )
 
-        payment.additional_properties = d
-        return payment
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -91,7 +91,7 @@ class PaymentCreatable:
 
         descriptor = d.pop("descriptor", UNSET)
 
-        payment_creatable = cls(
+        _result = cls(
             type_=type_,
             account=account,
             schedule=schedule,
@@ -100,8 +100,8 @@ class PaymentCreatable:
             descriptor=descriptor,
         )
 
-        payment_creatable.additional_properties = d
-        return payment_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneNumbers")
 
@@ -16,15 +14,17 @@ T = TypeVar("T", bound="PhoneNumbers")
 @_attrs_define
 class PhoneNumbers:
     primary: str
-    cellphone: str | Unset = UNSET
-    landline: str | Unset = UNSET
+    cellphone: None | str = None
+    landline: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         primary = self.primary
 
+        cellphone: None | str
         cellphone = self.cellphone
 
+        landline: None | str
         landline = self.landline
 
         field_dict: dict[str, Any] = {}
@@ -34,9 +34,9 @@ class PhoneNumbers:
                 "primary": primary,
             }
         )
-        if cellphone is not UNSET:
+        if cellphone is not None:
             field_dict["cellphone"] = cellphone
-        if landline is not UNSET:
+        if landline is not None:
             field_dict["landline"] = landline
 
         return field_dict
@@ -46,18 +46,28 @@ class PhoneNumbers:
         d = dict(src_dict)
         primary = d.pop("primary")
 
-        cellphone = d.pop("cellphone", UNSET)
+        def _parse_cellphone(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        landline = d.pop("landline", UNSET)
+        cellphone = _parse_cellphone(d.pop("cellphone", None))
 
-        phone_numbers = cls(
+        def _parse_landline(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        landline = _parse_landline(d.pop("landline", None))
+
+        _result = cls(
             primary=primary,
             cellphone=cellphone,
             landline=landline,
         )
 
-        phone_numbers.additional_properties = d
-        return phone_numbers
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

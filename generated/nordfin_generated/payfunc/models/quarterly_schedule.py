@@ -12,8 +12,6 @@ from typing import (
 
 from attrs import define as _attrs_define
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="QuarterlySchedule")
 
 
@@ -22,17 +20,14 @@ class QuarterlySchedule:
     """Every quarter on month `offset` of the quarter (0 to 2), or on `[month of quarter, day of month]`."""
 
     frequency: Literal["quarterly"]
-    divisor: float | list[float] | Unset = UNSET
-    """ Divides the period: a number greater than 0, or a pair `[a, b]` with 0 < a < b. """
-    offset: int | list[int] | Unset = UNSET
+    divisor: float | list[float] | None = None
+    offset: int | list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         frequency = self.frequency
 
-        divisor: float | list[float] | Unset
-        if isinstance(self.divisor, Unset):
-            divisor = UNSET
-        elif isinstance(self.divisor, list):
+        divisor: float | list[float] | None
+        if isinstance(self.divisor, list):
             divisor = []
             for componentsschemas_divisor_type_1_item_data in self.divisor:
                 componentsschemas_divisor_type_1_item: float
@@ -44,15 +39,13 @@ class QuarterlySchedule:
         else:
             divisor = self.divisor
 
-        offset: int | list[int] | Unset
-        if isinstance(self.offset, Unset):
-            offset = UNSET
-        elif isinstance(self.offset, list):
+        offset: int | list[int] | None
+        if isinstance(self.offset, list):
             offset = []
-            for offset_type_1_item_data in self.offset:
-                offset_type_1_item: int
-                offset_type_1_item = offset_type_1_item_data
-                offset.append(offset_type_1_item)
+            for offset_type_0_type_1_item_data in self.offset:
+                offset_type_0_type_1_item: int
+                offset_type_0_type_1_item = offset_type_0_type_1_item_data
+                offset.append(offset_type_0_type_1_item)
 
         else:
             offset = self.offset
@@ -64,9 +57,9 @@ class QuarterlySchedule:
                 "frequency": frequency,
             }
         )
-        if divisor is not UNSET:
+        if divisor is not None:
             field_dict["divisor"] = divisor
-        if offset is not UNSET:
+        if offset is not None:
             field_dict["offset"] = offset
 
         return field_dict
@@ -80,8 +73,8 @@ class QuarterlySchedule:
                 f"frequency must match const 'quarterly', got '{frequency}'"
             )
 
-        def _parse_divisor(data: object) -> float | list[float] | Unset:
-            if isinstance(data, Unset):
+        def _parse_divisor(data: object) -> float | list[float] | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, list):
@@ -110,40 +103,40 @@ class QuarterlySchedule:
                 return componentsschemas_divisor_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(float | list[float] | Unset, data)
+            return cast(float | list[float] | None, data)
 
-        divisor = _parse_divisor(d.pop("divisor", UNSET))
+        divisor = _parse_divisor(d.pop("divisor", None))
 
-        def _parse_offset(data: object) -> int | list[int] | Unset:
-            if isinstance(data, Unset):
+        def _parse_offset(data: object) -> int | list[int] | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, list):
                     raise TypeError()
-                offset_type_1 = []
-                _offset_type_1 = data
-                for offset_type_1_item_data in _offset_type_1:
+                offset_type_0_type_1 = []
+                _offset_type_0_type_1 = data
+                for offset_type_0_type_1_item_data in _offset_type_0_type_1:
 
-                    def _parse_offset_type_1_item(data: object) -> int:
+                    def _parse_offset_type_0_type_1_item(data: object) -> int:
                         return cast(int, data)
 
-                    offset_type_1_item = _parse_offset_type_1_item(
-                        offset_type_1_item_data
+                    offset_type_0_type_1_item = _parse_offset_type_0_type_1_item(
+                        offset_type_0_type_1_item_data
                     )
 
-                    offset_type_1.append(offset_type_1_item)
+                    offset_type_0_type_1.append(offset_type_0_type_1_item)
 
-                return offset_type_1
+                return offset_type_0_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(int | list[int] | Unset, data)
+            return cast(int | list[int] | None, data)
 
-        offset = _parse_offset(d.pop("offset", UNSET))
+        offset = _parse_offset(d.pop("offset", None))
 
-        quarterly_schedule = cls(
+        _result = cls(
             frequency=frequency,
             divisor=divisor,
             offset=offset,
         )
 
-        return quarterly_schedule
+        return _result

@@ -40,13 +40,13 @@ class SettleResult:
 
         errors = d.pop("errors")
 
-        settle_result = cls(
+        _result = cls(
             updated=updated,
             errors=errors,
         )
 
-        settle_result.additional_properties = d
-        return settle_result
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,7 +10,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.frequency import Frequency
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.daily_schedule import DailySchedule
@@ -37,6 +36,7 @@ class Subscription:
         | Frequency
         | MonthlySchedule
         | QuarterlySchedule
+        | str
         | WeeklySchedule
         | YearlySchedule
     )
@@ -44,12 +44,10 @@ class Subscription:
     the frequency (the model's `Schedule` union, one object per frequency). """
     start: datetime.date
     """ A date in shortened ISO format, `YYYY-MM-DD` (isoly.Date). """
-    number: str | Unset = UNSET
-    end: datetime.date | Unset = UNSET
-    """ A date in shortened ISO format, `YYYY-MM-DD` (isoly.Date). """
-    due: datetime.date | Unset = UNSET
-    """ A date in shortened ISO format, `YYYY-MM-DD` (isoly.Date). """
-    callback: str | Unset = UNSET
+    number: None | str = None
+    end: datetime.date | None = None
+    due: datetime.date | None = None
+    callback: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,8 +56,12 @@ class Subscription:
         from ..models.monthly_schedule import MonthlySchedule  # noqa: PLC0415
         from ..models.quarterly_schedule import QuarterlySchedule  # noqa: PLC0415
         from ..models.weekly_schedule import WeeklySchedule  # noqa: PLC0415
+        from ..models.yearly_schedule import YearlySchedule  # noqa: PLC0415
 
         id = self.id
+
+        number: None | str
+        number = self.number
 
         items: dict[str, Any] | float | list[dict[str, Any]]
         if isinstance(self.items, Item):
@@ -88,21 +90,26 @@ class Subscription:
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, QuarterlySchedule):
             schedule = self.schedule.to_dict()
-        else:
+        elif isinstance(self.schedule, YearlySchedule):
             schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
 
         start = self.start.isoformat()
 
-        number = self.number
-
-        end: str | Unset = UNSET
-        if not isinstance(self.end, Unset):
+        end: None | str
+        if isinstance(self.end, datetime.date):
             end = self.end.isoformat()
+        else:
+            end = self.end
 
-        due: str | Unset = UNSET
-        if not isinstance(self.due, Unset):
+        due: None | str
+        if isinstance(self.due, datetime.date):
             due = self.due.isoformat()
+        else:
+            due = self.due
 
+        callback: None | str
         callback = self.callback
 
         field_dict: dict[str, Any] = {}
@@ -116,13 +123,13 @@ class Subscription:
                 "start": start,
             }
         )
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if end is not UNSET:
+        if end is not None:
             field_dict["end"] = end
-        if due is not UNSET:
+        if due is not None:
             field_dict["due"] = due
-        if callback is not UNSET:
+        if callback is not None:
             field_dict["callback"] = callback
 
         return field_dict
@@ -138,6 +145,13 @@ class Subscription:
 
         d = dict(src_dict)
         id = d.pop("id")
+
+        def _parse_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        number = _parse_number(d.pop("number", None))
 
         def _parse_items(data: object) -> float | Item | list[Item]:
             try:
@@ -180,6 +194,7 @@ class Subscription:
             | Frequency
             | MonthlySchedule
             | QuarterlySchedule
+            | str
             | WeeklySchedule
             | YearlySchedule
         ):
@@ -223,48 +238,80 @@ class Subscription:
                 return componentsschemas_schedule_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
 
-            return componentsschemas_schedule_type_5
+                return componentsschemas_schedule_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DailySchedule
+                | Frequency
+                | MonthlySchedule
+                | QuarterlySchedule
+                | str
+                | WeeklySchedule
+                | YearlySchedule,
+                data,
+            )
 
         schedule = _parse_schedule(d.pop("schedule"))
 
         start = datetime.date.fromisoformat(d.pop("start"))
 
-        number = d.pop("number", UNSET)
+        def _parse_end(data: object) -> datetime.date | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                end_type_0 = datetime.date.fromisoformat(data)
 
-        _end = d.pop("end", UNSET)
-        end: datetime.date | Unset
-        if isinstance(_end, Unset):
-            end = UNSET
-        else:
-            end = datetime.date.fromisoformat(_end)
+                return end_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.date | None, data)
 
-        _due = d.pop("due", UNSET)
-        due: datetime.date | Unset
-        if isinstance(_due, Unset):
-            due = UNSET
-        else:
-            due = datetime.date.fromisoformat(_due)
+        end = _parse_end(d.pop("end", None))
 
-        callback = d.pop("callback", UNSET)
+        def _parse_due(data: object) -> datetime.date | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                due_type_0 = datetime.date.fromisoformat(data)
 
-        subscription = cls(
+                return due_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.date | None, data)
+
+        due = _parse_due(d.pop("due", None))
+
+        def _parse_callback(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        callback = _parse_callback(d.pop("callback", None))
+
+        _result = cls(
             id=id,
+            number=number,
             items=items,
             currency=currency,
             schedule=schedule,
             start=start,
-            number=number,
             end=end,
             due=due,
             callback=callback,
         )
 
-        subscription.additional_properties = d
-        return subscription
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

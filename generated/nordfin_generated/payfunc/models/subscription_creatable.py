@@ -35,6 +35,7 @@ class SubscriptionCreatable:
         | Frequency
         | MonthlySchedule
         | QuarterlySchedule
+        | str
         | WeeklySchedule
         | YearlySchedule
     )
@@ -55,6 +56,7 @@ class SubscriptionCreatable:
         from ..models.monthly_schedule import MonthlySchedule  # noqa: PLC0415
         from ..models.quarterly_schedule import QuarterlySchedule  # noqa: PLC0415
         from ..models.weekly_schedule import WeeklySchedule  # noqa: PLC0415
+        from ..models.yearly_schedule import YearlySchedule  # noqa: PLC0415
 
         items: dict[str, Any] | float | list[dict[str, Any]]
         if isinstance(self.items, Item):
@@ -83,8 +85,10 @@ class SubscriptionCreatable:
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, QuarterlySchedule):
             schedule = self.schedule.to_dict()
-        else:
+        elif isinstance(self.schedule, YearlySchedule):
             schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
 
         number = self.number
 
@@ -170,6 +174,7 @@ class SubscriptionCreatable:
             | Frequency
             | MonthlySchedule
             | QuarterlySchedule
+            | str
             | WeeklySchedule
             | YearlySchedule
         ):
@@ -213,11 +218,24 @@ class SubscriptionCreatable:
                 return componentsschemas_schedule_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
 
-            return componentsschemas_schedule_type_5
+                return componentsschemas_schedule_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DailySchedule
+                | Frequency
+                | MonthlySchedule
+                | QuarterlySchedule
+                | str
+                | WeeklySchedule
+                | YearlySchedule,
+                data,
+            )
 
         schedule = _parse_schedule(d.pop("schedule"))
 
@@ -239,7 +257,7 @@ class SubscriptionCreatable:
 
         callback = d.pop("callback", UNSET)
 
-        subscription_creatable = cls(
+        _result = cls(
             items=items,
             currency=currency,
             schedule=schedule,
@@ -249,8 +267,8 @@ class SubscriptionCreatable:
             callback=callback,
         )
 
-        subscription_creatable.additional_properties = d
-        return subscription_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

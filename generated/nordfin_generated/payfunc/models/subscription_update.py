@@ -37,6 +37,7 @@ class SubscriptionUpdate:
         | Frequency
         | MonthlySchedule
         | QuarterlySchedule
+        | str
         | Unset
         | WeeklySchedule
         | YearlySchedule
@@ -55,6 +56,7 @@ class SubscriptionUpdate:
         from ..models.monthly_schedule import MonthlySchedule  # noqa: PLC0415
         from ..models.quarterly_schedule import QuarterlySchedule  # noqa: PLC0415
         from ..models.weekly_schedule import WeeklySchedule  # noqa: PLC0415
+        from ..models.yearly_schedule import YearlySchedule  # noqa: PLC0415
 
         number = self.number
 
@@ -89,8 +91,10 @@ class SubscriptionUpdate:
             schedule = self.schedule.to_dict()
         elif isinstance(self.schedule, QuarterlySchedule):
             schedule = self.schedule.to_dict()
-        else:
+        elif isinstance(self.schedule, YearlySchedule):
             schedule = self.schedule.to_dict()
+        else:
+            schedule = self.schedule
 
         start: str | Unset = UNSET
         if not isinstance(self.start, Unset):
@@ -177,6 +181,7 @@ class SubscriptionUpdate:
             | Frequency
             | MonthlySchedule
             | QuarterlySchedule
+            | str
             | Unset
             | WeeklySchedule
             | YearlySchedule
@@ -223,11 +228,25 @@ class SubscriptionUpdate:
                 return componentsschemas_schedule_type_4
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_schedule_type_5 = YearlySchedule.from_dict(data)
 
-            return componentsschemas_schedule_type_5
+                return componentsschemas_schedule_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                DailySchedule
+                | Frequency
+                | MonthlySchedule
+                | QuarterlySchedule
+                | str
+                | Unset
+                | WeeklySchedule
+                | YearlySchedule,
+                data,
+            )
 
         schedule = _parse_schedule(d.pop("schedule", UNSET))
 
@@ -247,7 +266,7 @@ class SubscriptionUpdate:
 
         callback = d.pop("callback", UNSET)
 
-        subscription_update = cls(
+        _result = cls(
             number=number,
             items=items,
             currency=currency,
@@ -257,4 +276,4 @@ class SubscriptionUpdate:
             callback=callback,
         )
 
-        return subscription_update
+        return _result

@@ -23,13 +23,18 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="TokenMethodCreatable")
 
 
+def _masked(value: object) -> str:
+    """A secret member's repr: whether it is there, never what it is."""
+    return repr(value) if value is None or isinstance(value, Unset) else "'***'"
+
+
 @_attrs_define
 class TokenMethodCreatable:
     """A payment method to add, as a tokenized card."""
 
     type_: Literal["token"]
     """ Indicator for method type. """
-    card: str
+    card: str = _attrs_field(repr=_masked)
     """ A JWT (three base64url parts separated by dots), e.g. a key or a card token. """
     client: TokenMethodCreatableClient | Unset = UNSET
     """ The end user's client, from the model's token form. """
@@ -75,14 +80,14 @@ class TokenMethodCreatable:
         else:
             client = TokenMethodCreatableClient.from_dict(_client)
 
-        token_method_creatable = cls(
+        _result = cls(
             type_=type_,
             card=card,
             client=client,
         )
 
-        token_method_creatable.additional_properties = d
-        return token_method_creatable
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -57,13 +57,13 @@ class TokenMethodCreatableClient:
         else:
             browser = Browser.from_dict(_browser)
 
-        token_method_creatable_client = cls(
+        _result = cls(
             ip=ip,
             browser=browser,
         )
 
-        token_method_creatable_client.additional_properties = d
-        return token_method_creatable_client
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,7 +9,7 @@ from .contract import Contract
 from .create_order_request import CreateOrderRequest
 from .error_response import ErrorResponse
 from .error_response_error import ErrorResponseError
-from .error_response_error_fields_item import ErrorResponseErrorFieldsItem
+from .error_response_error_fields_type_0_item import ErrorResponseErrorFieldsType0Item
 from .invoice_interval import InvoiceInterval
 from .monthly_amount import MonthlyAmount
 from .order import Order
@@ -35,7 +35,7 @@ __all__ = (
     "CreateOrderRequest",
     "ErrorResponse",
     "ErrorResponseError",
-    "ErrorResponseErrorFieldsItem",
+    "ErrorResponseErrorFieldsType0Item",
     "InvoiceInterval",
     "MonthlyAmount",
     "Order",

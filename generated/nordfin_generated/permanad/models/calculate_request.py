@@ -35,12 +35,12 @@ class CalculateRequest:
         d = dict(src_dict)
         price = d.pop("price")
 
-        calculate_request = cls(
+        _result = cls(
             price=price,
         )
 
-        calculate_request.additional_properties = d
-        return calculate_request
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -40,12 +40,12 @@ class CalculateResponse:
         d = dict(src_dict)
         data = CalculateResponseData.from_dict(d.pop("data"))
 
-        calculate_response = cls(
+        _result = cls(
             data=data,
         )
 
-        calculate_response.additional_properties = d
-        return calculate_response
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -48,12 +48,12 @@ class CalculateResponseData:
 
             monthly_amounts.append(monthly_amounts_item)
 
-        calculate_response_data = cls(
+        _result = cls(
             monthly_amounts=monthly_amounts,
         )
 
-        calculate_response_data.additional_properties = d
-        return calculate_response_data
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,7 +10,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.invoice_interval import InvoiceInterval
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Contract")
 
@@ -21,11 +20,10 @@ class Contract:
     """ The contract length in months. """
     monthly_amount: int
     """ An amount in cents (the smallest currency unit). """
-    invoice_interval: InvoiceInterval | Unset = UNSET
-    """ The invoicing interval """
-    start_date: datetime.date | None | Unset = UNSET
-    end_date: datetime.date | None | Unset = UNSET
-    months_to_expiry: int | None | Unset = UNSET
+    invoice_interval: InvoiceInterval | None | str = None
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+    months_to_expiry: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,31 +31,26 @@ class Contract:
 
         monthly_amount = self.monthly_amount
 
-        invoice_interval: str | Unset = UNSET
-        if not isinstance(self.invoice_interval, Unset):
+        invoice_interval: None | str
+        if isinstance(self.invoice_interval, InvoiceInterval):
             invoice_interval = self.invoice_interval.value
+        else:
+            invoice_interval = self.invoice_interval
 
-        start_date: None | str | Unset
-        if isinstance(self.start_date, Unset):
-            start_date = UNSET
-        elif isinstance(self.start_date, datetime.date):
+        start_date: None | str
+        if isinstance(self.start_date, datetime.date):
             start_date = self.start_date.isoformat()
         else:
             start_date = self.start_date
 
-        end_date: None | str | Unset
-        if isinstance(self.end_date, Unset):
-            end_date = UNSET
-        elif isinstance(self.end_date, datetime.date):
+        end_date: None | str
+        if isinstance(self.end_date, datetime.date):
             end_date = self.end_date.isoformat()
         else:
             end_date = self.end_date
 
-        months_to_expiry: int | None | Unset
-        if isinstance(self.months_to_expiry, Unset):
-            months_to_expiry = UNSET
-        else:
-            months_to_expiry = self.months_to_expiry
+        months_to_expiry: int | None
+        months_to_expiry = self.months_to_expiry
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -67,13 +60,13 @@ class Contract:
                 "monthlyAmount": monthly_amount,
             }
         )
-        if invoice_interval is not UNSET:
+        if invoice_interval is not None:
             field_dict["invoiceInterval"] = invoice_interval
-        if start_date is not UNSET:
+        if start_date is not None:
             field_dict["startDate"] = start_date
-        if end_date is not UNSET:
+        if end_date is not None:
             field_dict["endDate"] = end_date
-        if months_to_expiry is not UNSET:
+        if months_to_expiry is not None:
             field_dict["monthsToExpiry"] = months_to_expiry
 
         return field_dict
@@ -85,17 +78,23 @@ class Contract:
 
         monthly_amount = d.pop("monthlyAmount")
 
-        _invoice_interval = d.pop("invoiceInterval", UNSET)
-        invoice_interval: InvoiceInterval | Unset
-        if isinstance(_invoice_interval, Unset):
-            invoice_interval = UNSET
-        else:
-            invoice_interval = InvoiceInterval(_invoice_interval)
-
-        def _parse_start_date(data: object) -> datetime.date | None | Unset:
+        def _parse_invoice_interval(data: object) -> InvoiceInterval | None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                invoice_interval_type_0 = InvoiceInterval(data)
+
+                return invoice_interval_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(InvoiceInterval | None | str, data)
+
+        invoice_interval = _parse_invoice_interval(d.pop("invoiceInterval", None))
+
+        def _parse_start_date(data: object) -> datetime.date | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, str):
@@ -105,14 +104,12 @@ class Contract:
                 return start_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.date | None | Unset, data)
+            return cast(datetime.date | None, data)
 
-        start_date = _parse_start_date(d.pop("startDate", UNSET))
+        start_date = _parse_start_date(d.pop("startDate", None))
 
-        def _parse_end_date(data: object) -> datetime.date | None | Unset:
+        def _parse_end_date(data: object) -> datetime.date | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -122,20 +119,18 @@ class Contract:
                 return end_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.date | None | Unset, data)
+            return cast(datetime.date | None, data)
 
-        end_date = _parse_end_date(d.pop("endDate", UNSET))
+        end_date = _parse_end_date(d.pop("endDate", None))
 
-        def _parse_months_to_expiry(data: object) -> int | None | Unset:
+        def _parse_months_to_expiry(data: object) -> int | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+            return cast(int | None, data)
 
-        months_to_expiry = _parse_months_to_expiry(d.pop("monthsToExpiry", UNSET))
+        months_to_expiry = _parse_months_to_expiry(d.pop("monthsToExpiry", None))
 
-        contract = cls(
+        _result = cls(
             contract_length=contract_length,
             monthly_amount=monthly_amount,
             invoice_interval=invoice_interval,
@@ -144,8 +139,8 @@ class Contract:
             months_to_expiry=months_to_expiry,
         )
 
-        contract.additional_properties = d
-        return contract
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -279,7 +279,7 @@ class CreateOrderRequest:
         else:
             status_trigger = StatusTrigger(_status_trigger)
 
-        create_order_request = cls(
+        _result = cls(
             months=months,
             own_insurance=own_insurance,
             company=company,
@@ -311,8 +311,8 @@ class CreateOrderRequest:
             status_trigger=status_trigger,
         )
 
-        create_order_request.additional_properties = d
-        return create_order_request
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -40,12 +40,12 @@ class ErrorResponse:
         d = dict(src_dict)
         error = ErrorResponseError.from_dict(d.pop("error"))
 
-        error_response = cls(
+        _result = cls(
             error=error,
         )
 
-        error_response.additional_properties = d
-        return error_response
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
-    from ..models.error_response_error_fields_item import ErrorResponseErrorFieldsItem
+    from ..models.error_response_error_fields_type_0_item import (
+        ErrorResponseErrorFieldsType0Item,
+    )
 
 
 T = TypeVar("T", bound="ErrorResponseError")
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="ErrorResponseError")
 class ErrorResponseError:
     code: str
     message: str
-    fields: list[ErrorResponseErrorFieldsItem] | Unset = UNSET
+    fields: list[ErrorResponseErrorFieldsType0Item] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,12 +29,15 @@ class ErrorResponseError:
 
         message = self.message
 
-        fields: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.fields, Unset):
+        fields: list[dict[str, Any]] | None
+        if isinstance(self.fields, list):
             fields = []
-            for fields_item_data in self.fields:
-                fields_item = fields_item_data.to_dict()
-                fields.append(fields_item)
+            for fields_type_0_item_data in self.fields:
+                fields_type_0_item = fields_type_0_item_data.to_dict()
+                fields.append(fields_type_0_item)
+
+        else:
+            fields = self.fields
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -44,15 +47,15 @@ class ErrorResponseError:
                 "message": message,
             }
         )
-        if fields is not UNSET:
+        if fields is not None:
             field_dict["fields"] = fields
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.error_response_error_fields_item import (
-            ErrorResponseErrorFieldsItem,  # noqa: PLC0415
+        from ..models.error_response_error_fields_type_0_item import (
+            ErrorResponseErrorFieldsType0Item,  # noqa: PLC0415
         )
 
         d = dict(src_dict)
@@ -60,23 +63,38 @@ class ErrorResponseError:
 
         message = d.pop("message")
 
-        _fields = d.pop("fields", UNSET)
-        fields: list[ErrorResponseErrorFieldsItem] | Unset = UNSET
-        if _fields is not UNSET:
-            fields = []
-            for fields_item_data in _fields:
-                fields_item = ErrorResponseErrorFieldsItem.from_dict(fields_item_data)
+        def _parse_fields(
+            data: object,
+        ) -> list[ErrorResponseErrorFieldsType0Item] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                fields_type_0 = []
+                _fields_type_0 = data
+                for fields_type_0_item_data in _fields_type_0:
+                    fields_type_0_item = ErrorResponseErrorFieldsType0Item.from_dict(
+                        fields_type_0_item_data
+                    )
 
-                fields.append(fields_item)
+                    fields_type_0.append(fields_type_0_item)
 
-        error_response_error = cls(
+                return fields_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[ErrorResponseErrorFieldsType0Item] | None, data)
+
+        fields = _parse_fields(d.pop("fields", None))
+
+        _result = cls(
             code=code,
             message=message,
             fields=fields,
         )
 
-        error_response_error.additional_properties = d
-        return error_response_error
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,13 +41,13 @@ class MonthlyAmount:
 
         monthly_amount = d.pop("monthlyAmount")
 
-        monthly_amount = cls(
+        _result = cls(
             months=months,
             monthly_amount=monthly_amount,
         )
 
-        monthly_amount.additional_properties = d
-        return monthly_amount
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

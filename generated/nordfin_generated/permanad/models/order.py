@@ -10,7 +10,6 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.order_status import OrderStatus
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.contract import Contract
@@ -25,22 +24,18 @@ T = TypeVar("T", bound="Order")
 class Order:
     public_id: str
     """ The order's public identifier """
-    status: OrderStatus
-    """ The order's status. Final: readyToShip (ship the goods), active (contract running),
-    declined (leasing cannot be offered; the customer has been told), cancelled.
-     """
+    status: OrderStatus | str
     created_at: datetime.datetime
-    partner_id: None | str | Unset = UNSET
-    internal_order_id: None | str | Unset = UNSET
-    statuses: list[StatusChange] | Unset = UNSET
-    company: str | Unset = UNSET
-    org_number: str | Unset = UNSET
-    months: int | Unset = UNSET
-    total_amount: int | Unset = UNSET
-    """ An amount in cents (the smallest currency unit). """
-    contract: Contract | None | Unset = UNSET
-    items: list[OrderItem] | Unset = UNSET
-    updated_at: datetime.datetime | Unset = UNSET
+    partner_id: None | str = None
+    internal_order_id: None | str = None
+    statuses: list[StatusChange] | None = None
+    company: None | str = None
+    org_number: None | str = None
+    months: int | None = None
+    total_amount: int | None = None
+    contract: Contract | None = None
+    items: list[OrderItem] | None = None
+    updated_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,55 +43,63 @@ class Order:
 
         public_id = self.public_id
 
-        status = self.status.value
+        partner_id: None | str
+        partner_id = self.partner_id
 
-        created_at = self.created_at.isoformat()
+        internal_order_id: None | str
+        internal_order_id = self.internal_order_id
 
-        partner_id: None | str | Unset
-        if isinstance(self.partner_id, Unset):
-            partner_id = UNSET
+        status: str
+        if isinstance(self.status, OrderStatus):
+            status = self.status.value
         else:
-            partner_id = self.partner_id
+            status = self.status
 
-        internal_order_id: None | str | Unset
-        if isinstance(self.internal_order_id, Unset):
-            internal_order_id = UNSET
-        else:
-            internal_order_id = self.internal_order_id
-
-        statuses: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.statuses, Unset):
+        statuses: list[dict[str, Any]] | None
+        if isinstance(self.statuses, list):
             statuses = []
-            for statuses_item_data in self.statuses:
-                statuses_item = statuses_item_data.to_dict()
-                statuses.append(statuses_item)
+            for statuses_type_0_item_data in self.statuses:
+                statuses_type_0_item = statuses_type_0_item_data.to_dict()
+                statuses.append(statuses_type_0_item)
 
+        else:
+            statuses = self.statuses
+
+        company: None | str
         company = self.company
 
+        org_number: None | str
         org_number = self.org_number
 
+        months: int | None
         months = self.months
 
+        total_amount: int | None
         total_amount = self.total_amount
 
-        contract: dict[str, Any] | None | Unset
-        if isinstance(self.contract, Unset):
-            contract = UNSET
-        elif isinstance(self.contract, Contract):
+        contract: dict[str, Any] | None
+        if isinstance(self.contract, Contract):
             contract = self.contract.to_dict()
         else:
             contract = self.contract
 
-        items: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.items, Unset):
+        items: list[dict[str, Any]] | None
+        if isinstance(self.items, list):
             items = []
-            for items_item_data in self.items:
-                items_item = items_item_data.to_dict()
-                items.append(items_item)
+            for items_type_0_item_data in self.items:
+                items_type_0_item = items_type_0_item_data.to_dict()
+                items.append(items_type_0_item)
 
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
+        else:
+            items = self.items
+
+        created_at = self.created_at.isoformat()
+
+        updated_at: None | str
+        if isinstance(self.updated_at, datetime.datetime):
             updated_at = self.updated_at.isoformat()
+        else:
+            updated_at = self.updated_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -107,25 +110,25 @@ class Order:
                 "createdAt": created_at,
             }
         )
-        if partner_id is not UNSET:
+        if partner_id is not None:
             field_dict["partnerId"] = partner_id
-        if internal_order_id is not UNSET:
+        if internal_order_id is not None:
             field_dict["internalOrderId"] = internal_order_id
-        if statuses is not UNSET:
+        if statuses is not None:
             field_dict["statuses"] = statuses
-        if company is not UNSET:
+        if company is not None:
             field_dict["company"] = company
-        if org_number is not UNSET:
+        if org_number is not None:
             field_dict["orgNumber"] = org_number
-        if months is not UNSET:
+        if months is not None:
             field_dict["months"] = months
-        if total_amount is not UNSET:
+        if total_amount is not None:
             field_dict["totalAmount"] = total_amount
-        if contract is not UNSET:
+        if contract is not None:
             field_dict["contract"] = contract
-        if items is not UNSET:
+        if items is not None:
             field_dict["items"] = items
-        if updated_at is not UNSET:
+        if updated_at is not None:
             field_dict["updatedAt"] = updated_at
 
         return field_dict
@@ -139,49 +142,85 @@ class Order:
         d = dict(src_dict)
         public_id = d.pop("publicId")
 
-        status = OrderStatus(d.pop("status"))
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
-
-        def _parse_partner_id(data: object) -> None | str | Unset:
+        def _parse_partner_id(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        partner_id = _parse_partner_id(d.pop("partnerId", UNSET))
+        partner_id = _parse_partner_id(d.pop("partnerId", None))
 
-        def _parse_internal_order_id(data: object) -> None | str | Unset:
+        def _parse_internal_order_id(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        internal_order_id = _parse_internal_order_id(d.pop("internalOrderId", UNSET))
+        internal_order_id = _parse_internal_order_id(d.pop("internalOrderId", None))
 
-        _statuses = d.pop("statuses", UNSET)
-        statuses: list[StatusChange] | Unset = UNSET
-        if _statuses is not UNSET:
-            statuses = []
-            for statuses_item_data in _statuses:
-                statuses_item = StatusChange.from_dict(statuses_item_data)
+        def _parse_status(data: object) -> OrderStatus | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = OrderStatus(data)
 
-                statuses.append(statuses_item)
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(OrderStatus | str, data)
 
-        company = d.pop("company", UNSET)
+        status = _parse_status(d.pop("status"))
 
-        org_number = d.pop("orgNumber", UNSET)
-
-        months = d.pop("months", UNSET)
-
-        total_amount = d.pop("totalAmount", UNSET)
-
-        def _parse_contract(data: object) -> Contract | None | Unset:
+        def _parse_statuses(data: object) -> list[StatusChange] | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                statuses_type_0 = []
+                _statuses_type_0 = data
+                for statuses_type_0_item_data in _statuses_type_0:
+                    statuses_type_0_item = StatusChange.from_dict(
+                        statuses_type_0_item_data
+                    )
+
+                    statuses_type_0.append(statuses_type_0_item)
+
+                return statuses_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[StatusChange] | None, data)
+
+        statuses = _parse_statuses(d.pop("statuses", None))
+
+        def _parse_company(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        company = _parse_company(d.pop("company", None))
+
+        def _parse_org_number(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        org_number = _parse_org_number(d.pop("orgNumber", None))
+
+        def _parse_months(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        months = _parse_months(d.pop("months", None))
+
+        def _parse_total_amount(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        total_amount = _parse_total_amount(d.pop("totalAmount", None))
+
+        def _parse_contract(data: object) -> Contract | None:
+            if data is None:
                 return data
             try:
                 if not isinstance(data, dict):
@@ -191,32 +230,52 @@ class Order:
                 return contract_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(Contract | None | Unset, data)
+            return cast(Contract | None, data)
 
-        contract = _parse_contract(d.pop("contract", UNSET))
+        contract = _parse_contract(d.pop("contract", None))
 
-        _items = d.pop("items", UNSET)
-        items: list[OrderItem] | Unset = UNSET
-        if _items is not UNSET:
-            items = []
-            for items_item_data in _items:
-                items_item = OrderItem.from_dict(items_item_data)
+        def _parse_items(data: object) -> list[OrderItem] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                items_type_0 = []
+                _items_type_0 = data
+                for items_type_0_item_data in _items_type_0:
+                    items_type_0_item = OrderItem.from_dict(items_type_0_item_data)
 
-                items.append(items_item)
+                    items_type_0.append(items_type_0_item)
 
-        _updated_at = d.pop("updatedAt", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
-        else:
-            updated_at = datetime.datetime.fromisoformat(_updated_at)
+                return items_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[OrderItem] | None, data)
 
-        order = cls(
+        items = _parse_items(d.pop("items", None))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
+
+        def _parse_updated_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                updated_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return updated_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        updated_at = _parse_updated_at(d.pop("updatedAt", None))
+
+        _result = cls(
             public_id=public_id,
-            status=status,
-            created_at=created_at,
             partner_id=partner_id,
             internal_order_id=internal_order_id,
+            status=status,
             statuses=statuses,
             company=company,
             org_number=org_number,
@@ -224,11 +283,12 @@ class Order:
             total_amount=total_amount,
             contract=contract,
             items=items,
+            created_at=created_at,
             updated_at=updated_at,
         )
 
-        order.additional_properties = d
-        return order
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

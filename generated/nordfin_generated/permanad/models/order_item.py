@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OrderItem")
 
@@ -24,14 +22,20 @@ class OrderItem:
     """ An amount in cents (the smallest currency unit). """
     vat: int
     """ An amount in cents (the smallest currency unit). """
-    sku: str | Unset = UNSET
-    article_nr: str | Unset = UNSET
+    sku: None | str = None
+    article_nr: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
         product_id = self.product_id
+
+        sku: None | str
+        sku = self.sku
+
+        article_nr: None | str
+        article_nr = self.article_nr
 
         quantity = self.quantity
 
@@ -40,10 +44,6 @@ class OrderItem:
         total_amount = self.total_amount
 
         vat = self.vat
-
-        sku = self.sku
-
-        article_nr = self.article_nr
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,9 +57,9 @@ class OrderItem:
                 "VAT": vat,
             }
         )
-        if sku is not UNSET:
+        if sku is not None:
             field_dict["sku"] = sku
-        if article_nr is not UNSET:
+        if article_nr is not None:
             field_dict["articleNr"] = article_nr
 
         return field_dict
@@ -71,6 +71,20 @@ class OrderItem:
 
         product_id = d.pop("productId")
 
+        def _parse_sku(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        sku = _parse_sku(d.pop("sku", None))
+
+        def _parse_article_nr(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        article_nr = _parse_article_nr(d.pop("articleNr", None))
+
         quantity = d.pop("quantity")
 
         unit_amount = d.pop("unitAmount")
@@ -79,23 +93,19 @@ class OrderItem:
 
         vat = d.pop("VAT")
 
-        sku = d.pop("sku", UNSET)
-
-        article_nr = d.pop("articleNr", UNSET)
-
-        order_item = cls(
+        _result = cls(
             name=name,
             product_id=product_id,
+            sku=sku,
+            article_nr=article_nr,
             quantity=quantity,
             unit_amount=unit_amount,
             total_amount=total_amount,
             vat=vat,
-            sku=sku,
-            article_nr=article_nr,
         )
 
-        order_item.additional_properties = d
-        return order_item
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

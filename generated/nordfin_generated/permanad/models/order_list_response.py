@@ -40,12 +40,12 @@ class OrderListResponse:
         d = dict(src_dict)
         data = OrderListResponseData.from_dict(d.pop("data"))
 
-        order_list_response = cls(
+        _result = cls(
             data=data,
         )
 
-        order_list_response.additional_properties = d
-        return order_list_response
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

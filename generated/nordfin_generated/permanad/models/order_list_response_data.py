@@ -56,13 +56,13 @@ class OrderListResponseData:
 
         pagination = Pagination.from_dict(d.pop("pagination"))
 
-        order_list_response_data = cls(
+        _result = cls(
             orders=orders,
             pagination=pagination,
         )
 
-        order_list_response_data.additional_properties = d
-        return order_list_response_data
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -40,12 +40,12 @@ class OrderResponse:
         d = dict(src_dict)
         data = Order.from_dict(d.pop("data"))
 
-        order_response = cls(
+        _result = cls(
             data=data,
         )
 
-        order_response.additional_properties = d
-        return order_response
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,15 +52,15 @@ class Pagination:
 
         total_pages = d.pop("totalPages")
 
-        pagination = cls(
+        _result = cls(
             page=page,
             limit=limit,
             total=total,
             total_pages=total_pages,
         )
 
-        pagination.additional_properties = d
-        return pagination
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

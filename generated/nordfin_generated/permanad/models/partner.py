@@ -9,8 +9,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="Partner")
 
 
@@ -19,12 +17,12 @@ class Partner:
     id: int
     org_number: str
     name: str
-    website: None | str | Unset = UNSET
-    country: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    terms_of_payment: None | str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    updated_at: datetime.datetime | Unset = UNSET
+    website: None | str = None
+    country: None | str = None
+    email: None | str = None
+    terms_of_payment: None | str = None
+    created_at: datetime.datetime | None = None
+    updated_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,37 +32,29 @@ class Partner:
 
         name = self.name
 
-        website: None | str | Unset
-        if isinstance(self.website, Unset):
-            website = UNSET
-        else:
-            website = self.website
+        website: None | str
+        website = self.website
 
-        country: None | str | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        else:
-            country = self.country
+        country: None | str
+        country = self.country
 
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
+        email: None | str
+        email = self.email
 
-        terms_of_payment: None | str | Unset
-        if isinstance(self.terms_of_payment, Unset):
-            terms_of_payment = UNSET
-        else:
-            terms_of_payment = self.terms_of_payment
+        terms_of_payment: None | str
+        terms_of_payment = self.terms_of_payment
 
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
+        created_at: None | str
+        if isinstance(self.created_at, datetime.datetime):
             created_at = self.created_at.isoformat()
+        else:
+            created_at = self.created_at
 
-        updated_at: str | Unset = UNSET
-        if not isinstance(self.updated_at, Unset):
+        updated_at: None | str
+        if isinstance(self.updated_at, datetime.datetime):
             updated_at = self.updated_at.isoformat()
+        else:
+            updated_at = self.updated_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -75,17 +65,17 @@ class Partner:
                 "name": name,
             }
         )
-        if website is not UNSET:
+        if website is not None:
             field_dict["website"] = website
-        if country is not UNSET:
+        if country is not None:
             field_dict["country"] = country
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
-        if terms_of_payment is not UNSET:
+        if terms_of_payment is not None:
             field_dict["termsOfPayment"] = terms_of_payment
-        if created_at is not UNSET:
+        if created_at is not None:
             field_dict["createdAt"] = created_at
-        if updated_at is not UNSET:
+        if updated_at is not None:
             field_dict["updatedAt"] = updated_at
 
         return field_dict
@@ -99,57 +89,65 @@ class Partner:
 
         name = d.pop("name")
 
-        def _parse_website(data: object) -> None | str | Unset:
+        def _parse_website(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        website = _parse_website(d.pop("website", UNSET))
+        website = _parse_website(d.pop("website", None))
 
-        def _parse_country(data: object) -> None | str | Unset:
+        def _parse_country(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        country = _parse_country(d.pop("country", UNSET))
+        country = _parse_country(d.pop("country", None))
 
-        def _parse_email(data: object) -> None | str | Unset:
+        def _parse_email(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        email = _parse_email(d.pop("email", UNSET))
+        email = _parse_email(d.pop("email", None))
 
-        def _parse_terms_of_payment(data: object) -> None | str | Unset:
+        def _parse_terms_of_payment(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            return cast(None | str, data)
+
+        terms_of_payment = _parse_terms_of_payment(d.pop("termsOfPayment", None))
+
+        def _parse_created_at(data: object) -> datetime.datetime | None:
+            if data is None:
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                created_at_type_0 = datetime.datetime.fromisoformat(data)
 
-        terms_of_payment = _parse_terms_of_payment(d.pop("termsOfPayment", UNSET))
+                return created_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
 
-        _created_at = d.pop("createdAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+        created_at = _parse_created_at(d.pop("createdAt", None))
 
-        _updated_at = d.pop("updatedAt", UNSET)
-        updated_at: datetime.datetime | Unset
-        if isinstance(_updated_at, Unset):
-            updated_at = UNSET
-        else:
-            updated_at = datetime.datetime.fromisoformat(_updated_at)
+        def _parse_updated_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                updated_at_type_0 = datetime.datetime.fromisoformat(data)
 
-        partner = cls(
+                return updated_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        updated_at = _parse_updated_at(d.pop("updatedAt", None))
+
+        _result = cls(
             id=id,
             org_number=org_number,
             name=name,
@@ -161,8 +159,8 @@ class Partner:
             updated_at=updated_at,
         )
 
-        partner.additional_properties = d
-        return partner
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

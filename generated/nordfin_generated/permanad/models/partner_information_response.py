@@ -44,12 +44,12 @@ class PartnerInformationResponse:
         d = dict(src_dict)
         data = PartnerInformationResponseData.from_dict(d.pop("data"))
 
-        partner_information_response = cls(
+        _result = cls(
             data=data,
         )
 
-        partner_information_response.additional_properties = d
-        return partner_information_response
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -56,13 +56,13 @@ class PartnerInformationResponseData:
 
             tariffs.append(tariffs_item)
 
-        partner_information_response_data = cls(
+        _result = cls(
             partner=partner,
             tariffs=tariffs,
         )
 
-        partner_information_response_data.additional_properties = d
-        return partner_information_response_data
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,60 +8,58 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="PartnerTariff")
 
 
 @_attrs_define
 class PartnerTariff:
-    months: int
-    tariff: float | None | Unset = UNSET
+    tariff: float | None = None
     """ The monthly tariff for this duration, a percentage of the price. """
+    months: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        months = self.months
+        tariff: float | None
+        tariff = self.tariff
 
-        tariff: float | None | Unset
-        if isinstance(self.tariff, Unset):
-            tariff = UNSET
-        else:
-            tariff = self.tariff
+        months: int | None
+        months = self.months
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "months": months,
-            }
-        )
-        if tariff is not UNSET:
+        field_dict.update({})
+        if tariff is not None:
             field_dict["tariff"] = tariff
+        if months is not None:
+            field_dict["months"] = months
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        months = d.pop("months")
 
-        def _parse_tariff(data: object) -> float | None | Unset:
+        def _parse_tariff(data: object) -> float | None:
             if data is None:
                 return data
-            if isinstance(data, Unset):
+            return cast(float | None, data)
+
+        tariff = _parse_tariff(d.pop("tariff", None))
+
+        def _parse_months(data: object) -> int | None:
+            if data is None:
                 return data
-            return cast(float | None | Unset, data)
+            return cast(int | None, data)
 
-        tariff = _parse_tariff(d.pop("tariff", UNSET))
+        months = _parse_months(d.pop("months", None))
 
-        partner_tariff = cls(
-            months=months,
+        _result = cls(
             tariff=tariff,
+            months=months,
         )
 
-        partner_tariff.additional_properties = d
-        return partner_tariff
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

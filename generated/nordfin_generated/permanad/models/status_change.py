@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,15 +16,16 @@ T = TypeVar("T", bound="StatusChange")
 
 @_attrs_define
 class StatusChange:
-    status: OrderStatus
-    """ The order's status. Final: readyToShip (ship the goods), active (contract running),
-    declined (leasing cannot be offered; the customer has been told), cancelled.
-     """
+    status: OrderStatus | str
     set_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        status = self.status.value
+        status: str
+        if isinstance(self.status, OrderStatus):
+            status = self.status.value
+        else:
+            status = self.status
 
         set_at = self.set_at.isoformat()
 
@@ -42,17 +43,29 @@ class StatusChange:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        status = OrderStatus(d.pop("status"))
+
+        def _parse_status(data: object) -> OrderStatus | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = OrderStatus(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(OrderStatus | str, data)
+
+        status = _parse_status(d.pop("status"))
 
         set_at = datetime.datetime.fromisoformat(d.pop("setAt"))
 
-        status_change = cls(
+        _result = cls(
             status=status,
             set_at=set_at,
         )
 
-        status_change.additional_properties = d
-        return status_change
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

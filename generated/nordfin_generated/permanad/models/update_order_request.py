@@ -35,12 +35,12 @@ class UpdateOrderRequest:
         d = dict(src_dict)
         internal_order_id = d.pop("internalOrderId")
 
-        update_order_request = cls(
+        _result = cls(
             internal_order_id=internal_order_id,
         )
 
-        update_order_request.additional_properties = d
-        return update_order_request
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -34,7 +34,7 @@ def demo_payex() -> None:
         say("get with $expand: billing address", customer.billing_address.addressee)  # type: ignore[union-attr]
         client.customers.update("9999", email_address="britt@example.se", msisdn=None)
         changed = client.customers.get("9999")
-        msisdn = "deleted" if isinstance(changed.msisdn, payex.models.Unset) else changed.msisdn
+        msisdn = "deleted" if changed.msisdn is None else changed.msisdn
         say("patch email, delete msisdn", (changed.email_address, msisdn))
         client.billing_address.delete("9999")
         customer = client.customers.get("9999")
@@ -47,7 +47,7 @@ def demo_payex() -> None:
         say("surpluses over 2-item pages", [s.surplus_id for s in client.surpluses.iterate("9999")])
         iban = InternationalAccount(iban="SE4550000000058398257466", bic="ESSESESS")
         client.surpluses.disburse("9999", "S0", international=iban)
-        say("disburse S0 to an IBAN; its status", client.surpluses.get("9999", "S0").status.value)
+        say("disburse S0 to an IBAN; its status", str(client.surpluses.get("9999", "S0").status))
         show_error("get an unknown customer", lambda: client.customers.get("1234"))
         bad = NationalIdentifier(reg_no="19811218-9877", country_code="SE")
         show_error("find with a bad personnummer", lambda: client.customers.find(bad))

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="ErrorResponseErrorFieldsItem")
+T = TypeVar("T", bound="ErrorResponseErrorFieldsType0Item")
 
 
 @_attrs_define
-class ErrorResponseErrorFieldsItem:
+class ErrorResponseErrorFieldsType0Item:
     field: str
     message: str
-    code: str | Unset = UNSET
+    code: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -25,6 +23,7 @@ class ErrorResponseErrorFieldsItem:
 
         message = self.message
 
+        code: None | str
         code = self.code
 
         field_dict: dict[str, Any] = {}
@@ -35,7 +34,7 @@ class ErrorResponseErrorFieldsItem:
                 "message": message,
             }
         )
-        if code is not UNSET:
+        if code is not None:
             field_dict["code"] = code
 
         return field_dict
@@ -47,16 +46,21 @@ class ErrorResponseErrorFieldsItem:
 
         message = d.pop("message")
 
-        code = d.pop("code", UNSET)
+        def _parse_code(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        error_response_error_fields_item = cls(
+        code = _parse_code(d.pop("code", None))
+
+        _result = cls(
             field=field,
             message=message,
             code=code,
         )
 
-        error_response_error_fields_item.additional_properties = d
-        return error_response_error_fields_item
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="DisbursementOrderSwedishSus")
+T = TypeVar("T", bound="DisbursementOrderSwedishSusType0")
 
 
 @_attrs_define
-class DisbursementOrderSwedishSus:
+class DisbursementOrderSwedishSusType0:
     """The SUS order as answered."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -27,10 +27,10 @@ class DisbursementOrderSwedishSus:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        disbursement_order_swedish_sus = cls()
+        _result = cls()
 
-        disbursement_order_swedish_sus.additional_properties = d
-        return disbursement_order_swedish_sus
+        _result.additional_properties = d
+        return _result
 
     @property
     def additional_keys(self) -> list[str]:
