@@ -113,6 +113,13 @@ def test_a_start_waits_for_the_one_limit_places_back_to_be_period_plus_margin_ol
     assert [limiter.reserve() for _ in range(5)] == [0.0, 0.0, 10.5, 10.5, 21.0]
 
 
+def test_the_margin_never_makes_a_caller_give_up(clock: Any) -> None:
+    limiter = RateLimiter(1, 10, clock=clock, margin=0.5)
+    assert limiter.reserve() == 0.0
+    assert limiter.reserve(max_wait=10) == 10.5  # willing to wait a period: waits for the next slot
+    assert limiter.reserve(max_wait=10) is None  # the one after is two periods away
+
+
 def test_release_jitter_within_the_margin_keeps_every_arrival_window(clock: Any) -> None:
     # Starts released as granted, arriving up to `margin` late: the worst case is every request of
     # one window arriving late and those of the next on time, so alternate the two.

@@ -152,22 +152,26 @@ class RateLimiter:
     def reserve(self, max_wait: float = math.inf) -> float | None:
         """Reserve the earliest free start; return the seconds to wait before it (``0.0``: now).
 
-        If that wait would exceed ``max_wait``, nothing is reserved and ``None`` is returned.
-        Scoped pauses do not apply here: :meth:`acquire` with ``scope=`` sits them out.
+        If that wait would exceed ``max_wait`` (plus the margin, which never makes a caller give
+        up), nothing is reserved and ``None`` is returned. Scoped pauses do not apply here:
+        :meth:`acquire` with ``scope=`` sits them out.
         """
         turn = self._turn(max_wait, None)
         return turn.wait if turn.granted else None
 
     def _turn(self, max_wait: float, scope: str | None) -> Turn:
+        # The margin is this limiter's own caution: it never makes a caller give up. A caller
+        # willing to wait one period still waits for the next slot, as without a margin.
+        allowed = max_wait + self._margin
         if self._redis is not None:
-            return self._redis.reserve(max_wait, scope)
+            return self._redis.reserve(allowed, scope)
         with self._lock:
             now = self._clock()
             if scope is not None and (held := self._scope_paused.get(scope, now) - now) > 0:
-                return Turn(held <= max_wait, held, held=True)
+                return Turn(held <= allowed, held, held=True)
             start = self._earliest(now)
             wait = start - now
-            if wait > max_wait:
+            if wait > allowed:
                 return Turn(False, wait)
             self._starts.append(start)
             return Turn(True, wait)
@@ -225,7 +229,7 @@ class RateLimiter:
         With ``scope``, first sit out a pause of that scope (see :meth:`pause`), then take a slot
         within what is left of ``max_wait``. Raises :class:`nordfin.errors.RateLimited`
         (``status`` None, ``retry_after`` the wait that would have been needed) without reserving
-        anything if the wait would exceed ``max_wait``.
+        anything if the wait would exceed ``max_wait`` plus the margin.
         """
         check_scope(scope)
         turn = self._turn(max_wait, scope)
@@ -257,7 +261,7 @@ class RateLimiter:
 
     async def _turn_async(self, max_wait: float, scope: str | None) -> Turn:
         if self._redis is not None:
-            return await self._redis.reserve_async(max_wait, scope)
+            return await self._redis.reserve_async(max_wait + self._margin, scope)
         return self._turn(max_wait, scope)
 
     def _held_or_raise(self, turn: Turn, max_wait: float) -> float:

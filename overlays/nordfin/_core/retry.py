@@ -74,7 +74,8 @@ class RetryPolicy:
 
     ``max_attempts`` counts every attempt, the first included (1: never retry).
     ``initial_delay`` doubles per retry up to ``max_delay``, then varies by ± ``jitter`` (a fraction).
-    ``max_wait`` is the longest wait (``Retry-After`` or rate limiter) that is slept at all.
+    ``max_wait`` is the longest wait (``Retry-After`` or rate limiter) that is slept at all; the
+    limiter may add its safety margin (at most 1 s by default) to a slot's wait.
     ``retry_statuses`` are the statuses worth another attempt.
     """
 

@@ -13,7 +13,7 @@ from nordfin._core.auth import BearerAuth
 from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, Quota, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
 from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, poll_async, poll_many, polling_gate
-from nordfin._core.ratelimit import RateLimiter, default_margin
+from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
 from nordfin._core.spec import SpecIndex
@@ -435,8 +435,8 @@ class _PermanadClient(ClientSetup):
             base_url=url,
             limiter=QUOTA.choose(rate_limit, _LIMITER_KEY),
             timeout=timeout,
-            # A slot of the 5-minute window may be up to 300 s (and the margin) away: wait for it.
-            retry=retry or RetryPolicy(max_wait=QUOTA.period + default_margin(QUOTA.period)),
+            # A slot of the 5-minute window may be up to 300 s away: wait for it rather than fail.
+            retry=retry or RetryPolicy(max_wait=QUOTA.period),
             strict=strict,
             transport=transport,
             cert=cert,
