@@ -1,7 +1,7 @@
 """Client-side rate limiting to a vendor's documented quota.
 
 A :class:`RateLimiter` keeps an exact sliding-window log: in any window ``[t, t + period)`` at most
-``limit`` requests start, and a little more: a start is granted only once the start ``limit``
+``limit`` requests start, with room to spare: a start is granted only once the start ``limit``
 places back is ``period + margin`` old. The margin absorbs the jitter between the moment a request
 is released and the moment it reaches the vendor (requests released exactly one period apart
 arrive a few ms closer together, and a vendor counting arrivals would answer 429). A caller
@@ -234,7 +234,7 @@ class RateLimiter:
         check_scope(scope)
         turn = self._turn(max_wait, scope)
         if turn.held:
-            sleep(self._held_or_raise(turn, max_wait))
+            sleep(self._granted_or_raise(turn, max_wait))
             max_wait -= turn.wait
             turn = self._turn(max_wait, None)  # sat out: a pause set meanwhile counts from the next call
         wait = self._granted_or_raise(turn, max_wait)
@@ -252,7 +252,7 @@ class RateLimiter:
         check_scope(scope)
         turn = await self._turn_async(max_wait, scope)
         if turn.held:
-            await sleep(self._held_or_raise(turn, max_wait))
+            await sleep(self._granted_or_raise(turn, max_wait))
             max_wait -= turn.wait
             turn = await self._turn_async(max_wait, None)
         wait = self._granted_or_raise(turn, max_wait)
@@ -264,20 +264,16 @@ class RateLimiter:
             return await self._redis.reserve_async(max_wait + self._margin, scope)
         return self._turn(max_wait, scope)
 
-    def _held_or_raise(self, turn: Turn, max_wait: float) -> float:
-        if not turn.granted:
-            raise RateLimited(
-                f"the server asked these credentials to wait (Retry-After): {turn.wait:.3g}s more, "
-                f"more than the allowed wait of {max_wait:g}s",
-                retry_after=turn.wait,
-            )
-        return turn.wait
-
     def _granted_or_raise(self, turn: Turn, max_wait: float) -> float:
         if not turn.granted:
+            reason = (
+                "the server asked these credentials to wait (Retry-After)"
+                if turn.held
+                else f"client-side rate limit of {self._limit} requests per {self._period:g}s"
+            )
             raise RateLimited(
-                f"client-side rate limit of {self._limit} requests per {self._period:g}s: the next "
-                f"slot is {turn.wait:.3g}s away, more than the allowed wait of {max_wait:g}s",
+                f"{reason}: the next slot is {turn.wait:.3g}s away, "
+                f"more than the allowed wait of {max_wait:g}s",
                 retry_after=turn.wait,
             )
         return turn.wait
