@@ -251,3 +251,35 @@ def test_a_429_to_one_key_pauses_that_key_only_async(rate_limit: bool | str) -> 
     asyncio.run(main())
     (wait,) = slept
     assert 25.0 < wait <= 30.0
+
+
+def test_permanad_a_429_to_one_markets_key_leaves_the_other_market_sending(rate_limit: bool | str) -> None:
+    # One quota per IP (one window for every market), but the pause belongs to the key that drew it.
+    fake = FakePermanad()
+    throttled = {fake.api_keys["SE"]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        if token in throttled:
+            throttled.discard(token)
+            body = {"error": {"code": "TooManyRequests", "message": "slow down"}}
+            return httpx.Response(429, headers={"Retry-After": "30"}, json=body)
+        return fake.handle_request(request)
+
+    slept: list[float] = []
+    keys = {market: fake.api_keys[market] for market in ("SE", "DK")}
+    with permanad.Client(
+        api_keys=keys,
+        environment="sandbox",
+        transport=httpx.MockTransport(answer),
+        retry=RetryPolicy.none(),
+        rate_limit=rate_limit,
+        sleep=slept.append,
+    ) as client:
+        with pytest.raises(errors.RateLimited):
+            client.partner.information(market="SE")
+        client.partner.information(market="DK")
+        assert slept == []  # DK's key sent at once, through the same per-IP window
+        client.partner.information(market="SE")
+    (wait,) = slept
+    assert 25.0 < wait <= 30.0
