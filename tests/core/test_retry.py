@@ -22,6 +22,7 @@ from nordfin._core.retry import (
     RetryPolicy,
     RetryTransport,
     backoff_delay,
+    credential_scope,
     is_idempotent,
     parse_retry_after,
 )
@@ -313,7 +314,7 @@ def test_non_transport_errors_are_not_retried(harness: Harness) -> None:
 
 
 def test_every_attempt_passes_the_limiter(harness: Harness, clock: Any) -> None:
-    limiter = RateLimiter(1, 10, clock=clock)
+    limiter = RateLimiter(1, 10, clock=clock, margin=0)
     harness.send(get(), 500, 500, 200, policy=RetryPolicy(initial_delay=1, max_delay=1), limiter=limiter)
     # The backoff sleeps move the fake clock by 1; the limiter adds what is missing to 10.
     assert harness.sleeps == [1.0, 9.0, 1.0, 9.0]
@@ -321,12 +322,19 @@ def test_every_attempt_passes_the_limiter(harness: Harness, clock: Any) -> None:
 
 
 def test_a_limiter_wait_above_max_wait_raises_and_sends_nothing(harness: Harness, clock: Any) -> None:
-    limiter = RateLimiter(1, 100, clock=clock)
+    limiter = RateLimiter(1, 100, clock=clock, margin=0)
     limiter.reserve()
     with pytest.raises(RateLimited) as caught:
         harness.send(get(), 200, limiter=limiter, policy=RetryPolicy(max_wait=60))
     assert caught.value.retry_after == 100.0
     assert harness.attempts == 0
+
+
+def held_back(limiter: RateLimiter, request: httpx.Request) -> float:
+    """The seconds the limiter holds back the next request sent with ``request``'s credentials."""
+    slept: list[float] = []
+    limiter.acquire(scope=credential_scope(request), sleep=slept.append)
+    return sum(slept)
 
 
 @pytest.mark.parametrize("request_", [get(), post()])
@@ -335,14 +343,14 @@ def test_429_retry_after_pauses_the_shared_limiter(
 ) -> None:
     limiter = RateLimiter(100, 1, clock=clock)
     harness.send(request_, (429, {"Retry-After": "30"}), 200, policy=RetryPolicy.none(), limiter=limiter)
-    assert limiter.reserve() == 30.0  # every other client of this quota now waits too
+    assert held_back(limiter, request_) == 30.0  # every client with these credentials now waits too
 
 
 def test_429_above_the_ceiling_pauses_the_limiter_only_for_max_wait(harness: Harness, clock: Any) -> None:
     limiter = RateLimiter(100, 1, clock=clock)
     response = harness.send(get(), (429, {"Retry-After": "600"}), 200, limiter=limiter)
     assert response.status_code == 429
-    assert limiter.reserve() == RetryPolicy().max_wait  # not 600: one answer cannot stop everyone
+    assert held_back(limiter, get()) == RetryPolicy().max_wait  # not 600: one answer cannot stop a process
 
 
 @pytest.mark.parametrize("header", ["9" * 400, "1" + "0" * 30, "Fri, 31 Dec 9999 23:59:59 GMT"])
@@ -353,7 +361,41 @@ def test_an_absurd_retry_after_pauses_for_max_wait_never_forever(
     policy = RetryPolicy(max_wait=5.0)
     response = harness.send(get(), (429, {"Retry-After": header}), 200, policy=policy, limiter=limiter)
     assert response.status_code == 429  # returned, so the caller raises RateLimited
-    assert limiter.reserve() == 5.0
+    assert held_back(limiter, get()) == 5.0
+
+
+def keyed(key: str, header: str = "api_key") -> httpx.Request:
+    return get(headers={header: key, "store": "s"})
+
+
+def test_a_429_pauses_only_the_credentials_that_drew_it(harness: Harness, clock: Any) -> None:
+    limiter = RateLimiter(100, 1, clock=clock)
+    harness.send(keyed("key-A"), (429, {"Retry-After": "30"}), policy=RetryPolicy.none(), limiter=limiter)
+    assert held_back(limiter, keyed("key-B")) == 0.0  # another key sends at once
+    assert held_back(limiter, keyed("key-A")) == 30.0  # the same key, from any client, waits
+    assert limiter.reserve() == 0.0  # and the window itself was not paused
+
+
+def test_a_paused_credential_beyond_max_wait_raises_and_sends_nothing(harness: Harness, clock: Any) -> None:
+    limiter = RateLimiter(100, 1, clock=clock)
+    limiter.pause(30.0, scope=credential_scope(keyed("key-A")))
+    with pytest.raises(RateLimited) as caught:
+        harness.send(keyed("key-A"), 200, limiter=limiter, policy=RetryPolicy(max_wait=10))
+    assert caught.value.retry_after == 30.0
+    assert "Retry-After" in str(caught.value)
+    assert harness.attempts == 0
+    assert harness.send(keyed("key-B"), 200, limiter=limiter).status_code == 200
+
+
+def test_the_credential_scope_is_a_keyed_hash_of_the_credential_headers() -> None:
+    scope = credential_scope(keyed("s3cr3t-key"))
+    assert scope == credential_scope(get(headers={"Store": "other", "API_KEY": "s3cr3t-key"}))  # case, store
+    assert scope != credential_scope(keyed("s3cr3t-key2"))
+    assert credential_scope(keyed("k", "authorization")) != credential_scope(keyed("k", "x-api-key"))
+    assert credential_scope(get(headers={"cookie": "a=1"})) == credential_scope(get())  # not a credential
+    assert "s3cr3t" not in scope
+    assert len(scope) == 32
+    assert all(c in "0123456789abcdef" for c in scope)
 
 
 def test_parse_retry_after_is_always_finite() -> None:
@@ -405,7 +447,7 @@ def test_close_closes_the_inner_transport() -> None:
 def test_repr_names_policy_and_limiter() -> None:
     text = repr(RetryTransport(Scripted(200), limiter=RateLimiter(2, 1)))
     assert text.startswith("RetryTransport(policy=RetryPolicy(max_attempts=3")
-    assert "RateLimiter(limit=2, period=1.0)" in text
+    assert "RateLimiter(limit=2, period=1.0, margin=0.05)" in text
 
 
 def test_works_inside_an_httpx_client(sleep: Any, sleeps: list[float]) -> None:

@@ -154,7 +154,7 @@ def test_sync_client_retries_through_the_given_transport(sleep: Any, sleeps: lis
 
 def test_sync_client_uses_policy_and_limiter(clock: Any, sleep: Any, sleeps: list[float]) -> None:
     recorder = Recorder(200)
-    limiter = RateLimiter(1, 5, clock=clock)
+    limiter = RateLimiter(1, 5, clock=clock, margin=0)
     with sync_client(recorder, sleep=sleep, limiter=limiter, policy=RetryPolicy.none()) as http:
         http.get("/a")
         http.get("/b")
@@ -195,7 +195,7 @@ def test_default_timeout() -> None:
 @pytest.mark.asyncio
 async def test_async_client_retries_and_limits(clock: Any, async_sleep: Any, sleeps: list[float]) -> None:
     recorder = Recorder(503, 200, 302)
-    limiter = RateLimiter(1, 5, clock=clock)
+    limiter = RateLimiter(1, 5, clock=clock, margin=0)
     rnd_free = RetryPolicy(jitter=0, initial_delay=1, max_delay=1)
     async with async_client(
         recorder, sleep=async_sleep, limiter=limiter, policy=rnd_free, auth=BearerAuth("tok")

@@ -14,7 +14,11 @@ def rate(settings: dict[str, object]) -> dict[str, object]:
     from nordfin import RateLimiter, goto
 
     limiter = RateLimiter(
-        int(settings["limit"]), float(settings["period"]), shared=str(settings["redis"]), key="fleet-test"
+        int(settings["limit"]),
+        float(settings["period"]),
+        shared=str(settings["redis"]),
+        key="fleet-test",
+        margin=float(settings["margin"]),
     )
     credentials = {"store": str(settings["store"]), "api_key": str(settings["api_key"])}
     with goto.Client(**credentials, base_url=str(settings["server"]), rate_limit=limiter) as client:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from nordfin import errors, goto, permanad
 from nordfin._core.ratelimit import RateLimiter
-from nordfin._core.retry import RetryPolicy
+from nordfin._core.retry import RetryPolicy, credential_scope
 from nordfin.testing.goto import FakeGoto
 from nordfin.testing.permanad import FakeClock, FakePermanad
 
@@ -54,9 +55,11 @@ def test_a_400_digit_retry_after_raises_rate_limited_and_pauses_only_max_wait() 
         client.payment_terms.list()
     assert raised.value.retry_after == 86_400.0  # finite: a caller may sleep on it
     limiter = RateLimiter.shared("goto:capi.lagerkoll.com", 200, 60.0)
-    wait = limiter.reserve()
-    assert wait is not None
-    assert 0 < wait <= RetryPolicy().max_wait  # the process resumes within a minute
+    slept: list[float] = []
+    same_key = httpx.Request("GET", "https://capi.lagerkoll.com/v1", headers={"store": "s", "api_key": "k"})
+    limiter.acquire(scope=credential_scope(same_key), sleep=slept.append)
+    (wait,) = slept
+    assert 0 < wait <= RetryPolicy().max_wait  # the key resumes within a minute
 
 
 def test_a_pause_of_one_quota_key_does_not_stop_another() -> None:
@@ -151,3 +154,132 @@ def test_a_500_while_polling_waits_the_vendors_minute_not_half_a_second(kind: st
     gaps = [b - a for a, b in pairwise(gets)]
     assert min(gaps) >= 60.0  # never two GETs of the order within the vendor's minute
     assert gaps[:2] == [60.0, 120.0]
+
+
+# --- a 429 pauses the credentials that drew it, never others ---------------------------------------
+
+
+class KeyedGoto:
+    """A Goto host answering 429 with ``Retry-After`` to the first request of ``throttled`` keys,
+    an empty list of terms to anything else; it notes which key sent each request."""
+
+    def __init__(self, retry_after: str, throttled: set[str]) -> None:
+        self.retry_after, self.throttled = retry_after, set(throttled)
+        self.keys: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        key = request.headers["api_key"]
+        self.keys.append(key)
+        if key in self.throttled:
+            self.throttled.discard(key)
+            body = {"errorCode": 900429, "errorMessage": "Too many requests"}
+            return httpx.Response(429, headers={"Retry-After": self.retry_after}, json=body)
+        return httpx.Response(200, json={"paymentTerms": [], "since": 0})
+
+
+def keyed_clients(
+    host: KeyedGoto, rate_limit: bool | str, slept: list[float], *keys: str, asynchronous: bool = False
+) -> list[Any]:
+    """Goto clients of one host (so one quota, one window), each with its key and no retries; their
+    sleeps are only noted (a pause shows as the wait it imposes)."""
+    kind = goto.AsyncClient if asynchronous else goto.Client
+    transport = httpx.MockTransport(host)
+    settings: dict[str, Any] = {"transport": transport, "retry": RetryPolicy.none(), "rate_limit": rate_limit}
+    if asynchronous:
+
+        async def note(seconds: float) -> None:
+            slept.append(seconds)
+
+        settings["sleep"] = note
+    else:
+        settings["sleep"] = slept.append
+    return [kind(store="s", api_key=key, **settings) for key in keys]
+
+
+@pytest.fixture(params=["local", "redis"])
+def rate_limit(request: pytest.FixtureRequest) -> bool | str:
+    """The process's own Goto limiter, or the same quota shared through a real Redis."""
+    return True if request.param == "local" else str(request.getfixturevalue("redis_url"))
+
+
+def test_a_429_to_one_key_pauses_that_key_only(rate_limit: bool | str) -> None:
+    host = KeyedGoto("30", {"key-A"})
+    slept: list[float] = []
+    a, b, a_again = keyed_clients(host, rate_limit, slept, "key-A", "key-B", "key-A")
+    with pytest.raises(errors.RateLimited):
+        a.payment_terms.list()
+    b.payment_terms.list()
+    assert slept == []  # B sent at once, on the same host and quota
+    a_again.payment_terms.list()  # another client with A's key: held back as A is
+    (wait,) = slept
+    assert 25.0 < wait <= 30.0
+    assert host.keys == ["key-A", "key-B", "key-A"]
+    for client in (a, b, a_again):
+        client.close()
+
+
+def test_a_429_pause_of_a_key_never_exceeds_max_wait(rate_limit: bool | str) -> None:
+    host = KeyedGoto("9" * 400, {"key-A"})
+    slept: list[float] = []
+    a, b = keyed_clients(host, rate_limit, slept, "key-A", "key-B")
+    with pytest.raises(errors.RateLimited):
+        a.payment_terms.list()
+    b.payment_terms.list()
+    a.payment_terms.list()
+    (wait,) = slept
+    assert 50.0 < wait <= RetryPolicy().max_wait  # a minute at most, never a day or forever
+    for client in (a, b):
+        client.close()
+
+
+def test_a_429_to_one_key_pauses_that_key_only_async(rate_limit: bool | str) -> None:
+    import asyncio
+
+    host = KeyedGoto("30", {"key-A"})
+    slept: list[float] = []
+
+    async def main() -> None:
+        a, b, a_again = keyed_clients(host, rate_limit, slept, "key-A", "key-B", "key-A", asynchronous=True)
+        with pytest.raises(errors.RateLimited):
+            await a.payment_terms.list()
+        await b.payment_terms.list()
+        assert slept == []
+        await a_again.payment_terms.list()
+        for client in (a, b, a_again):
+            await client.aclose()
+
+    asyncio.run(main())
+    (wait,) = slept
+    assert 25.0 < wait <= 30.0
+
+
+def test_permanad_a_429_to_one_markets_key_leaves_the_other_market_sending(rate_limit: bool | str) -> None:
+    # One quota per IP (one window for every market), but the pause belongs to the key that drew it.
+    fake = FakePermanad()
+    throttled = {fake.api_keys["SE"]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        if token in throttled:
+            throttled.discard(token)
+            body = {"error": {"code": "TooManyRequests", "message": "slow down"}}
+            return httpx.Response(429, headers={"Retry-After": "30"}, json=body)
+        return fake.handle_request(request)
+
+    slept: list[float] = []
+    keys = {market: fake.api_keys[market] for market in ("SE", "DK")}
+    with permanad.Client(
+        api_keys=keys,
+        environment="sandbox",
+        transport=httpx.MockTransport(answer),
+        retry=RetryPolicy.none(),
+        rate_limit=rate_limit,
+        sleep=slept.append,
+    ) as client:
+        with pytest.raises(errors.RateLimited):
+            client.partner.information(market="SE")
+        client.partner.information(market="DK")
+        assert slept == []  # DK's key sent at once, through the same per-IP window
+        client.partner.information(market="SE")
+    (wait,) = slept
+    assert 25.0 < wait <= 30.0

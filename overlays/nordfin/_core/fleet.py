@@ -30,6 +30,7 @@ from redis.asyncio.lock import Lock as AsyncLock
 from redis.lock import Lock
 
 from nordfin._core.polling import IntervalGate
+from nordfin._core.ratelimit import Turn
 from nordfin._core.redact import Secret
 from nordfin._core.tokenstore import SharedToken
 from nordfin.errors import RedisUnavailable
@@ -68,12 +69,22 @@ class _Script:
             return await client.eval(self.source, len(keys), *keys, *args)
 
 
-# KEYS[1]: the latest `limit` start times (a list, oldest first); KEYS[2]: paused until.
-# ARGV: limit, period (µs), max wait (µs, negative: none). Returns {granted 0/1, wait µs}.
+# KEYS[1]: the latest `limit` start times (a list, oldest first); KEYS[2]: paused until (everyone);
+# KEYS[3], if given: paused until, for the caller's scope (its credentials) alone.
+# ARGV: limit, spacing (µs: period + margin), max wait (µs, negative: none).
+# Returns {granted 0/1, wait µs, held 0/1}; held: the scope's own pause, nothing reserved.
 _RESERVE = _Script("""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local limit, period, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local limit, spacing, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if KEYS[3] then
+  local held = tonumber(redis.call('GET', KEYS[3]))
+  if held and held > now then
+    local wait = held - now
+    if max_wait >= 0 and wait > max_wait then return {0, wait, 1} end
+    return {1, wait, 1}
+  end
+end
 local start = now
 local paused = tonumber(redis.call('GET', KEYS[2]))
 if paused and paused > start then start = paused end
@@ -84,17 +95,18 @@ if n > 0 then
 end
 if n >= limit then
   local first = tonumber(redis.call('LINDEX', KEYS[1], -limit))
-  if first + period > start then start = first + period end
+  if first + spacing > start then start = first + spacing end
 end
 local wait = start - now
-if max_wait >= 0 and wait > max_wait then return {0, wait} end
+if max_wait >= 0 and wait > max_wait then return {0, wait, 0} end
 redis.call('RPUSH', KEYS[1], string.format('%d', start))
 redis.call('LTRIM', KEYS[1], -limit, -1)
-redis.call('PEXPIRE', KEYS[1], math.ceil((start + period - now) / 1000) + 1000)
-return {1, wait}
+redis.call('PEXPIRE', KEYS[1], math.ceil((start + spacing - now) / 1000) + 1000)
+return {1, wait, 0}
 """)
 
-# KEYS[1]: paused until (µs). ARGV[1]: seconds as µs. Only ever lengthens a pause.
+# KEYS[1]: paused until (µs), of everyone or of one scope. ARGV[1]: seconds as µs. Only ever
+# lengthens a pause; the key expires when the pause ends.
 _PAUSE = _Script("""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -236,47 +248,57 @@ def _micros(seconds: float) -> int:
 
 
 class RedisWindow:
-    """The sliding window of :class:`nordfin.RateLimiter` kept in Redis under ``key``."""
+    """The sliding window of :class:`nordfin.RateLimiter` kept in Redis under ``key``, with the
+    pauses of everyone and of each scope (a credential's keyed hash, never the credential).
+    """
 
-    def __init__(self, url: object, key: object, limit: int, period: float) -> None:
+    def __init__(self, url: object, key: object, limit: int, spacing: float) -> None:
         self._url = redis_url(url)
         self._key = _check_key(key)
-        tag = "{" + self._key + "}"  # one hash slot for both keys, so Redis Cluster runs the script
+        tag = "{" + self._key + "}"  # one hash slot for every key, so Redis Cluster runs the script
         self._keys = [f"{KEY_PREFIX}rate:{tag}:starts", f"{KEY_PREFIX}rate:{tag}:pause"]
-        self._args = [limit, _micros(period)]
+        self._args = [limit, _micros(spacing)]
 
     def __repr__(self) -> str:
         return f"{_where(self._url)!r}, key={self._key!r}"
 
+    def _pause_key(self, scope: str | None) -> str:
+        return self._keys[1] if scope is None else f"{self._keys[1]}:{scope}"
+
+    def _reserve_keys(self, scope: str | None) -> list[str]:
+        return self._keys if scope is None else [*self._keys, self._pause_key(scope)]
+
     def _reserve_args(self, max_wait: float) -> list[int]:
         return [*self._args, _micros(max_wait) if math.isfinite(max_wait) else -1]
 
-    def reserve(self, max_wait: float) -> tuple[bool, float]:
-        """``(granted, seconds to wait)``, as ``RateLimiter._reserve``."""
+    def reserve(self, max_wait: float, scope: str | None = None) -> Turn:
+        """The :class:`~nordfin._core.ratelimit.Turn` of ``RateLimiter._turn``, decided by Redis."""
         client = CONNECTIONS.sync(self._url)
-        granted, wait = _call(
-            self._url, lambda: _RESERVE.run(client, self._keys, self._reserve_args(max_wait))
-        )
-        return bool(granted), int(wait) / _MICRO
+        keys, args = self._reserve_keys(scope), self._reserve_args(max_wait)
+        return _turn(_call(self._url, lambda: _RESERVE.run(client, keys, args)))
 
-    async def reserve_async(self, max_wait: float) -> tuple[bool, float]:
+    async def reserve_async(self, max_wait: float, scope: str | None = None) -> Turn:
         """:meth:`reserve` through the asyncio client."""
         client = await _acall(self._url, lambda: CONNECTIONS.for_loop(self._url))
-        reply = await _acall(
-            self._url, lambda: _RESERVE.arun(client, self._keys, self._reserve_args(max_wait))
-        )
-        granted, wait = reply
-        return bool(granted), int(wait) / _MICRO
+        keys, args = self._reserve_keys(scope), self._reserve_args(max_wait)
+        return _turn(await _acall(self._url, lambda: _RESERVE.arun(client, keys, args)))
 
-    def pause(self, seconds: float) -> None:
-        """No start for anyone using this key before ``seconds`` from now (Redis's now)."""
+    def pause(self, seconds: float, scope: str | None = None) -> None:
+        """No start before ``seconds`` from now (Redis's now): for everyone, or for ``scope``."""
         client = CONNECTIONS.sync(self._url)
-        _call(self._url, lambda: _PAUSE.run(client, self._keys[1:], [_micros(max(0.0, seconds))]))
+        keys = [self._pause_key(scope)]
+        _call(self._url, lambda: _PAUSE.run(client, keys, [_micros(seconds)]))
 
-    async def pause_async(self, seconds: float) -> None:
+    async def pause_async(self, seconds: float, scope: str | None = None) -> None:
         """:meth:`pause` through the asyncio client."""
         client = await _acall(self._url, lambda: CONNECTIONS.for_loop(self._url))
-        await _acall(self._url, lambda: _PAUSE.arun(client, self._keys[1:], [_micros(max(0.0, seconds))]))
+        keys = [self._pause_key(scope)]
+        await _acall(self._url, lambda: _PAUSE.arun(client, keys, [_micros(seconds)]))
+
+
+def _turn(reply: list[int]) -> Turn:
+    granted, wait, held = reply
+    return Turn(bool(granted), int(wait) / _MICRO, bool(held))
 
 
 class SharedIntervalGate(IntervalGate):

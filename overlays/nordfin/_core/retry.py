@@ -7,8 +7,9 @@ The rules live once, in pure functions (:func:`plan_after_response`, :func:`plan
 - A response with a status in ``policy.retry_statuses`` is retried only for an idempotent request,
   after its ``Retry-After`` (seconds or HTTP date) or else an exponential backoff with jitter. A
   ``Retry-After`` longer than ``policy.max_wait`` is not slept: that response is returned and the
-  caller raises ``RateLimited``. A 429's ``Retry-After`` also pauses the limiter for everyone
-  sharing it, for at most ``policy.max_wait``: a hostile or broken header cannot stop a process.
+  caller raises ``RateLimited``. A 429's ``Retry-After`` also pauses the limiter for every client
+  sending the same credentials (:func:`credential_scope`), for at most ``policy.max_wait``: a
+  hostile or broken header cannot stop a process, and one key's 429 never stops another key.
 - Inside :func:`single_attempt` (a poll, which has its own slower backoff) nothing is retried.
 - A transport error is retried for an idempotent request; for any other only when it proves that
   the request never left (connect error, connect or pool timeout): a write is never sent twice
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
+import hmac
 import math
 import random
 import re
@@ -34,7 +37,7 @@ import attrs
 import httpx
 
 from nordfin._core.ratelimit import RateLimiter, for_transport
-from nordfin._core.redact import get_logger, redact_url
+from nordfin._core.redact import SENSITIVE_HEADERS, get_logger, redact_url
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -44,6 +47,7 @@ __all__ = [
     "RetryPolicy",
     "RetryTransport",
     "backoff_delay",
+    "credential_scope",
     "is_idempotent",
     "parse_retry_after",
     "plan_after_error",
@@ -70,7 +74,8 @@ class RetryPolicy:
 
     ``max_attempts`` counts every attempt, the first included (1: never retry).
     ``initial_delay`` doubles per retry up to ``max_delay``, then varies by ± ``jitter`` (a fraction).
-    ``max_wait`` is the longest wait (``Retry-After`` or rate limiter) that is slept at all.
+    ``max_wait`` is the longest wait (``Retry-After`` or rate limiter) that is slept at all; the
+    limiter may add its safety margin (at most 1 s by default) to a slot's wait.
     ``retry_statuses`` are the statuses worth another attempt.
     """
 
@@ -147,7 +152,7 @@ def backoff_delay(policy: RetryPolicy, attempt: int, rnd: Callable[[], float] = 
 @attrs.frozen
 class RetryDecision:
     """What to do after an attempt: ``delay`` seconds before the next one, or stop if None;
-    ``pause`` seconds for the shared rate limiter, when the server asked everyone to wait.
+    ``pause`` seconds for the rate limiter, when the server asked these credentials to wait.
     """
 
     delay: float | None
@@ -215,6 +220,26 @@ def plan_after_error(
     return RetryDecision(backoff_delay(policy, attempt, rnd))
 
 
+# The headers that say who is asking: those redaction masks, less the ones that are not a vendor
+# credential (cookies come and go, a proxy's password is not the API's).
+_CREDENTIAL_HEADERS = SENSITIVE_HEADERS - {"cookie", "set-cookie", "proxy-authorization"}
+# Fixed, so every process of a fleet names the same credentials alike; it keeps the hash nordfin's own.
+_SCOPE_KEY = b"nordfin rate-limit scope v1"
+
+
+def credential_scope(request: httpx.Request) -> str:
+    """Who a rate-limit pause applies to: a keyed hash (HMAC-SHA256, 128 bits) of the credential
+    headers ``request`` carries as sent, so a pause reaches every client with the same key and no
+    client with another. Never the secret itself: it is safe to keep in Redis, though never logged.
+    A request without credentials gets the scope of all such requests.
+    """
+    mac = hmac.new(_SCOPE_KEY, digestmod=hashlib.sha256)
+    for name, value in sorted((n.lower(), v) for n, v in request.headers.raw):
+        if name.decode("latin-1") in _CREDENTIAL_HEADERS:
+            mac.update(b"%d:%s%d:%s" % (len(name), name, len(value), value))
+    return mac.hexdigest()[:32]
+
+
 def _log_retry(request: httpx.Request, reason: str, attempt: int, policy: RetryPolicy, delay: float) -> None:
     _log.info(
         "retrying %s %s after %s (attempt %d of %d failed), next in %.2fs",
@@ -232,6 +257,9 @@ class _Base:
         self._policy = policy
         self._limiter = limiter
         self._rnd = rnd
+
+    def _scope(self, request: httpx.Request) -> str | None:
+        return credential_scope(request) if self._limiter is not None else None
 
     def _on_response(self, request: httpx.Request, response: httpx.Response, attempt: int) -> RetryDecision:
         plan = plan_after_response(self._policy, request, response, attempt, self._rnd)
@@ -267,10 +295,10 @@ class RetryTransport(_Base, httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the limiter and ``inner``, retrying as the policy allows."""
-        attempt = 1
+        attempt, scope = 1, self._scope(request)
         while True:
             if self._limiter is not None:
-                self._limiter.acquire(max_wait=self._policy.max_wait, sleep=self._sleep)
+                self._limiter.acquire(max_wait=self._policy.max_wait, sleep=self._sleep, scope=scope)
             try:
                 response = self._inner.handle_request(request)
             except httpx.TransportError as error:
@@ -279,7 +307,7 @@ class RetryTransport(_Base, httpx.BaseTransport):
             else:
                 plan = self._on_response(request, response, attempt)
                 if plan.pause is not None and self._limiter is not None:
-                    self._limiter.pause(plan.pause)
+                    self._limiter.pause(plan.pause, scope=scope)
                 if (delay := plan.delay) is None:
                     return response
                 response.read()
@@ -310,10 +338,12 @@ class AsyncRetryTransport(_Base, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the limiter and ``inner``, retrying as the policy allows."""
-        attempt = 1
+        attempt, scope = 1, self._scope(request)
         while True:
             if self._limiter is not None:
-                await self._limiter.acquire_async(max_wait=self._policy.max_wait, sleep=self._sleep)
+                await self._limiter.acquire_async(
+                    max_wait=self._policy.max_wait, sleep=self._sleep, scope=scope
+                )
             try:
                 response = await self._inner.handle_async_request(request)
             except httpx.TransportError as error:
@@ -322,7 +352,7 @@ class AsyncRetryTransport(_Base, httpx.AsyncBaseTransport):
             else:
                 plan = self._on_response(request, response, attempt)
                 if plan.pause is not None and self._limiter is not None:
-                    await self._limiter.pause_async(plan.pause)
+                    await self._limiter.pause_async(plan.pause, scope=scope)
                 if (delay := plan.delay) is None:
                     return response
                 await response.aread()
