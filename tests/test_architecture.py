@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -108,3 +110,29 @@ def test_the_checker_sees_relative_imports() -> None:
 
     assert isinstance(node, ast.ImportFrom)
     assert resolve(node, "nordfin_generated.goto.api.payment_terms") == "nordfin_generated.goto.client"
+
+
+def load_unasync() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("unasync", ROOT / "scripts" / "unasync.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("slug", ["goto"])
+def test_sync_client_is_derived_from_the_async_one(slug: str) -> None:
+    """Each operation is written once: ``_sync.py`` is what scripts/unasync.py makes of ``_async.py``."""
+    unasync = load_unasync()
+    source, target = NORDFIN / slug / "_async.py", NORDFIN / slug / "_sync.py"
+
+    assert unasync.unasync_text(source.read_text(encoding="utf-8")) == target.read_text(encoding="utf-8")
+
+
+def test_unasync_turns_async_words_into_sync_ones() -> None:
+    """Guard the guard: the replacement table does what the derived files rely on."""
+    unasync = load_unasync()
+    line = "    async def get(self) -> AsyncPager[X]: return await self._session.aclose()\n"
+
+    assert unasync.unasync_line(line) == "    def get(self) -> Pager[X]: return self._session.close()\n"

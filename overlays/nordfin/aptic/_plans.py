@@ -1,4 +1,4 @@
-"""Every Aptic call described once as a ``Plan``, for the sync and the async client alike.
+"""Every Aptic call described once as a ``Call``, for the sync and the async client alike.
 
 A customer's sub-resources (parameters, addresses, extra fields, direct debit mandates, credit
 insurances, user questions) share one shape: a list with ``$filter``/``$skip``/``$top``/
@@ -15,7 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 
 from nordfin._core import odata
-from nordfin._core.session import Plan
+from nordfin._core.session import Call
 from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_guid, check_path_id, check_type
 from nordfin.aptic import _checks
@@ -189,37 +189,37 @@ class Kind(Generic[P, I]):
         return check_path_id(self.key, value)
 
 
-def list_plan(kind: Kind[P, I], customer_guid: Any, args: ListArgs) -> Plan[P]:
-    return Plan(kind.list, kind.page, {"customer_guid": customer(customer_guid), **args.kwargs()})
+def list_plan(kind: Kind[P, I], customer_guid: Any, args: ListArgs) -> Call[P]:
+    return Call(kind.list, kind.page, {"customer_guid": customer(customer_guid), **args.kwargs()})
 
 
-def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Plan[I]:
+def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Call[I]:
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
-    return Plan(kind.get, kind.item, arguments)
+    return Call(kind.get, kind.item, arguments)
 
 
-def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Plan[I]:
+def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Call[I]:
     module = _supported(kind, kind.create, "create")
     body = kind.check_create(body)
-    return Plan(module, kind.item, {"customer_guid": customer(customer_guid), "body": body})
+    return Call(module, kind.item, {"customer_guid": customer(customer_guid), "body": body})
 
 
-def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Plan[None]:
+def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Call[None]:
     module = _supported(kind, kind.update, "update")
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
-    return Plan(module, None, arguments)
+    return Call(module, None, arguments)
 
 
-def delete_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Plan[None]:
+def delete_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Call[None]:
     module = _supported(kind, kind.delete, "delete")
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
-    return Plan(module, None, arguments)
+    return Call(module, None, arguments)
 
 
-def respond_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Plan[None]:
+def respond_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Call[None]:
     module = _supported(kind, kind.respond, "respond")
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
-    return Plan(module, None, arguments)
+    return Call(module, None, arguments)
 
 
 def customer(value: Any) -> str:
@@ -308,39 +308,39 @@ USER_QUESTIONS: Kind[UserQuestionList, UserQuestion] = Kind(
 # --- the customer collection and actions that are not sub-resources ------------------------------
 
 
-def customers_plan(args: ListArgs) -> Plan[CustomerList]:
-    return Plan(list_customers, CustomerList, args.kwargs())
+def customers_plan(args: ListArgs) -> Call[CustomerList]:
+    return Call(list_customers, CustomerList, args.kwargs())
 
 
-def customer_plan(customer_guid: Any) -> Plan[Customer]:
-    return Plan(get_customer, Customer, {"customer_guid": customer(customer_guid)})
+def customer_plan(customer_guid: Any) -> Call[Customer]:
+    return Call(get_customer, Customer, {"customer_guid": customer(customer_guid)})
 
 
-def create_customer_plan(body: Any) -> Plan[Customer]:
-    return Plan(create_customer, Customer, {"body": _checks.customer_create(body)})
+def create_customer_plan(body: Any) -> Call[Customer]:
+    return Call(create_customer, Customer, {"body": _checks.customer_create(body)})
 
 
-def update_customer_plan(customer_guid: Any, changes: Any) -> Plan[None]:
+def update_customer_plan(customer_guid: Any, changes: Any) -> Call[None]:
     arguments = {"customer_guid": customer(customer_guid), "body": _checks.customer_update(changes)}
-    return Plan(update_customer, None, arguments)
+    return Call(update_customer, None, arguments)
 
 
-def delete_customer_plan(customer_guid: Any) -> Plan[None]:
-    return Plan(delete_customer, None, {"customer_guid": customer(customer_guid)})
+def delete_customer_plan(customer_guid: Any) -> Call[None]:
+    return Call(delete_customer, None, {"customer_guid": customer(customer_guid)})
 
 
-def ledger_summary_plan(customer_guid: Any) -> Plan[LedgerSummary]:
-    return Plan(get_customer_ledger_summary, LedgerSummary, {"customer_guid": customer(customer_guid)})
+def ledger_summary_plan(customer_guid: Any) -> Call[LedgerSummary]:
+    return Call(get_customer_ledger_summary, LedgerSummary, {"customer_guid": customer(customer_guid)})
 
 
-def accrued_interest_plan(customer_guid: Any, args: ListArgs) -> Plan[list[AccruedInterest]]:
+def accrued_interest_plan(customer_guid: Any, args: ListArgs) -> Call[list[AccruedInterest]]:
     arguments = {"customer_guid": customer(customer_guid), **args.kwargs()}
-    return Plan(get_loan_accrued_interest, list, arguments)
+    return Call(get_loan_accrued_interest, list, arguments)
 
 
 def service_plan(
     customer_guid: Any | None, definition: Any, body: Any, asynchronous: bool | None
-) -> Plan[ServiceResult]:
+) -> Call[ServiceResult]:
     """A custom action, for one customer or none; ``asynchronous`` is the ``async`` query flag.
 
     ``body`` None sends an empty object.
@@ -351,14 +351,14 @@ def service_plan(
         "async_": _flag("asynchronous", asynchronous),
     }
     if customer_guid is None:
-        return Plan(invoke_service, ServiceResult, arguments)
-    return Plan(
+        return Call(invoke_service, ServiceResult, arguments)
+    return Call(
         invoke_customer_service, ServiceResult, {"customer_guid": customer(customer_guid), **arguments}
     )
 
 
-def ping_plan() -> Plan[None]:
-    return Plan(ping, Empty, then=lambda answer: None)
+def ping_plan() -> Call[None]:
+    return Call(ping, Empty, then=lambda answer: None)
 
 
 def _flag(field: str, value: bool | None) -> bool | None:

@@ -18,7 +18,7 @@ from nordfin._core.pagination import AsyncPager, Pager
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
 from nordfin._core.retry import RetryPolicy
-from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
+from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
 from nordfin._core.validate import check_country, check_header_value, check_path_id, check_type
 from nordfin.errors import RequestValidationError, ResponseValidationError
@@ -218,16 +218,16 @@ class Plans:
 
     # --- customers ----------------------------------------------------------------------------
 
-    def get_customer(self, customer_no: str, expand: Iterable[str] | bool) -> Plan[Customer]:
+    def get_customer(self, customer_no: str, expand: Iterable[str] | bool) -> Call[Customer]:
         arguments: dict[str, Any] = {"customer_no": self._customer_no(customer_no)}
         names = list(EXPANDABLE) if expand is True else [] if expand is False else list(expand)
         if any(name not in EXPANDABLE for name in names):
             raise RequestValidationError("expand", f"may name only {', '.join(EXPANDABLE)}")
         if names:
             arguments["expand"] = ",".join(dict.fromkeys(names))
-        return Plan(get_customer, Customer, arguments)
+        return Call(get_customer, Customer, arguments)
 
-    def create_customer(self, fields: dict[str, Any]) -> Plan[CustomerReference]:
+    def create_customer(self, fields: dict[str, Any]) -> Call[CustomerReference]:
         _check_identifier("national_identifier", fields["national_identifier"])
         _checks.check_customer_no("customer_no", fields["customer_no"], self.ledger_country)
         if fields["vat_no"] is not None:
@@ -254,9 +254,9 @@ class Plans:
             e_di_address_info=_maybe(fields["edi_address_info"]),
             billing_address=_maybe(fields["billing_address"]),
         )
-        return Plan(create_customer, CustomerReference, {"body": body}, then=_stripped)
+        return Call(create_customer, CustomerReference, {"body": body}, then=_stripped)
 
-    def update_customer(self, customer_no: str, changes: dict[str, Any]) -> Plan[None]:
+    def update_customer(self, customer_no: str, changes: dict[str, Any]) -> Call[None]:
         """PATCH: UNSET leaves a property alone, None deletes it, a value sets it."""
         given = {name: value for name, value in changes.items() if not isinstance(value, Unset)}
         if not given:
@@ -273,13 +273,13 @@ class Plans:
         body = CustomerPatch(
             **{("e_di_address_info" if k == "edi_address_info" else k): v for k, v in given.items()}
         )
-        return Plan(update_customer, None, {"customer_no": self._customer_no(customer_no), "body": body})
+        return Call(update_customer, None, {"customer_no": self._customer_no(customer_no), "body": body})
 
-    def find_customer(self, national_identifier: NationalIdentifier) -> Plan[CustomerReference]:
+    def find_customer(self, national_identifier: NationalIdentifier) -> Call[CustomerReference]:
         _check_model("national_identifier", national_identifier, NationalIdentifier, optional=False)
         _check_identifier("national_identifier", national_identifier)
         body = FindCustomer(national_identifier=national_identifier)
-        return Plan(find_customer, CustomerReference, {"body": body}, then=_stripped)
+        return Call(find_customer, CustomerReference, {"body": body}, then=_stripped)
 
     def generate_customer(
         self,
@@ -287,7 +287,7 @@ class Plans:
         customer_no: str | None,
         email_address: str | None,
         msisdn: str | None,
-    ) -> Plan[CustomerReference]:
+    ) -> Call[CustomerReference]:
         _check_model("national_identifier", national_identifier, NationalIdentifier, optional=False)
         _check_identifier("national_identifier", national_identifier)
         _checks.check_customer_no("customer_no", customer_no, self.ledger_country)
@@ -297,31 +297,31 @@ class Plans:
             email_address=_maybe(email_address),
             msisdn=_maybe(msisdn),
         )
-        return Plan(generate_consumer_customer_by_reg_no, CustomerReference, {"body": body}, then=_stripped)
+        return Call(generate_consumer_customer_by_reg_no, CustomerReference, {"body": body}, then=_stripped)
 
     # --- addresses ----------------------------------------------------------------------------
 
-    def get_address(self, module: ModuleType, customer_no: str) -> Plan[Address]:
-        return Plan(module, Address, {"customer_no": self._customer_no(customer_no)})
+    def get_address(self, module: ModuleType, customer_no: str) -> Call[Address]:
+        return Call(module, Address, {"customer_no": self._customer_no(customer_no)})
 
-    def write_address(self, module: ModuleType, customer_no: str, address: AddressInput) -> Plan[None]:
+    def write_address(self, module: ModuleType, customer_no: str, address: AddressInput) -> Call[None]:
         _check_model("address", address, AddressInput, optional=False)
-        return Plan(module, None, {"customer_no": self._customer_no(customer_no), "body": address})
+        return Call(module, None, {"customer_no": self._customer_no(customer_no), "body": address})
 
-    def no_body(self, module: ModuleType, customer_no: str, body: Any = UNSET) -> Plan[None]:
+    def no_body(self, module: ModuleType, customer_no: str, body: Any = UNSET) -> Call[None]:
         arguments: dict[str, Any] = {"customer_no": self._customer_no(customer_no)}
         if not isinstance(body, Unset):
             arguments["body"] = body
-        return Plan(module, None, arguments)
+        return Call(module, None, arguments)
 
     # --- surpluses ----------------------------------------------------------------------------
 
-    def list_surpluses(self, customer_no: str, skip: int | None) -> Plan[SurplusList]:
+    def list_surpluses(self, customer_no: str, skip: int | None) -> Call[SurplusList]:
         arguments: dict[str, Any] = {"customer_no": self._customer_no(customer_no)}
         if skip is not None:
             check_type("skip", skip, int)
             arguments["skip"] = skip
-        return Plan(list_surpluses, SurplusList, arguments)
+        return Call(list_surpluses, SurplusList, arguments)
 
     def _surplus(self, customer_no: str, surplus_id: str) -> dict[str, Any]:
         return {
@@ -329,14 +329,14 @@ class Plans:
             "surplus_id": check_path_id("surplus_id", surplus_id),
         }
 
-    def get_surplus(self, customer_no: str, surplus_id: str) -> Plan[Surplus]:
-        return Plan(get_surplus, Surplus, self._surplus(customer_no, surplus_id))
+    def get_surplus(self, customer_no: str, surplus_id: str) -> Call[Surplus]:
+        return Call(get_surplus, Surplus, self._surplus(customer_no, surplus_id))
 
-    def disbursement_orders(self, customer_no: str, surplus_id: str) -> Plan[DisbursementOrderList]:
+    def disbursement_orders(self, customer_no: str, surplus_id: str) -> Call[DisbursementOrderList]:
         arguments = self._surplus(customer_no, surplus_id)
-        return Plan(list_active_disbursement_orders, DisbursementOrderList, arguments)
+        return Call(list_active_disbursement_orders, DisbursementOrderList, arguments)
 
-    def add_disbursement(self, customer_no: str, surplus_id: str, ways: dict[str, Any]) -> Plan[None]:
+    def add_disbursement(self, customer_no: str, surplus_id: str, ways: dict[str, Any]) -> Call[None]:
         chosen = _checks.check_exactly_one(ways)
         value = ways[chosen]
         kinds = {
@@ -354,11 +354,11 @@ class Plans:
             _check_identifier(f"{chosen}.national_identifier", value.national_identifier)
         body = DisbursementOrderCreate(**{chosen: value})
         arguments = {**self._surplus(customer_no, surplus_id), "body": body}
-        return Plan(add_disbursement_order, None, arguments)
+        return Call(add_disbursement_order, None, arguments)
 
     # --- hypermedia ---------------------------------------------------------------------------
 
-    def follow(self, resource: Any, rel: str, body: Any) -> Plan[Any]:
+    def follow(self, resource: Any, rel: str, body: Any) -> Call[Any]:
         """The call behind the operation ``rel`` that ``resource`` offers now."""
         link = find_operation(resource, rel)
         path = urlsplit(link.href).path
@@ -374,7 +374,7 @@ class Plans:
         arguments: dict[str, Any] = {_camel_to_snake(name): value for name, value in params.items()}
         if body is not None:
             arguments["body"] = body
-        return Plan(MODULES[operation.operation_id], EXPECT.get(operation.operation_id), arguments)
+        return Call(MODULES[operation.operation_id], EXPECT.get(operation.operation_id), arguments)
 
 
 _PATCH_DOC = """Change some properties of a customer (PATCH).

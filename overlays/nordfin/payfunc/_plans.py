@@ -1,4 +1,4 @@
-"""Each PayFunc call described once as a ``Plan``, for the sync and the async client alike."""
+"""Each PayFunc call described once as a ``Call``, for the sync and the async client alike."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nordfin._core.redact import Secret
-from nordfin._core.session import Plan
+from nordfin._core.session import Call
 from nordfin._core.validate import check_str
 from nordfin.errors import RequestValidationError
 from nordfin.payfunc import _inputs as inputs
@@ -96,7 +96,7 @@ class AccountPlans:
         currency: str,
         schedule: ScheduleInput | None,
         limit: float | Mapping[str, Any] | None,
-    ) -> Plan[Account]:
+    ) -> Call[Account]:
         body = AccountCreatable(
             method=list(method),
             id=_opt(id, lambda v: inputs.identifier("id", v, 16)),
@@ -106,39 +106,39 @@ class AccountPlans:
             schedule=_opt(schedule, inputs.schedule),
             limit=_opt(limit, inputs.limit),
         )
-        return Plan(create_account, Account, {"body": body})
+        return Call(create_account, Account, {"body": body})
 
     @staticmethod
-    def list() -> Plan[list[Account]]:
-        return Plan(list_accounts, list, {})
+    def list() -> Call[list[Account]]:
+        return Call(list_accounts, list, {})
 
     @staticmethod
-    def get(ref: str) -> Plan[Account]:
-        return Plan(get_account, Account, {"account_id": ref})
+    def get(ref: str) -> Call[Account]:
+        return Call(get_account, Account, {"account_id": ref})
 
     @staticmethod
-    def update(ref: str, *, limit: Any, currency: Any, schedule: Any) -> Plan[Account]:
+    def update(ref: str, *, limit: Any, currency: Any, schedule: Any) -> Call[Account]:
         body = AccountUpdate(
             limit=_opt(limit, inputs.limit),
             currency=_opt(currency, inputs.currency),
             schedule=_opt(schedule, inputs.schedule),
         )
-        return Plan(update_account, Account, {"account_id": ref, "body": body})
+        return Call(update_account, Account, {"account_id": ref, "body": body})
 
     @staticmethod
-    def replace_customer(ref: str, customer: Customer | Mapping[str, Any]) -> Plan[Customer]:
-        return Plan(
+    def replace_customer(ref: str, customer: Customer | Mapping[str, Any]) -> Call[Customer]:
+        return Call(
             replace_account_customer, Customer, {"account_id": ref, "body": inputs.customer(customer)}
         )
 
     @staticmethod
-    def add_method(ref: str, method: TokenMethodCreatable | CardMethodCreatable) -> Plan[Account]:
-        return Plan(add_account_method, Account, {"account_id": ref, "body": method})
+    def add_method(ref: str, method: TokenMethodCreatable | CardMethodCreatable) -> Call[Account]:
+        return Call(add_account_method, Account, {"account_id": ref, "body": method})
 
     @staticmethod
-    def create_link(ref: str, contact: str | None) -> Plan[AccountLink | None]:
+    def create_link(ref: str, contact: str | None) -> Call[AccountLink | None]:
         body = AccountLinkCreatable(contact=_opt(contact, lambda v: check_str("contact", v)))
-        return Plan(
+        return Call(
             create_account_link,
             object,
             {"account_id": ref, "body": body},
@@ -146,8 +146,8 @@ class AccountPlans:
         )
 
     @staticmethod
-    def create_key(ref: str) -> Plan[Secret]:
-        return Plan(create_account_key, str, {"account_id": ref}, then=Secret)
+    def create_key(ref: str) -> Call[Secret]:
+        return Call(create_account_key, str, {"account_id": ref}, then=Secret)
 
 
 def refuse_currency_change(account: Account, currency: str) -> None:
@@ -164,12 +164,12 @@ class BalancePlans:
     """The account's balance: add to it, settle it."""
 
     @staticmethod
-    def add(ref: str, items: ItemsInput) -> Plan[Account]:
-        return Plan(add_to_account_balance, Account, {"account_id": ref, "body": inputs.items(items)})
+    def add(ref: str, items: ItemsInput) -> Call[Account]:
+        return Call(add_to_account_balance, Account, {"account_id": ref, "body": inputs.items(items)})
 
     @staticmethod
-    def settle(ref: str) -> Plan[SettleResult]:
-        return Plan(settle_account_balance, SettleResult, {"account_id": ref})
+    def settle(ref: str) -> Call[SettleResult]:
+        return Call(settle_account_balance, SettleResult, {"account_id": ref})
 
 
 def subscription_id(value: Any) -> str:
@@ -201,16 +201,16 @@ class SubscriptionPlans:
         )
 
     @staticmethod
-    def create(ref: str, body: SubscriptionCreatable) -> Plan[list[Any]]:
-        return Plan(create_subscription, list, {"account_id": ref, "body": body})
+    def create(ref: str, body: SubscriptionCreatable) -> Call[list[Any]]:
+        return Call(create_subscription, list, {"account_id": ref, "body": body})
 
     @staticmethod
-    def replace(ref: str, sub_id: str, body: SubscriptionCreatable) -> Plan[list[Any]]:
+    def replace(ref: str, sub_id: str, body: SubscriptionCreatable) -> Call[list[Any]]:
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id), "body": body}
-        return Plan(replace_subscription, list, arguments)
+        return Call(replace_subscription, list, arguments)
 
     @staticmethod
-    def update(ref: str, sub_id: str, changes: Mapping[str, Any]) -> Plan[list[Any]]:
+    def update(ref: str, sub_id: str, changes: Mapping[str, Any]) -> Call[list[Any]]:
         body = SubscriptionUpdate(
             items=_opt(changes.get("items"), inputs.items),
             currency=_opt(changes.get("currency"), inputs.currency),
@@ -221,12 +221,12 @@ class SubscriptionPlans:
             callback=_opt(changes.get("callback"), lambda v: check_str("callback", v)),
         )
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id), "body": body}
-        return Plan(update_subscription, list, arguments)
+        return Call(update_subscription, list, arguments)
 
     @staticmethod
-    def delete(ref: str, sub_id: str) -> Plan[list[Any]]:
+    def delete(ref: str, sub_id: str) -> Call[list[Any]]:
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id)}
-        return Plan(delete_subscription, list, arguments)
+        return Call(delete_subscription, list, arguments)
 
 
 class OrderPlans:
@@ -240,7 +240,7 @@ class OrderPlans:
         payment: PaymentCreatable | Mapping[str, Any],
         number: str | None = None,
         account: str | None = None,
-    ) -> Plan[Order]:
+    ) -> Call[Order]:
         if isinstance(payment, Mapping):
             payment = inputs.from_dict(PaymentCreatable, payment, "payment")
         body = OrderCreatable(
@@ -250,23 +250,23 @@ class OrderPlans:
             number=_opt(number, lambda v: check_str("number", v)),
             account=_opt(account, lambda v: inputs.identifier("account", v, 16)),
         )
-        return Plan(create_order, Order, {"body": body})
+        return Call(create_order, Order, {"body": body})
 
     @staticmethod
-    def event(order_id: str, kind: str, amount: float | None) -> Plan[Order]:
+    def event(order_id: str, kind: str, amount: float | None) -> Call[Order]:
         if kind not in {t.value for t in EventCreatableType}:
             raise RequestValidationError("type", "must be cancel, charge or refund")
         body = EventCreatable(
             type_=EventCreatableType(kind), amount=_opt(amount, lambda v: inputs.amount(v, "amount"))
         )
-        return Plan(
+        return Call(
             create_order_event, Order, {"order_id": inputs.identifier("order_id", order_id, 16), "body": body}
         )
 
     @staticmethod
-    def update(batch: Sequence[OrderEvents | Mapping[str, Any]]) -> Plan[list[Any]]:
+    def update(batch: Sequence[OrderEvents | Mapping[str, Any]]) -> Call[list[Any]]:
         body = [
             one if isinstance(one, OrderEvents) else inputs.from_dict(OrderEvents, one, f"batch[{index}]")
             for index, one in enumerate(batch)
         ]
-        return Plan(update_orders, list, {"body": body})
+        return Call(update_orders, list, {"body": body})

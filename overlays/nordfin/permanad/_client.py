@@ -15,7 +15,7 @@ from nordfin._core.pagination import AsyncPager, Pager
 from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, poll_async, poll_many
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.retry import RetryPolicy
-from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
+from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.spec import SpecIndex
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
 from nordfin._core.validate import check_header_value, check_path_id, check_type
@@ -77,37 +77,37 @@ class Plans:
     """Each call described once, for the sync and the async client alike."""
 
     @staticmethod
-    def calculate(price: int) -> Plan[list[MonthlyAmount]]:
+    def calculate(price: int) -> Call[list[MonthlyAmount]]:
         body = CalculateRequest(price=check_cents("price", price))
-        return Plan(
+        return Call(
             calculate_monthly_amount, CalculateResponse, {"body": body}, then=lambda r: r.data.monthly_amounts
         )
 
     @staticmethod
-    def information() -> Plan[PartnerInformationResponseData]:
-        return Plan(get_partner_information, PartnerInformationResponse, then=lambda r: r.data)
+    def information() -> Call[PartnerInformationResponseData]:
+        return Call(get_partner_information, PartnerInformationResponse, then=lambda r: r.data)
 
     @staticmethod
-    def create(market: str, order: CreateOrderRequest, production: bool) -> Plan[Order]:
+    def create(market: str, order: CreateOrderRequest, production: bool) -> Call[Order]:
         body = check_order(market, order, production=production)
-        return Plan(create_order, OrderResponse, {"body": body}, then=lambda r: r.data)
+        return Call(create_order, OrderResponse, {"body": body}, then=lambda r: r.data)
 
     @staticmethod
-    def list(page: int, limit: int) -> Plan[OrderListResponseData]:
+    def list(page: int, limit: int) -> Call[OrderListResponseData]:
         check_type("page", page, int)
         check_type("limit", limit, int)
-        return Plan(list_orders, OrderListResponse, {"page": page, "limit": limit}, then=lambda r: r.data)
+        return Call(list_orders, OrderListResponse, {"page": page, "limit": limit}, then=lambda r: r.data)
 
     @staticmethod
-    def get(public_id: str) -> Plan[Order]:
+    def get(public_id: str) -> Call[Order]:
         check_path_id("public_id", public_id)
-        return Plan(get_order, OrderResponse, {"public_id": public_id}, then=lambda r: r.data)
+        return Call(get_order, OrderResponse, {"public_id": public_id}, then=lambda r: r.data)
 
     @staticmethod
-    def update(public_id: str, internal_order_id: str) -> Plan[Order]:
+    def update(public_id: str, internal_order_id: str) -> Call[Order]:
         check_path_id("public_id", public_id)
         body = UpdateOrderRequest(internal_order_id=internal_order_id)
-        return Plan(
+        return Call(
             update_order, OrderResponse, {"public_id": public_id, "body": body}, then=lambda r: r.data
         )
 
