@@ -37,7 +37,6 @@ SUBSTITUTIONS = [
     ("__aiter__", "__iter__"),
     ("__anext__", "__next__"),
     (r"(\w+)_async", r"\1"),  # a helper's async twin: poll_async -> poll, _wait_all_async -> _wait_all
-    ("asynchronous", "synchronous"),
     ("Asynchronous", "Synchronous"),
 ]
 _COMPILED = [(re.compile(rf"\b{pattern}\b"), replacement) for pattern, replacement in SUBSTITUTIONS]

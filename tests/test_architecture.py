@@ -121,7 +121,7 @@ def load_unasync() -> ModuleType:
     return module
 
 
-@pytest.mark.parametrize("slug", ["goto", "payfunc", "payex", "permanad"])
+@pytest.mark.parametrize("slug", SLUGS)
 def test_sync_client_is_derived_from_the_async_one(slug: str) -> None:
     """Each operation is written once: ``_sync.py`` is what scripts/unasync.py makes of ``_async.py``."""
     unasync = load_unasync()

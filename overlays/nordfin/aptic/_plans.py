@@ -8,18 +8,28 @@ once by a :class:`Kind`, and the same plan functions serve all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar, Unpack
 
 import attrs
+import httpx
 
 from nordfin._core import odata
-from nordfin._core.session import Call
+from nordfin._core.auth import OAuth2ClientCredentials, WithHeaders
+from nordfin._core.base import ClientSetup, resolve_base_url
+from nordfin._core.checked import Checked
+from nordfin._core.redact import Secret
+from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
+from nordfin._core.settings import Settings, options
 from nordfin._core.spec import SpecIndex
-from nordfin._core.validate import check_guid, check_path_id, check_type
+from nordfin._core.validate import check_guid, check_header_value, check_path_id, check_str, check_type
 from nordfin.aptic import _checks
+from nordfin.aptic.errors import ApticProblem, parse_error
 from nordfin.errors import RequestValidationError
+from nordfin_generated.aptic import Client as GeneratedClient
 from nordfin_generated.aptic.api.addresses import (
     create_customer_address,
     delete_customer_address,
@@ -89,7 +99,24 @@ from nordfin_generated.aptic.models import (
     UserQuestionList,
 )
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Kind", "ListArgs", "Page"]
+__all__ = [
+    "CLIENT_DOC",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "PROFILE",
+    "TOKEN_PATH",
+    "ApticSetup",
+    "Bound",
+    "FilterArg",
+    "Guid",
+    "InterestPage",
+    "Json",
+    "Key",
+    "Kind",
+    "ListArgs",
+    "Page",
+    "gateway_url",
+]
 
 
 def _top_schema() -> dict[str, Any]:
@@ -365,3 +392,140 @@ def _flag(field: str, value: bool | None) -> bool | None:
     if value is not None:
         check_type(field, value, bool)
     return value
+
+
+# --- what the clients share ------------------------------------------------------------------------
+
+S = TypeVar("S", Session, AsyncSession)
+#: A GUID as text (``3f2504e0-4f89-11d3-9a0c-0305e82c3301``) or a ``uuid.UUID``.
+Guid = str | uuid.UUID
+#: A sub-resource's key: its GUID, or its name for parameters and extra fields.
+Key = str | uuid.UUID
+#: A custom action's body: any JSON value.
+Json = Mapping[str, object] | Sequence[object] | str | int | float | bool | None
+InterestPage = list[AccruedInterest]  # a module-level name: ``list`` is a method in the classes
+
+#: The token endpoint, below the tenant's gateway URL (research: two integrations call it).
+TOKEN_PATH = "/login/oauth/access_token"
+#: The API key header when none is given: a placeholder, since Aptic publishes no name.
+DEFAULT_API_KEY_HEADER = "X-API-Key"
+
+PROFILE = ApiProfile(
+    slug="aptic",
+    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
+    error_parser=parse_error,
+    error_base=ApticProblem,
+)
+
+PROFILE = ApiProfile(
+    slug="aptic",
+    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
+    error_parser=parse_error,
+    error_base=ApticProblem,
+)
+
+
+def gateway_url(host: str, instance: str) -> str:
+    """A tenant's gateway URL from its host and instance: ``https://<host>/<instance>/APIGW``."""
+    check_path_id("host", host)
+    check_path_id("instance", instance)
+    if not host.isascii() or any(c in host for c in "@:?#% "):
+        raise RequestValidationError(
+            "host", "must be a plain host name such as c005013.test.hosting.aptic.cloud"
+        )
+    return f"https://{host}/{instance}/APIGW"
+
+
+class Bound(Checked, Generic[S, P, I]):
+    """A customer's sub-resources of one kind, bound to the customer (checked once, here)."""
+
+    def __init__(self, session: S, kind: Kind[P, I], customer_guid: Guid) -> None:
+        self._session: S = session
+        self._kind = kind
+        self.customer_guid = customer(customer_guid)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._kind.label}, customer_guid={self.customer_guid!r})"
+
+
+def credentials(
+    base_url: str,
+    client_id: str,
+    client_secret: str | Secret,
+    *,
+    api_key: str | Secret | None,
+    api_key_header: str,
+    token_auth: Literal["basic", "post"],
+    scope: str | None,
+    clock: Callable[[], float],
+) -> httpx.Auth:
+    """OAuth2 client credentials at ``<base_url>/login/oauth/access_token``, plus the API key if any."""
+    if not check_str("client_id", client_id).strip():
+        raise RequestValidationError("client_id", "must not be empty")
+    secret = Secret.of(client_secret)
+    if not check_str("client_secret", secret.reveal()).strip():
+        raise RequestValidationError("client_secret", "must not be empty")
+    if token_auth not in ("basic", "post"):
+        raise RequestValidationError("token_auth", "must be 'basic' (HTTP Basic) or 'post' (form body)")
+    oauth = OAuth2ClientCredentials(
+        base_url + TOKEN_PATH, client_id, secret, scope=scope, clock=clock, auth_style=token_auth
+    )
+    if api_key is None:
+        return oauth
+    key = Secret.of(api_key)
+    check_header_value("api_key", key.reveal())
+    return WithHeaders(oauth, {check_header_value("api_key_header", api_key_header): key})
+
+
+CLIENT_DOC = """{kind} for one tenant's Aptic API Gateway (Customers v1.0).
+
+    ``base_url`` is the tenant's gateway, e.g. ``https://c005013.test.hosting.aptic.cloud/C005013-15530-T01/APIGW``
+    (``gateway_url(host, instance)`` builds it); Aptic has no global host. Authenticate with the
+    OAuth2 ``client_id`` and ``client_secret``: the token is fetched on first use from
+    ``<base_url>/login/oauth/access_token``, cached, renewed before it expires (one renewal at a
+    time across threads and tasks), and renewed once more if the API answers 401. Settings:
+
+    - ``token_auth``: ``"basic"`` sends the client credentials in HTTP Basic (default), ``"post"``
+      in the form body;
+    - ``api_key``: if your tenant also requires an API key, it is sent in ``api_key_header`` on every
+      call; Aptic does not publish that header's name, so ask Aptic and set it (default ``X-API-Key``);
+    - ``scope``: an OAuth2 scope, if your tenant wants one (none is documented);
+    - ``timeout``: seconds or an ``httpx.Timeout`` (default 10 s connect, 30 s otherwise);
+    - ``retry``: a ``RetryPolicy``; reads, updates and deletes are retried on 408/429/5xx and network
+      errors, a create or custom action only when it never reached the server;
+    - ``rate_limit``: Aptic documents no quota; give a ``RateLimiter`` to keep under your tenant's;
+    - ``strict``: validate every answer against the spec and raise ``ResponseValidationError``;
+    - ``transport``: an httpx transport, e.g. ``nordfin.testing.aptic.FakeAptic()`` in tests;
+    - ``cert``: a client certificate (``ClientCert``), if your network needs one;
+    - ``sleep`` / ``clock``: how to wait between retries and what time it is (tests pass their own).
+    """
+
+
+class ApticSetup(ClientSetup):
+    """The constructor both Aptic clients share; see ``Client``."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        client_id: str,
+        client_secret: str | Secret,
+        token_auth: Literal["basic", "post"] = "basic",
+        api_key: str | Secret | None = None,
+        api_key_header: str = DEFAULT_API_KEY_HEADER,
+        scope: str | None = None,
+        clock: Callable[[], float] = time.time,
+        **settings: Unpack[Settings],
+    ) -> None:
+        url = resolve_base_url({}, None, base_url)
+        auth = credentials(
+            url,
+            client_id,
+            client_secret,
+            api_key=api_key,
+            api_key_header=api_key_header,
+            token_auth=token_auth,
+            scope=scope,
+            clock=clock,
+        )
+        self._attach(self._connect(PROFILE, auth, options(settings, base_url=url)))

@@ -1,4 +1,4 @@
-"""PayEx's asynchronous client and its resources (the calls themselves are in ``_plans.py``)."""
+"""PayEx's client and its resources, written once (each call is described in ``_plans.py``)."""
 
 from __future__ import annotations
 

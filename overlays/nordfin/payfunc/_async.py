@@ -1,4 +1,4 @@
-"""PayFunc's asynchronous client and its resources (the calls themselves are in ``_plans.py``)."""
+"""PayFunc's client and its resources, written once (each call is described in ``_plans.py``)."""
 
 from __future__ import annotations
 

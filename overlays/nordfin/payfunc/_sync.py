@@ -1,5 +1,5 @@
 # Derived from _async.py by scripts/unasync.py (nox -s generate): edit _async.py, never this file.
-"""PayFunc's synchronous client and its resources (the calls themselves are in ``_plans.py``)."""
+"""PayFunc's client and its resources, written once (each call is described in ``_plans.py``)."""
 
 from __future__ import annotations
 

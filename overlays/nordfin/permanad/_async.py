@@ -1,4 +1,4 @@
-"""Permånad's asynchronous client and its resources (the calls themselves are in ``_plans.py``)."""
+"""Permånad's client and its resources, written once (each call is described in ``_plans.py``)."""
 
 from __future__ import annotations
 
