@@ -20,7 +20,7 @@ import httpx
 from nordfin._core import odata
 from nordfin._core.auth import OAuth2ClientCredentials, WithHeaders
 from nordfin._core.base import ClientSetup, resolve_base_url
-from nordfin._core.checked import Checked
+from nordfin._core.checked import Checked, check_argument
 from nordfin._core.redact import Secret
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.settings import Settings, options
@@ -81,18 +81,23 @@ from nordfin_generated.aptic.api.user_questions import (
 from nordfin_generated.aptic.models import (
     AccruedInterest,
     CreditInsurance,
+    CreditInsuranceCreate,
     CreditInsuranceList,
+    CreditInsuranceUpdate,
     Customer,
     CustomerAddress,
+    CustomerAddressInput,
     CustomerAddressList,
     CustomerList,
     CustomerParameter,
     CustomerParameterList,
     DirectDebitMandate,
+    DirectDebitMandateInput,
     DirectDebitMandateList,
     Empty,
     ExtraField,
     ExtraFieldList,
+    ExtraFieldValue,
     LedgerSummary,
     ServiceResult,
     UserQuestion,
@@ -209,6 +214,8 @@ class Kind(Generic[P, I]):
     delete: ModuleType | None = None
     respond: ModuleType | None = None
     check_create: Callable[[Any], Any] = _checks.unchanged
+    #: The types ``create`` and ``update`` take (the generic resource cannot say them at run time).
+    inputs: tuple[Any, Any] = (object, object)
 
     def key_of(self, value: Any) -> str:
         if self.guid_key:
@@ -227,12 +234,14 @@ def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Call[I]:
 
 def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Call[I]:
     module = _supported(kind, kind.create, "create")
+    check_argument("item", body, kind.inputs[0])
     body = kind.check_create(body)
     return Call(module, kind.item, {"customer_guid": customer(customer_guid), "body": body})
 
 
 def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Call[None]:
     module = _supported(kind, kind.update, "update")
+    check_argument("changes", body, kind.inputs[1])
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
     return Call(module, None, arguments)
 
@@ -271,6 +280,7 @@ PARAMETERS: Kind[CustomerParameterList, CustomerParameter] = Kind(
     update=update_customer_parameter,
     delete=delete_customer_parameter,
     check_create=_checks.parameters,
+    inputs=(Sequence[CustomerParameter], Sequence[CustomerParameter]),
 )
 ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
     "addresses",
@@ -283,6 +293,7 @@ ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
     create=create_customer_address,
     update=update_customer_address,
     delete=delete_customer_address,
+    inputs=(CustomerAddressInput, CustomerAddressInput),
 )
 EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
     "extra_fields",
@@ -296,6 +307,7 @@ EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
     update=update_customer_extra_field,
     delete=delete_customer_extra_field,
     check_create=_checks.extra_field,
+    inputs=(ExtraField, ExtraFieldValue),
 )
 DIRECT_DEBIT_MANDATES: Kind[DirectDebitMandateList, DirectDebitMandate] = Kind(
     "direct_debit_mandates",
@@ -307,6 +319,7 @@ DIRECT_DEBIT_MANDATES: Kind[DirectDebitMandateList, DirectDebitMandate] = Kind(
     get=get_customer_direct_debit_mandate,
     create=create_customer_direct_debit_mandate,
     check_create=_checks.mandate,
+    inputs=(DirectDebitMandateInput, object),
 )
 CREDIT_INSURANCES: Kind[CreditInsuranceList, CreditInsurance] = Kind(
     "credit_insurances",
@@ -319,6 +332,7 @@ CREDIT_INSURANCES: Kind[CreditInsuranceList, CreditInsurance] = Kind(
     create=create_customer_credit_insurance,
     update=update_customer_credit_insurance,
     delete=delete_customer_credit_insurance,
+    inputs=(CreditInsuranceCreate, CreditInsuranceUpdate),
 )
 USER_QUESTIONS: Kind[UserQuestionList, UserQuestion] = Kind(
     "user_questions",
