@@ -136,3 +136,77 @@ def test_unasync_turns_async_words_into_sync_ones() -> None:
     line = "    async def get(self) -> AsyncPager[X]: return await self._session.aclose()\n"
 
     assert unasync.unasync_line(line) == "    def get(self) -> Pager[X]: return self._session.close()\n"
+
+
+# --- one shape for every overlay (CONTRIBUTING.md, "The shape of an overlay") -------------------------
+
+OVERLAY_FILES = {
+    "__init__.py",  # the public names
+    "errors.py",  # the vendor's error body and error classes
+    "models.py",  # the generated models users see
+    "_checks.py",  # argument checks the spec cannot express
+    "_plans.py",  # each call described once (``Call``), the profile and the constructor
+    "_async.py",  # the client and its resources, written once
+    "_sync.py",  # derived from _async.py by scripts/unasync.py
+}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_overlay_has_the_same_files(slug: str) -> None:
+    files = {p.name for p in (NORDFIN / slug).iterdir() if p.suffix == ".py"}
+
+    assert files == OVERLAY_FILES
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_operations_are_named_only_where_calls_are_described(slug: str) -> None:
+    """Adding an operation touches three places: the spec, ``_plans.py`` (its ``Call``) and
+    ``_async.py`` (its method); the generated operation modules are imported nowhere else."""
+    api = f"nordfin_generated.{slug}.api"
+    users = sorted(
+        path.name
+        for path, package in modules(NORDFIN / slug, NORDFIN)
+        if any(m == api or m.startswith(api + ".") for m in absolute_imports(path, package))
+    )
+
+    assert users == ["_plans.py"]
+
+
+def classes(path: Path) -> dict[str, ast.ClassDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def method_names(node: ast.ClassDef) -> set[str]:
+    return {n.name for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_resources_are_attached_one_way(slug: str) -> None:
+    """The constructor (a ``ClientSetup`` in ``_plans.py``) connects and hands the session to the
+    client's ``_attach``, the one place where ``_async.py`` attaches its resources."""
+    setups = [
+        c
+        for c in classes(NORDFIN / slug / "_plans.py").values()
+        if "ClientSetup" in map(ast.unparse, c.bases)
+    ]
+    client = classes(NORDFIN / slug / "_async.py")["AsyncClient"]
+
+    assert len(setups) == 1
+    assert "__init__" in method_names(setups[0])
+    assert "_attach(" in ast.unparse(setups[0])
+    assert "_attach" in method_names(client)
+    assert "__init__" not in method_names(client)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_public_class_checks_its_arguments(slug: str) -> None:
+    """Each public resource and client derives from ``Checked``: wrong types never get past a method."""
+    from nordfin._core.checked import Checked
+
+    for name in ("_async", "_sync"):
+        module = importlib.import_module(f"nordfin.{slug}.{name}")
+        public = [getattr(module, n) for n in module.__all__]
+        unchecked = [c.__name__ for c in public if isinstance(c, type) and not issubclass(c, Checked)]
+
+        assert unchecked == []

@@ -9,7 +9,9 @@ from nordfin._core.base import AsyncClientBase
 from nordfin._core.pagination import AsyncPager
 from nordfin._core.session import AsyncSession
 from nordfin.payex._plans import (
+    BILLING,
     CLIENT_DOC,
+    LEGAL,
     FollowAnswer,
     FollowBody,
     Linked,
@@ -18,17 +20,6 @@ from nordfin.payex._plans import (
     next_skip,
 )
 from nordfin.payex.models import ExpandedCustomer
-from nordfin_generated.payex.api.billing_address import (
-    add_billing_address,
-    delete_billing_address,
-    get_billing_address,
-    replace_billing_address,
-)
-from nordfin_generated.payex.api.legal_address import (
-    get_legal_address,
-    replace_legal_address,
-    update_legal_address_from_population_register,
-)
 from nordfin_generated.payex.models import (
     Address,
     AddressInput,
@@ -37,7 +28,6 @@ from nordfin_generated.payex.models import (
     DisbursementOrderList,
     DistributionType,
     EdiAddressInfo,
-    Empty,
     InternationalAccount,
     LegalEntity,
     LegalStatus,
@@ -145,16 +135,15 @@ class AsyncLegalAddresses(Resource):
 
     async def get(self, customer_no: str) -> Address:
         """The legal address (LegalAddressNotFound if none)."""
-        return await self._session.run(self._calls.get_address(get_legal_address, customer_no))
+        return await self._session.run(self._calls.get_address(LEGAL, customer_no))
 
     async def replace(self, customer_no: str, address: AddressInput) -> None:
         """Replace the legal address (PUT)."""
-        await self._session.run(self._calls.write_address(replace_legal_address, customer_no, address))
+        await self._session.run(self._calls.write_address(LEGAL, customer_no, address))
 
     async def update_from_population_register(self, customer_no: str) -> None:
         """Replace the legal address with the population register's (only if agreed with PayEx)."""
-        module = update_legal_address_from_population_register
-        await self._session.run(self._calls.no_body(module, customer_no, Empty()))
+        await self._session.run(self._calls.update_legal_address_from_register(customer_no))
 
 
 class AsyncBillingAddresses(Resource):
@@ -164,19 +153,19 @@ class AsyncBillingAddresses(Resource):
 
     async def get(self, customer_no: str) -> Address:
         """The billing address (BillingAddressNotFound if none)."""
-        return await self._session.run(self._calls.get_address(get_billing_address, customer_no))
+        return await self._session.run(self._calls.get_address(BILLING, customer_no))
 
     async def add(self, customer_no: str, address: AddressInput) -> None:
         """Add a billing address (allowed only while the customer has none)."""
-        await self._session.run(self._calls.write_address(add_billing_address, customer_no, address))
+        await self._session.run(self._calls.add_billing_address(customer_no, address))
 
     async def replace(self, customer_no: str, address: AddressInput) -> None:
         """Replace the billing address (PUT)."""
-        await self._session.run(self._calls.write_address(replace_billing_address, customer_no, address))
+        await self._session.run(self._calls.write_address(BILLING, customer_no, address))
 
     async def delete(self, customer_no: str) -> None:
         """Delete the billing address."""
-        await self._session.run(self._calls.no_body(delete_billing_address, customer_no))
+        await self._session.run(self._calls.delete_billing_address(customer_no))
 
 
 class AsyncSurpluses(Resource):

@@ -78,8 +78,10 @@ from nordfin_generated.payex.models import (
 from nordfin_generated.payex.types import UNSET, Unset
 
 __all__ = [
+    "BILLING",
     "CLIENT_DOC",
     "ENVIRONMENTS",
+    "LEGAL",
     "PROFILE",
     "Calls",
     "FollowAnswer",
@@ -242,6 +244,18 @@ def next_skip(page: SurplusList, cursor: int | None) -> int | None:
     return int(skip)
 
 
+@attrs.frozen
+class AddressKind:
+    """The operations of one of a customer's two addresses."""
+
+    get: ModuleType
+    replace: ModuleType
+
+
+LEGAL = AddressKind(get_legal_address, replace_legal_address)
+BILLING = AddressKind(get_billing_address, replace_billing_address)
+
+
 class Calls:
     """Each call described once, for the sync and the async client alike."""
 
@@ -343,12 +357,24 @@ class Calls:
 
     # --- addresses ----------------------------------------------------------------------------
 
-    def get_address(self, module: ModuleType, customer_no: str) -> Call[Address]:
-        return Call(module, Address, {"customer_no": self._customer_no(customer_no)})
+    def get_address(self, which: AddressKind, customer_no: str) -> Call[Address]:
+        return Call(which.get, Address, {"customer_no": self._customer_no(customer_no)})
 
-    def write_address(self, module: ModuleType, customer_no: str, address: AddressInput) -> Call[None]:
+    def write_address(self, which: AddressKind, customer_no: str, address: AddressInput) -> Call[None]:
+        return self._write_address(which.replace, customer_no, address)
+
+    def add_billing_address(self, customer_no: str, address: AddressInput) -> Call[None]:
+        return self._write_address(add_billing_address, customer_no, address)
+
+    def _write_address(self, module: ModuleType, customer_no: str, address: AddressInput) -> Call[None]:
         _check_model("address", address, AddressInput, optional=False)
         return Call(module, None, {"customer_no": self._customer_no(customer_no), "body": address})
+
+    def delete_billing_address(self, customer_no: str) -> Call[None]:
+        return self.no_body(delete_billing_address, customer_no)
+
+    def update_legal_address_from_register(self, customer_no: str) -> Call[None]:
+        return self.no_body(update_legal_address_from_population_register, customer_no, Empty())
 
     def no_body(self, module: ModuleType, customer_no: str, body: Any = UNSET) -> Call[None]:
         arguments: dict[str, Any] = {"customer_no": self._customer_no(customer_no)}

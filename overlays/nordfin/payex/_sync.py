@@ -10,7 +10,9 @@ from nordfin._core.base import ClientBase
 from nordfin._core.pagination import Pager
 from nordfin._core.session import Session
 from nordfin.payex._plans import (
+    BILLING,
     CLIENT_DOC,
+    LEGAL,
     FollowAnswer,
     FollowBody,
     Linked,
@@ -19,17 +21,6 @@ from nordfin.payex._plans import (
     next_skip,
 )
 from nordfin.payex.models import ExpandedCustomer
-from nordfin_generated.payex.api.billing_address import (
-    add_billing_address,
-    delete_billing_address,
-    get_billing_address,
-    replace_billing_address,
-)
-from nordfin_generated.payex.api.legal_address import (
-    get_legal_address,
-    replace_legal_address,
-    update_legal_address_from_population_register,
-)
 from nordfin_generated.payex.models import (
     Address,
     AddressInput,
@@ -38,7 +29,6 @@ from nordfin_generated.payex.models import (
     DisbursementOrderList,
     DistributionType,
     EdiAddressInfo,
-    Empty,
     InternationalAccount,
     LegalEntity,
     LegalStatus,
@@ -146,16 +136,15 @@ class LegalAddresses(Resource):
 
     def get(self, customer_no: str) -> Address:
         """The legal address (LegalAddressNotFound if none)."""
-        return self._session.run(self._calls.get_address(get_legal_address, customer_no))
+        return self._session.run(self._calls.get_address(LEGAL, customer_no))
 
     def replace(self, customer_no: str, address: AddressInput) -> None:
         """Replace the legal address (PUT)."""
-        self._session.run(self._calls.write_address(replace_legal_address, customer_no, address))
+        self._session.run(self._calls.write_address(LEGAL, customer_no, address))
 
     def update_from_population_register(self, customer_no: str) -> None:
         """Replace the legal address with the population register's (only if agreed with PayEx)."""
-        module = update_legal_address_from_population_register
-        self._session.run(self._calls.no_body(module, customer_no, Empty()))
+        self._session.run(self._calls.update_legal_address_from_register(customer_no))
 
 
 class BillingAddresses(Resource):
@@ -165,19 +154,19 @@ class BillingAddresses(Resource):
 
     def get(self, customer_no: str) -> Address:
         """The billing address (BillingAddressNotFound if none)."""
-        return self._session.run(self._calls.get_address(get_billing_address, customer_no))
+        return self._session.run(self._calls.get_address(BILLING, customer_no))
 
     def add(self, customer_no: str, address: AddressInput) -> None:
         """Add a billing address (allowed only while the customer has none)."""
-        self._session.run(self._calls.write_address(add_billing_address, customer_no, address))
+        self._session.run(self._calls.add_billing_address(customer_no, address))
 
     def replace(self, customer_no: str, address: AddressInput) -> None:
         """Replace the billing address (PUT)."""
-        self._session.run(self._calls.write_address(replace_billing_address, customer_no, address))
+        self._session.run(self._calls.write_address(BILLING, customer_no, address))
 
     def delete(self, customer_no: str) -> None:
         """Delete the billing address."""
-        self._session.run(self._calls.no_body(delete_billing_address, customer_no))
+        self._session.run(self._calls.delete_billing_address(customer_no))
 
 
 class Surpluses(Resource):
