@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -210,3 +211,15 @@ def test_every_public_class_checks_its_arguments(slug: str) -> None:
         unchecked = [c.__name__ for c in public if isinstance(c, type) and not issubclass(c, Checked)]
 
         assert unchecked == []
+
+
+def test_the_docs_refer_to_nothing_outside_the_repository() -> None:
+    """Every Markdown file the project's docs name is in the repository (no lost DESIGN.md)."""
+    named = {
+        name
+        for doc in ("README.md", "CONTRIBUTING.md", "ARCHITECTURE.md")
+        for name in re.findall(r"\b([\w./-]+\.md)\b", (ROOT / doc).read_text(encoding="utf-8"))
+    }
+    tracked = {path.name for path in ROOT.rglob("*.md") if "node_modules" not in path.parts}
+
+    assert sorted(n for n in named if Path(n).name not in tracked) == []
