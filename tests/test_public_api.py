@@ -233,7 +233,7 @@ def test_every_public_method_refuses_a_wrong_type_by_name(
     with pytest.raises(RequestValidationError) as caught:
         call(method, arguments)
 
-    assert caught.value.field == parameter
+    assert caught.value.field.partition("[")[0] == parameter
 
 
 def call(method: Any, arguments: dict[str, Any]) -> None:

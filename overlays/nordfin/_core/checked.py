@@ -121,6 +121,15 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
         check_type(value, annotation, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
     except TypeCheckError as error:
         raise RequestValidationError(name, _rule(annotation, value, error)) from None
+    _check_items(name, value, annotation)
+
+
+def _check_items(name: str, value: Any, annotation: Any) -> None:
+    """typeguard never iterates an ``Iterable[X]`` (it might be consumed); a list or tuple is safe to."""
+    if typing.get_origin(annotation) in (Iterable, Collection) and isinstance(value, list | tuple | set):
+        (item,) = typing.get_args(annotation) or (Any,)
+        for index, one in enumerate(value):
+            check_argument(f"{name}[{index}]", one, item)
 
 
 def _rule(annotation: Any, value: Any, error: TypeCheckError) -> str:
