@@ -157,13 +157,26 @@ def test_the_sync_and_async_clients_have_the_same_methods_and_signatures(slug: s
 
 
 def calls(slug: str, mode: str) -> list[tuple[str, str]]:
-    """(resource path, parameter) for every parameter of every public method reachable from a client."""
+    """(resource path, parameter) for every parameter of every public method reachable from a client,
+    and (with the sync client) of every public function of ``nordfin.<slug>``."""
     found = []
     for resource in resources(make_client(slug, mode)):
         for name, method in public_methods(type(resource)).items():
             for parameter in list(inspect.signature(inspect.unwrap(method)).parameters)[1:]:
                 found.append((f"{type(resource).__name__}.{name}", parameter))
+    for name, function in functions(slug).items() if mode == "sync" else ():
+        found += [(f"nordfin.{slug}.{name}", p) for p in inspect.signature(function).parameters]
     return found
+
+
+def functions(slug: str) -> dict[str, Any]:
+    module = importlib.import_module(f"nordfin.{slug}")
+    exported = {name: getattr(module, name) for name in module.__all__}
+    return {
+        name: value
+        for name, value in exported.items()
+        if inspect.isfunction(value) and value.__module__.startswith(f"nordfin.{slug}")
+    }
 
 
 WRONG = st.sampled_from(
@@ -201,6 +214,8 @@ def typeguard_accepts(annotation: Any, value: Any) -> bool:
 
 def find_method(client: Any, path: str) -> Any:
     kind, name = path.rsplit(".", 1)
+    if kind.startswith("nordfin."):
+        return getattr(importlib.import_module(kind), name)
     resource = next(r for r in resources(client) if type(r).__name__ == kind)
     return getattr(resource, name)
 
@@ -221,7 +236,7 @@ def test_every_public_method_refuses_a_wrong_type_by_name(
     assume(not typeguard_accepts(hints[parameter], wrong))
     arguments: dict[str, Any] = {}
     before = True
-    for name, one in list(signature.parameters.items())[1:]:
+    for name, one in list(signature.parameters.items())[0 if path.startswith("nordfin.") else 1 :]:
         before = before and name != parameter
         if one.default is inspect.Parameter.empty:
             # Arguments are checked in order: those before the wrong one must pass, later ones never matter.

@@ -20,7 +20,7 @@ import httpx
 from nordfin._core import odata
 from nordfin._core.auth import OAuth2ClientCredentials, WithHeaders
 from nordfin._core.base import ClientSetup, resolve_base_url
-from nordfin._core.checked import Checked, check_argument
+from nordfin._core.checked import Checked, check_argument, checked
 from nordfin._core.redact import Secret
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.settings import Settings, options
@@ -439,6 +439,7 @@ PROFILE = ApiProfile(
 )
 
 
+@checked
 def gateway_url(host: str, instance: str) -> str:
     """A tenant's gateway URL from its host and instance: ``https://<host>/<instance>/APIGW``."""
     check_path_id("host", host)

@@ -14,7 +14,7 @@ import httpx
 
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, resolve_base_url
-from nordfin._core.checked import Checked
+from nordfin._core.checked import Checked, checked
 from nordfin._core.redact import Secret
 from nordfin._core.session import ApiProfile, Call
 from nordfin._core.settings import Settings, options
@@ -160,11 +160,13 @@ FollowBody = (
 FollowAnswer = Customer | CustomerReference | Address | SurplusList | Surplus | DisbursementOrderList | None
 
 
+@checked
 def allowed(resource: Linked, rel: str) -> bool:
     """Whether ``resource`` (a customer, address or surplus as answered) currently offers ``rel``."""
     return _find(resource, rel) is not None
 
 
+@checked
 def find_operation(resource: Linked, rel: str) -> Operation:
     """The operation ``rel`` that ``resource`` currently offers; RequestValidationError if none."""
     found = _find(resource, rel)

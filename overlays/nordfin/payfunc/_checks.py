@@ -16,6 +16,7 @@ from typing import Any, Literal, Required, TypedDict, TypeVar
 import attrs
 from stdnum.se import orgnr, personnummer
 
+from nordfin._core.checked import checked
 from nordfin._core.currency import check_currency
 from nordfin._core.validate import check_path_id, check_type
 from nordfin.errors import RequestValidationError
@@ -365,6 +366,7 @@ def token_method(card: Any) -> TokenMethodCreatable:
     return TokenMethodCreatable(type_="token", card=card)
 
 
+@checked
 def card_method(
     *,
     scheme: str,
