@@ -41,6 +41,7 @@ def generate(session: nox.Session) -> None:
     """Regenerate generated/ from specs/ with the pinned generators."""
     session.install(*group("generate"))
     session.run("python", "scripts/generate.py")
+    session.run("python", "scripts/unasync.py")  # each overlay's _sync.py from its _async.py
 
 
 @nox.session(python=PYTHON)
@@ -48,6 +49,7 @@ def check_generated(session: nox.Session) -> None:
     """Fail if generated/ differs by one byte from a fresh generation."""
     session.install(*group("generate"))
     session.run("python", "scripts/generate.py", "--check")
+    session.run("python", "scripts/unasync.py", "--check")
 
 
 @nox.session(python=PYTHON)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import mypy.api
 import pytest
 
 from nordfin.testing import demo
@@ -25,6 +26,24 @@ def test_readme_python_snippets_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert blocks, "README should show how to use a client"
     assert "30 days net" in printed
     assert "term_id" in printed
+
+
+def test_readme_python_snippets_pass_mypy_strict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a new user copies type-checks as shown: no cast, no ``Unset`` to step around."""
+    blocks = python_blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    files = []
+    for number, block in enumerate(blocks, start=1):
+        path = tmp_path / f"readme_block_{number}.py"
+        path.write_text(block, encoding="utf-8")
+        files.append(str(path))
+    # As a user runs it: nordfin installed (py.typed), not the repository's own mypy configuration.
+    monkeypatch.chdir(tmp_path)
+
+    out, err, status = mypy.api.run(
+        ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), "--config-file", "", *files]
+    )
+
+    assert (status, err) == (0, ""), out
 
 
 def test_readme_quick_start_is_what_ci_runs() -> None:

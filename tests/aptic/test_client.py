@@ -426,3 +426,34 @@ def test_gateway_url_builds_a_tenant_url_and_refuses_a_hostile_host() -> None:
         aptic.gateway_url("evil.example@c1.aptic.cloud", "x")
     with pytest.raises(RequestValidationError):
         aptic.gateway_url("c1.aptic.cloud", "../x")
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda c: c.customers.get(None), "customer_guid"),
+        (lambda c: c.customers.get(42), "customer_guid"),
+        (lambda c: c.customers.addresses(b"guid"), "customer_guid"),
+        (lambda c: c.customers.create({"fullName": "A"}), "customer"),
+        (lambda c: c.customers.update(GUID, None), "changes"),
+        (lambda c: c.customers.list(top="10"), "top"),
+        (lambda c: c.services.invoke("Action", body=object()), "body"),
+        (lambda c: c.customers.addresses(GUID).get(3.5), "key"),
+        (lambda c: c.customers.list(fitler="x"), "fitler"),
+    ],
+)
+def test_wrong_types_are_refused_by_name_before_anything_is_sent(call: Any, field: str) -> None:
+    api, recorder = client(lambda r: httpx.Response(200, json={}))
+
+    with pytest.raises(RequestValidationError) as caught:
+        call(api)
+
+    assert (field, []) == (caught.value.field, recorder.requests)
+
+
+def test_a_wrong_constructor_setting_is_refused_by_name() -> None:
+    """The shared settings are typed once (``Settings``); a typo or a wrong type names itself."""
+    with pytest.raises(RequestValidationError) as caught:
+        aptic.Client(base_url=BASE, client_id="c", client_secret="s", timout=5)  # type: ignore[call-arg]
+
+    assert caught.value.field == "timout"

@@ -181,7 +181,7 @@ def credentials(op: Op) -> tuple[dict[str, str], dict[str, str]]:
 
 def profile(slug: str) -> ApiProfile:
     """The overlay's ``ApiProfile``: what ``Session`` needs to know about the API."""
-    return importlib.import_module(f"nordfin.{slug}._client").PROFILE
+    return importlib.import_module(f"nordfin.{slug}._plans").PROFILE
 
 
 @functools.cache

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from nordfin import ClientCert, payex
-from nordfin.errors import Forbidden, NotFound, RequestValidationError, Unauthorized
+from nordfin.errors import Forbidden, NotFound, RequestValidationError, ResponseValidationError, Unauthorized
 from nordfin.payex import errors
 from nordfin.payex.models import (
     AddressInput,
@@ -133,6 +134,51 @@ def test_expand_answers_addresses_as_links_unless_asked(client: payex.Client) ->
     assert isinstance(plain.billing_address, str)
     assert isinstance(legal_only.legal_address, payex.Address)
     assert isinstance(legal_only.billing_address, str)
+
+
+def test_expand_true_answers_both_addresses_as_objects(client: payex.Client) -> None:
+    """``get(expand=True)`` is typed ``ExpandedCustomer``: ``.legal_address.city`` needs no cast."""
+    number = create(client, billing_address=BILLING)
+
+    customer = client.customers.get(number, expand=True)
+
+    assert (customer.legal_address.city, type(customer.billing_address)) == (LEGAL.city, payex.Address)
+
+
+def test_an_expanded_customer_answered_with_links_is_the_servers_fault() -> None:
+    """A server that ignores ``$expand`` is caught, not passed on as an ``Address`` typed string."""
+    body = {"@id": "/c/9999", "customerNo": "9999", "name": "A", "legalAddress": "/c/9999/legaladdress"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    client = payex.Client(ledger_number="591", token="t", transport=httpx.MockTransport(handler))
+    with pytest.raises(ResponseValidationError) as caught:
+        client.customers.get("9999", expand=True)
+
+    assert caught.value.problems == ["an expanded customer's addresses must be objects, not links"]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.customers.create(name="A", legal_address=LEGAL, email="a@b.se"),
+        lambda c: c.customers.update("9999", emial_address="a@b.se"),
+        lambda c: c.surpluses.disburse("9999", "S1", iban="SE00"),
+    ],
+)
+def test_misspelled_keywords_are_refused_by_the_async_client_too(call: Any) -> None:
+    """The async twins took ``**kwargs: Any``; both now have the same typed keywords."""
+    fake = FakePayex(ledger_number="591", token="t0ken")
+
+    async def attempt() -> str:
+        async with fake.async_client() as client:
+            with pytest.raises(RequestValidationError) as caught:
+                await call(client)
+        return caught.value.field
+
+    assert asyncio.run(attempt()) in ("email", "emial_address", "iban")
+    assert fake.requests == []
 
 
 def test_expand_refuses_unknown_names(client: payex.Client, fake: FakePayex) -> None:

@@ -54,17 +54,18 @@ def mocked(handler: Handler, key: str = "k.e.y") -> payfunc.Client:
         (100, 100),
         (12.5, 12.5),
         ({"name": "Fee", "price": 10, "vat": 2.5}, {"name": "Fee", "price": 10, "vat": 2.5}),
-        (Item(name="Fee", price=10), {"name": "Fee", "price": 10, "quantity": 1.0}),
+        (Item(name="Fee", price=10), {"name": "Fee", "price": 10}),
+        (Item(name="Fee", price=10, quantity=3), {"name": "Fee", "price": 10, "quantity": 3}),
         (
             [{"name": "A", "price": 1}, Item(name="B", price=2)],
-            [{"name": "A", "price": 1}, {"name": "B", "price": 2, "quantity": 1.0}],
+            [{"name": "A", "price": 1}, {"name": "B", "price": 2}],
         ),
     ],
 )
 def test_balance_is_sent_in_the_shape_given(
     fake: FakePayFunc, client: payfunc.Client, given: Any, sent: Any
 ) -> None:
-    """A number stays a JSON number, one item an object, a list an array."""
+    """A number stays a JSON number, one item an object, a list an array; only the fields given."""
     account = client.accounts.create()
     fake.requests.clear()
 
@@ -333,3 +334,62 @@ def test_the_async_client_runs_the_same_calls(fake: FakePayFunc) -> None:
             return account.total, settled.updated + len(subscriptions), accounts[0].status.value  # type: ignore[union-attr]
 
     assert asyncio.run(flow()) == (15.0, 2, "active")
+
+
+# --- typed writes: misspelled keys and wrong types never leave the process ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda c: c.balance.add(ACCOUNT, {"name": "x", "prise": 1}), "items"),
+        (lambda c: c.balance.add(ACCOUNT, [{"name": "x", "price": 1}, {"nmae": "y"}]), "items"),
+        (lambda c: c.subscriptions.update(ACCOUNT, "abcd", itmes=[{"name": "x"}]), "itmes"),
+        (lambda c: c.subscriptions.update(ACCOUNT, "abcd"), "changes"),
+        (
+            lambda c: c.subscriptions.create(ACCOUNT, items=1, currency="SEK", schedule="monthly", strat=1),
+            "strat",
+        ),
+        (
+            lambda c: c.orders.create(
+                items=1, currency="SEK", payment={"type": "account", "acount": ACCOUNT}
+            ),
+            "payment",
+        ),
+        (lambda c: c.orders.create(items=1, currency="SEK", payment={"type": "card"}, numbr="1"), "numbr"),
+        (
+            lambda c: c.accounts.create(customer={"type": "person", "identity_number": "198112289874"}),
+            "customer",
+        ),
+        (lambda c: c.accounts.create(limit={"hrad": 1}), "limit"),
+        (lambda c: c.accounts.create(method=None), "method"),
+        (lambda c: c.orders.update(None), "batch"),
+        (lambda c: c.orders.update([{"id": ACCOUNT, "events": []}]), "batch"),
+        (
+            lambda c: c.subscriptions.create(
+                ACCOUNT, items=1, currency="SEK", schedule="monthly", start="2026-01-01"
+            ),
+            "start",
+        ),
+    ],
+)
+def test_misspelled_keys_and_wrong_types_are_refused_by_name(
+    fake: FakePayFunc, client: payfunc.Client, call: Any, field: str
+) -> None:
+    """A typo once sent an empty PATCH or an item without a price and reported success."""
+    fake.requests.clear()
+
+    with pytest.raises(errors.RequestValidationError) as caught:
+        call(client)
+
+    assert (field, []) == (caught.value.field, fake.requests)
+
+
+def test_a_subscription_update_sends_only_the_fields_given(fake: FakePayFunc, client: payfunc.Client) -> None:
+    account = client.accounts.create()
+    created = client.subscriptions.create(account.id, items=100, currency="SEK", schedule="monthly")
+    fake.requests.clear()
+
+    client.subscriptions.update(account.id, created[0].id, number="S-1")  # type: ignore[arg-type]
+
+    assert sent_bodies(fake, "PATCH") == [{"number": "S-1"}]

@@ -347,3 +347,26 @@ def test_a_wrong_key_is_unauthorized() -> None:
     )
     with client, pytest.raises(errors.Unauthorized):
         client.partner.information()
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda c: c.orders.wait_for_decisions("ord-123", market="SE"), "public_ids"),
+        (lambda c: c.orders.wait_for_decisions(None, market="SE"), "public_ids"),
+        (lambda c: c.orders.wait_for_decision(None, market="SE"), "public_id"),
+        (lambda c: c.orders.create(None, market="SE"), "order"),
+        (lambda c: c.orders.list(page="2", market="SE"), "page"),
+        (lambda c: c.partner.calculate(10.5, market="SE"), "price"),
+        (lambda c: c.orders.get("abc", markt="SE"), "markt"),
+    ],
+)
+def test_wrong_types_are_refused_by_name_before_anything_is_sent(call: Any, field: str) -> None:
+    """A string once was polled character by character as order ids; None raised a raw TypeError."""
+    clock, fake = setup()
+    client = sync_client(fake, clock)
+
+    with pytest.raises(errors.RequestValidationError) as caught:
+        call(client)
+
+    assert (field, []) == (caught.value.field, fake.requests)

@@ -12,6 +12,7 @@ from typing import Any, Self
 import attrs
 import httpx
 
+from nordfin._core.checked import Checked
 from nordfin._core.ratelimit import RateLimiter, check_limiter, shared_limiter
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Session
@@ -69,15 +70,19 @@ def resolve_base_url(environments: Mapping[str, str], environment: str | None, b
     return environments[name]
 
 
-class ClientSetup:
+class ClientSetup(Checked):
     """Base of an overlay's constructor class, the one its sync and async clients share.
 
-    Its ``__init__`` takes the API's credentials and calls ``_connect``, which ``ClientBase`` or
-    ``AsyncClientBase`` provides: they come first among the client's bases.
+    Its ``__init__`` takes the API's credentials, calls ``_connect``, which ``ClientBase`` or
+    ``AsyncClientBase`` provides (they come first among the client's bases), and hands the session
+    to ``_attach``, where each client attaches its resources.
     """
 
     def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Any:
         raise NotImplementedError  # provided by ClientBase / AsyncClientBase
+
+    def _attach(self, session: Any) -> None:
+        raise NotImplementedError  # each client attaches its resources
 
 
 class ClientBase:

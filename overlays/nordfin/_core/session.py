@@ -34,7 +34,7 @@ _log = get_logger("nordfin.session")
 T = TypeVar("T")
 R = TypeVar("R")
 
-__all__ = ["ApiProfile", "AsyncSession", "Plan", "Session"]
+__all__ = ["ApiProfile", "AsyncSession", "Call", "Session"]
 
 
 class GeneratedClient(Protocol):
@@ -70,8 +70,8 @@ def _unchanged(parsed: Any) -> Any:
 
 
 @attrs.frozen
-class Plan(Generic[R]):
-    """One call, described once so the sync and async clients share every line of it.
+class Call(Generic[R]):
+    """One call of an operation, described once so the sync and async clients share every line of it.
 
     ``module`` is the generated operation, ``expect`` the model its success answer must be,
     ``arguments`` what its ``build_request`` takes, ``then`` turns the parsed answer into the result.
@@ -161,10 +161,10 @@ class Session(_SessionBase):
             raise network_error(prepared.request, error) from error
         return self._finish(prepared, response, expect)
 
-    def run(self, plan: Plan[R]) -> R:
-        """Carry out ``plan`` and return its result."""
-        parsed = self.call(plan.module, plan.expect, slash_params=plan.slash_params, **plan.arguments)
-        return plan.then(parsed)
+    def run(self, call: Call[R]) -> R:
+        """Carry out ``call`` and return its result."""
+        parsed = self.call(call.module, call.expect, slash_params=call.slash_params, **call.arguments)
+        return call.then(parsed)
 
     def close(self) -> None:
         self.http.close()
@@ -189,10 +189,10 @@ class AsyncSession(_SessionBase):
             raise network_error(prepared.request, error) from error
         return self._finish(prepared, response, expect)
 
-    async def run(self, plan: Plan[R]) -> R:
-        """Carry out ``plan`` and return its result."""
-        parsed = await self.call(plan.module, plan.expect, slash_params=plan.slash_params, **plan.arguments)
-        return plan.then(parsed)
+    async def run(self, call: Call[R]) -> R:
+        """Carry out ``call`` and return its result."""
+        parsed = await self.call(call.module, call.expect, slash_params=call.slash_params, **call.arguments)
+        return call.then(parsed)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -13,8 +13,7 @@
 from nordfin._core.odata import Field, Filter, and_, literal, not_, or_, raw
 from nordfin._core.provenance import spec_provenance
 from nordfin.aptic import errors, models
-from nordfin.aptic._client import (
-    TOKEN_PATH,
+from nordfin.aptic._async import (
     AsyncClient,
     AsyncCustomers,
     AsyncEditableItems,
@@ -22,16 +21,9 @@ from nordfin.aptic._client import (
     AsyncMandates,
     AsyncQuestions,
     AsyncServices,
-    Client,
-    Customers,
-    EditableItems,
-    Items,
-    Mandates,
-    Questions,
-    Services,
-    gateway_url,
 )
-from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListArgs
+from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_PATH, ListArgs, gateway_url
+from nordfin.aptic._sync import Client, Customers, EditableItems, Items, Mandates, Questions, Services
 from nordfin.aptic.errors import ApticProblem
 from nordfin.aptic.models import (
     UNSET,

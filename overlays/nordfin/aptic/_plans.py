@@ -1,4 +1,4 @@
-"""Every Aptic call described once as a ``Plan``, for the sync and the async client alike.
+"""Every Aptic call described once as a ``Call``, for the sync and the async client alike.
 
 A customer's sub-resources (parameters, addresses, extra fields, direct debit mandates, credit
 insurances, user questions) share one shape: a list with ``$filter``/``$skip``/``$top``/
@@ -8,18 +8,29 @@ once by a :class:`Kind`, and the same plan functions serve all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar, Unpack
 
 import attrs
+import httpx
 
 from nordfin._core import odata
-from nordfin._core.session import Plan
+from nordfin._core.auth import OAuth2ClientCredentials, WithHeaders
+from nordfin._core.base import ClientSetup, resolve_base_url
+from nordfin._core.checked import Checked, check_argument, checked
+from nordfin._core.redact import Secret
+from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
+from nordfin._core.settings import Settings, options
 from nordfin._core.spec import SpecIndex
-from nordfin._core.validate import check_guid, check_path_id, check_type
+from nordfin._core.tokenstore import token_store
+from nordfin._core.validate import check_guid, check_header_value, check_path_id, check_str, check_type
 from nordfin.aptic import _checks
+from nordfin.aptic.errors import ApticProblem, parse_error
 from nordfin.errors import RequestValidationError
+from nordfin_generated.aptic import Client as GeneratedClient
 from nordfin_generated.aptic.api.addresses import (
     create_customer_address,
     delete_customer_address,
@@ -71,25 +82,47 @@ from nordfin_generated.aptic.api.user_questions import (
 from nordfin_generated.aptic.models import (
     AccruedInterest,
     CreditInsurance,
+    CreditInsuranceCreate,
     CreditInsuranceList,
+    CreditInsuranceUpdate,
     Customer,
     CustomerAddress,
+    CustomerAddressInput,
     CustomerAddressList,
     CustomerList,
     CustomerParameter,
     CustomerParameterList,
     DirectDebitMandate,
+    DirectDebitMandateInput,
     DirectDebitMandateList,
     Empty,
     ExtraField,
     ExtraFieldList,
+    ExtraFieldValue,
     LedgerSummary,
     ServiceResult,
     UserQuestion,
     UserQuestionList,
 )
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Kind", "ListArgs", "Page"]
+__all__ = [
+    "CLIENT_DOC",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "PROFILE",
+    "TOKEN_PATH",
+    "ApticSetup",
+    "Bound",
+    "FilterArg",
+    "Guid",
+    "InterestPage",
+    "Json",
+    "Key",
+    "Kind",
+    "ListArgs",
+    "Page",
+    "gateway_url",
+]
 
 
 def _top_schema() -> dict[str, Any]:
@@ -166,7 +199,7 @@ def following_list(items: list[Any], args: ListArgs) -> ListArgs | None:
 class Kind(Generic[P, I]):
     """One kind of customer sub-resource: its generated operations, models and key.
 
-    ``key`` is the ``_get_kwargs`` argument of the item's key, ``guid_key`` whether it is a GUID
+    ``key`` is the ``build_request`` argument of the item's key, ``guid_key`` whether it is a GUID
     (else a name in the path).
     """
 
@@ -182,6 +215,8 @@ class Kind(Generic[P, I]):
     delete: ModuleType | None = None
     respond: ModuleType | None = None
     check_create: Callable[[Any], Any] = _checks.unchanged
+    #: The types ``create`` and ``update`` take (the generic resource cannot say them at run time).
+    inputs: tuple[Any, Any] = (object, object)
 
     def key_of(self, value: Any) -> str:
         if self.guid_key:
@@ -189,37 +224,39 @@ class Kind(Generic[P, I]):
         return check_path_id(self.key, value)
 
 
-def list_plan(kind: Kind[P, I], customer_guid: Any, args: ListArgs) -> Plan[P]:
-    return Plan(kind.list, kind.page, {"customer_guid": customer(customer_guid), **args.kwargs()})
+def list_plan(kind: Kind[P, I], customer_guid: Any, args: ListArgs) -> Call[P]:
+    return Call(kind.list, kind.page, {"customer_guid": customer(customer_guid), **args.kwargs()})
 
 
-def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Plan[I]:
+def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Call[I]:
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
-    return Plan(kind.get, kind.item, arguments)
+    return Call(kind.get, kind.item, arguments)
 
 
-def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Plan[I]:
+def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Call[I]:
     module = _supported(kind, kind.create, "create")
+    check_argument("item", body, kind.inputs[0])
     body = kind.check_create(body)
-    return Plan(module, kind.item, {"customer_guid": customer(customer_guid), "body": body})
+    return Call(module, kind.item, {"customer_guid": customer(customer_guid), "body": body})
 
 
-def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Plan[None]:
+def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Call[None]:
     module = _supported(kind, kind.update, "update")
+    check_argument("changes", body, kind.inputs[1])
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
-    return Plan(module, None, arguments)
+    return Call(module, None, arguments)
 
 
-def delete_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Plan[None]:
+def delete_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Call[None]:
     module = _supported(kind, kind.delete, "delete")
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
-    return Plan(module, None, arguments)
+    return Call(module, None, arguments)
 
 
-def respond_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Plan[None]:
+def respond_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Call[None]:
     module = _supported(kind, kind.respond, "respond")
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
-    return Plan(module, None, arguments)
+    return Call(module, None, arguments)
 
 
 def customer(value: Any) -> str:
@@ -244,6 +281,7 @@ PARAMETERS: Kind[CustomerParameterList, CustomerParameter] = Kind(
     update=update_customer_parameter,
     delete=delete_customer_parameter,
     check_create=_checks.parameters,
+    inputs=(Sequence[CustomerParameter], Sequence[CustomerParameter]),
 )
 ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
     "addresses",
@@ -256,6 +294,7 @@ ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
     create=create_customer_address,
     update=update_customer_address,
     delete=delete_customer_address,
+    inputs=(CustomerAddressInput, CustomerAddressInput),
 )
 EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
     "extra_fields",
@@ -269,6 +308,7 @@ EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
     update=update_customer_extra_field,
     delete=delete_customer_extra_field,
     check_create=_checks.extra_field,
+    inputs=(ExtraField, ExtraFieldValue),
 )
 DIRECT_DEBIT_MANDATES: Kind[DirectDebitMandateList, DirectDebitMandate] = Kind(
     "direct_debit_mandates",
@@ -280,6 +320,7 @@ DIRECT_DEBIT_MANDATES: Kind[DirectDebitMandateList, DirectDebitMandate] = Kind(
     get=get_customer_direct_debit_mandate,
     create=create_customer_direct_debit_mandate,
     check_create=_checks.mandate,
+    inputs=(DirectDebitMandateInput, object),
 )
 CREDIT_INSURANCES: Kind[CreditInsuranceList, CreditInsurance] = Kind(
     "credit_insurances",
@@ -292,6 +333,7 @@ CREDIT_INSURANCES: Kind[CreditInsuranceList, CreditInsurance] = Kind(
     create=create_customer_credit_insurance,
     update=update_customer_credit_insurance,
     delete=delete_customer_credit_insurance,
+    inputs=(CreditInsuranceCreate, CreditInsuranceUpdate),
 )
 USER_QUESTIONS: Kind[UserQuestionList, UserQuestion] = Kind(
     "user_questions",
@@ -308,39 +350,39 @@ USER_QUESTIONS: Kind[UserQuestionList, UserQuestion] = Kind(
 # --- the customer collection and actions that are not sub-resources ------------------------------
 
 
-def customers_plan(args: ListArgs) -> Plan[CustomerList]:
-    return Plan(list_customers, CustomerList, args.kwargs())
+def customers_plan(args: ListArgs) -> Call[CustomerList]:
+    return Call(list_customers, CustomerList, args.kwargs())
 
 
-def customer_plan(customer_guid: Any) -> Plan[Customer]:
-    return Plan(get_customer, Customer, {"customer_guid": customer(customer_guid)})
+def customer_plan(customer_guid: Any) -> Call[Customer]:
+    return Call(get_customer, Customer, {"customer_guid": customer(customer_guid)})
 
 
-def create_customer_plan(body: Any) -> Plan[Customer]:
-    return Plan(create_customer, Customer, {"body": _checks.customer_create(body)})
+def create_customer_plan(body: Any) -> Call[Customer]:
+    return Call(create_customer, Customer, {"body": _checks.customer_create(body)})
 
 
-def update_customer_plan(customer_guid: Any, changes: Any) -> Plan[None]:
+def update_customer_plan(customer_guid: Any, changes: Any) -> Call[None]:
     arguments = {"customer_guid": customer(customer_guid), "body": _checks.customer_update(changes)}
-    return Plan(update_customer, None, arguments)
+    return Call(update_customer, None, arguments)
 
 
-def delete_customer_plan(customer_guid: Any) -> Plan[None]:
-    return Plan(delete_customer, None, {"customer_guid": customer(customer_guid)})
+def delete_customer_plan(customer_guid: Any) -> Call[None]:
+    return Call(delete_customer, None, {"customer_guid": customer(customer_guid)})
 
 
-def ledger_summary_plan(customer_guid: Any) -> Plan[LedgerSummary]:
-    return Plan(get_customer_ledger_summary, LedgerSummary, {"customer_guid": customer(customer_guid)})
+def ledger_summary_plan(customer_guid: Any) -> Call[LedgerSummary]:
+    return Call(get_customer_ledger_summary, LedgerSummary, {"customer_guid": customer(customer_guid)})
 
 
-def accrued_interest_plan(customer_guid: Any, args: ListArgs) -> Plan[list[AccruedInterest]]:
+def accrued_interest_plan(customer_guid: Any, args: ListArgs) -> Call[list[AccruedInterest]]:
     arguments = {"customer_guid": customer(customer_guid), **args.kwargs()}
-    return Plan(get_loan_accrued_interest, list, arguments)
+    return Call(get_loan_accrued_interest, list, arguments)
 
 
 def service_plan(
     customer_guid: Any | None, definition: Any, body: Any, asynchronous: bool | None
-) -> Plan[ServiceResult]:
+) -> Call[ServiceResult]:
     """A custom action, for one customer or none; ``asynchronous`` is the ``async`` query flag.
 
     ``body`` None sends an empty object.
@@ -351,17 +393,170 @@ def service_plan(
         "async_": _flag("asynchronous", asynchronous),
     }
     if customer_guid is None:
-        return Plan(invoke_service, ServiceResult, arguments)
-    return Plan(
+        return Call(invoke_service, ServiceResult, arguments)
+    return Call(
         invoke_customer_service, ServiceResult, {"customer_guid": customer(customer_guid), **arguments}
     )
 
 
-def ping_plan() -> Plan[None]:
-    return Plan(ping, Empty, then=lambda answer: None)
+def ping_plan() -> Call[None]:
+    return Call(ping, Empty, then=lambda answer: None)
 
 
 def _flag(field: str, value: bool | None) -> bool | None:
     if value is not None:
         check_type(field, value, bool)
     return value
+
+
+# --- what the clients share ------------------------------------------------------------------------
+
+S = TypeVar("S", Session, AsyncSession)
+#: A GUID as text (``3f2504e0-4f89-11d3-9a0c-0305e82c3301``) or a ``uuid.UUID``.
+Guid = str | uuid.UUID
+#: A sub-resource's key: its GUID, or its name for parameters and extra fields.
+Key = str | uuid.UUID
+#: A custom action's body: any JSON value.
+Json = Mapping[str, object] | Sequence[object] | str | int | float | bool | None
+InterestPage = list[AccruedInterest]  # a module-level name: ``list`` is a method in the classes
+
+#: The token endpoint, below the tenant's gateway URL (research: two integrations call it).
+TOKEN_PATH = "/login/oauth/access_token"
+#: The API key header when none is given: a placeholder, since Aptic publishes no name.
+DEFAULT_API_KEY_HEADER = "X-API-Key"
+
+PROFILE = ApiProfile(
+    slug="aptic",
+    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
+    error_parser=parse_error,
+    error_base=ApticProblem,
+)
+
+PROFILE = ApiProfile(
+    slug="aptic",
+    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
+    error_parser=parse_error,
+    error_base=ApticProblem,
+)
+
+
+@checked
+def gateway_url(host: str, instance: str) -> str:
+    """A tenant's gateway URL from its host and instance: ``https://<host>/<instance>/APIGW``."""
+    check_path_id("host", host)
+    check_path_id("instance", instance)
+    if not host.isascii() or any(c in host for c in "@:?#% "):
+        raise RequestValidationError(
+            "host", "must be a plain host name such as c005013.test.hosting.aptic.cloud"
+        )
+    return f"https://{host}/{instance}/APIGW"
+
+
+class Bound(Checked, Generic[S, P, I]):
+    """A customer's sub-resources of one kind, bound to the customer (checked once, here)."""
+
+    def __init__(self, session: S, kind: Kind[P, I], customer_guid: Guid) -> None:
+        self._session: S = session
+        self._kind = kind
+        self.customer_guid = customer(customer_guid)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._kind.label}, customer_guid={self.customer_guid!r})"
+
+
+def credentials(
+    base_url: str,
+    client_id: str,
+    client_secret: str | Secret,
+    *,
+    api_key: str | Secret | None,
+    api_key_header: str,
+    token_auth: Literal["basic", "post"],
+    scope: str | None,
+    clock: Callable[[], float],
+    token_cache: str | None = None,
+) -> httpx.Auth:
+    """OAuth2 client credentials at ``<base_url>/login/oauth/access_token``, plus the API key if any."""
+    if not check_str("client_id", client_id).strip():
+        raise RequestValidationError("client_id", "must not be empty")
+    secret = Secret.of(client_secret)
+    if not check_str("client_secret", secret.reveal()).strip():
+        raise RequestValidationError("client_secret", "must not be empty")
+    if token_auth not in ("basic", "post"):
+        raise RequestValidationError("token_auth", "must be 'basic' (HTTP Basic) or 'post' (form body)")
+    try:
+        store = token_store(token_cache)
+    except ValueError as error:
+        raise RequestValidationError("token_cache", str(error)) from None
+    oauth = OAuth2ClientCredentials(
+        base_url + TOKEN_PATH,
+        client_id,
+        secret,
+        scope=scope,
+        clock=clock,
+        auth_style=token_auth,
+        token_store=store,
+    )
+    if api_key is None:
+        return oauth
+    key = Secret.of(api_key)
+    check_header_value("api_key", key.reveal())
+    return WithHeaders(oauth, {check_header_value("api_key_header", api_key_header): key})
+
+
+CLIENT_DOC = """{kind} for one tenant's Aptic API Gateway (Customers v1.0).
+
+    ``base_url`` is the tenant's gateway, e.g. ``https://c005013.test.hosting.aptic.cloud/C005013-15530-T01/APIGW``
+    (``gateway_url(host, instance)`` builds it); Aptic has no global host. Authenticate with the
+    OAuth2 ``client_id`` and ``client_secret``: the token is fetched on first use from
+    ``<base_url>/login/oauth/access_token``, cached, renewed before it expires (one renewal at a
+    time across threads and tasks), and renewed once more if the API answers 401. Settings:
+
+    - ``token_auth``: ``"basic"`` sends the client credentials in HTTP Basic (default), ``"post"``
+      in the form body;
+    - ``api_key``: if your tenant also requires an API key, it is sent in ``api_key_header`` on every
+      call; Aptic does not publish that header's name, so ask Aptic and set it (default ``X-API-Key``);
+    - ``scope``: an OAuth2 scope, if your tenant wants one (none is documented);
+    - ``token_cache``: a ``redis://`` URL to share one token among all processes of a fleet (one
+      fetch at a time across them; only the token is stored, never the secret; needs ``nordfin[redis]``);
+    - ``timeout``: seconds or an ``httpx.Timeout`` (default 10 s connect, 30 s otherwise);
+    - ``retry``: a ``RetryPolicy``; reads, updates and deletes are retried on 408/429/5xx and network
+      errors, a create or custom action only when it never reached the server;
+    - ``rate_limit``: Aptic documents no quota; give a ``RateLimiter`` to keep under your tenant's;
+    - ``strict``: validate every answer against the spec and raise ``ResponseValidationError``;
+    - ``transport``: an httpx transport, e.g. ``nordfin.testing.aptic.FakeAptic()`` in tests;
+    - ``cert``: a client certificate (``ClientCert``), if your network needs one;
+    - ``sleep`` / ``clock``: how to wait between retries and what time it is (tests pass their own).
+    """
+
+
+class ApticSetup(ClientSetup):
+    """The constructor both Aptic clients share; see ``Client``."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        client_id: str,
+        client_secret: str | Secret,
+        token_auth: Literal["basic", "post"] = "basic",
+        api_key: str | Secret | None = None,
+        api_key_header: str = DEFAULT_API_KEY_HEADER,
+        scope: str | None = None,
+        clock: Callable[[], float] = time.time,
+        token_cache: str | None = None,
+        **settings: Unpack[Settings],
+    ) -> None:
+        url = resolve_base_url({}, None, base_url)
+        auth = credentials(
+            url,
+            client_id,
+            client_secret,
+            api_key=api_key,
+            api_key_header=api_key_header,
+            token_auth=token_auth,
+            scope=scope,
+            clock=clock,
+            token_cache=token_cache,
+        )
+        self._attach(self._connect(PROFILE, auth, options(settings, base_url=url)))

@@ -8,14 +8,9 @@
 
 from nordfin._core.provenance import spec_provenance
 from nordfin.goto import errors, models
-from nordfin.goto._client import (
-    ENVIRONMENTS,
-    QUOTA,
-    AsyncClient,
-    AsyncPaymentTermsSync,
-    Client,
-    PaymentTermsSync,
-)
+from nordfin.goto._async import AsyncClient, AsyncPaymentTermsSync
+from nordfin.goto._plans import ENVIRONMENTS, QUOTA
+from nordfin.goto._sync import Client, PaymentTermsSync
 from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
 
 SPEC = spec_provenance("goto")  # the spec this module was generated from

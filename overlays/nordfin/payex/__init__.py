@@ -9,7 +9,9 @@
 
 from nordfin._core.provenance import spec_provenance
 from nordfin.payex import errors, models
-from nordfin.payex._client import ENVIRONMENTS, AsyncClient, Client, allowed, find_operation
+from nordfin.payex._async import AsyncClient
+from nordfin.payex._plans import ENVIRONMENTS, allowed, find_operation
+from nordfin.payex._sync import Client
 from nordfin.payex.models import (
     UNSET,
     Address,
@@ -17,6 +19,7 @@ from nordfin.payex.models import (
     Customer,
     CustomerReference,
     EdiAddressInfo,
+    ExpandedCustomer,
     InternationalAccount,
     NationalIdentifier,
     NorwegianBankAccount,
@@ -41,6 +44,7 @@ __all__ = [
     "Customer",
     "CustomerReference",
     "EdiAddressInfo",
+    "ExpandedCustomer",
     "InternationalAccount",
     "NationalIdentifier",
     "NorwegianBankAccount",

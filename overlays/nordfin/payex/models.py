@@ -1,5 +1,7 @@
 """The models of the PayEx Ledger Customer API, as generated from specs/payex/openapi.yaml."""
 
+from typing import TYPE_CHECKING
+
 from nordfin_generated.payex.models import (
     Address,
     AddressInput,
@@ -44,6 +46,7 @@ __all__ = [
     "DisbursementOrderList",
     "DistributionType",
     "EdiAddressInfo",
+    "ExpandedCustomer",
     "InternationalAccount",
     "LegalEntity",
     "LegalStatus",
@@ -60,3 +63,17 @@ __all__ = [
     "SwedishSus",
     "Unset",
 ]
+
+
+class ExpandedCustomer(Customer):
+    """A ``Customer`` as ``customers.get(customer_no, expand=True)`` answers it.
+
+    Both addresses are ``Address`` objects, never links, and typed so:
+    ``client.customers.get("9999", expand=True).legal_address.city`` type-checks.
+    The client checks this of every expanded answer before returning it.
+    """
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+        legal_address: Address
+        billing_address: Address | None

@@ -8,8 +8,20 @@
 
 from nordfin._core.provenance import spec_provenance
 from nordfin.payfunc import errors, models
-from nordfin.payfunc._client import ENVIRONMENTS, AsyncClient, Client
-from nordfin.payfunc._inputs import card_method
+from nordfin.payfunc._async import AsyncClient
+from nordfin.payfunc._checks import (
+    CustomerDict,
+    ItemDict,
+    ItemsInput,
+    LimitDict,
+    OrderEventsDict,
+    PaymentDict,
+    ScheduleDict,
+    ScheduleInput,
+    card_method,
+)
+from nordfin.payfunc._plans import ENVIRONMENTS
+from nordfin.payfunc._sync import Client
 from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
 SPEC = spec_provenance("payfunc")  # the spec this module was generated from
@@ -24,8 +36,16 @@ __all__ = [
     "AccountLink",
     "AsyncClient",
     "Client",
+    "CustomerDict",
     "Item",
+    "ItemDict",
+    "ItemsInput",
+    "LimitDict",
     "Order",
+    "OrderEventsDict",
+    "PaymentDict",
+    "ScheduleDict",
+    "ScheduleInput",
     "Subscription",
     "card_method",
     "errors",

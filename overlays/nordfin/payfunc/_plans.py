@@ -1,18 +1,32 @@
-"""Each PayFunc call described once as a ``Plan``, for the sync and the async client alike."""
+"""Each PayFunc call described once as a ``Call``, and the constructor both clients share."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
+from nordfin._core.auth import BearerAuth
+from nordfin._core.base import ClientSetup, resolve_base_url
+from nordfin._core.checked import Checked
 from nordfin._core.redact import Secret
-from nordfin._core.session import Plan
-from nordfin._core.validate import check_str
+from nordfin._core.session import ApiProfile, Call
+from nordfin._core.settings import Settings, options
+from nordfin._core.validate import check_header_value, check_str
 from nordfin.errors import RequestValidationError
-from nordfin.payfunc import _inputs as inputs
-from nordfin.payfunc._inputs import ItemsInput, ScheduleInput
+from nordfin.payfunc import _checks as inputs
+from nordfin.payfunc._checks import (
+    CustomerDict,
+    ItemsInput,
+    LimitDict,
+    OrderEventsDict,
+    PaymentDict,
+    ScheduleInput,
+)
+from nordfin.payfunc.errors import TYPES, PayFuncError, parse_error
+from nordfin_generated.payfunc import Client as GeneratedClient
 from nordfin_generated.payfunc.api.accounts import (
     add_account_method,
     create_account,
@@ -52,7 +66,33 @@ from nordfin_generated.payfunc.models import (
 )
 from nordfin_generated.payfunc.types import UNSET, Unset
 
-__all__ = ["AccountPlans", "BalancePlans", "OrderPlans", "SubscriptionPlans", "key_claims"]
+__all__ = [
+    "CLIENT_DOC",
+    "ENVIRONMENTS",
+    "PROFILE",
+    "AccountCalls",
+    "AccountScoped",
+    "BalanceCalls",
+    "Method",
+    "OrderCalls",
+    "PayFuncSetup",
+    "SubscriptionCalls",
+    "key_claims",
+]
+
+# "The same URL is used both for testing and for production. It is the API key that determines
+# if you are using the system for testing or production."
+ENVIRONMENTS = {"production": "https://api.payfunc.com"}
+
+PROFILE = ApiProfile(
+    slug="payfunc",
+    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
+    error_parser=parse_error,
+    error_classes=TYPES,
+    error_base=PayFuncError,
+)
+
+Method = TokenMethodCreatable | CardMethodCreatable
 
 
 def key_claims(key: str) -> dict[str, Any]:
@@ -76,14 +116,12 @@ def _opt(value: Any, convert: Any) -> Any:
 
 
 def _date(value: Any, field: str) -> Any:
-    import datetime as dt
-
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise RequestValidationError(field, "must be a datetime.date")
     return value
 
 
-class AccountPlans:
+class AccountCalls:
     """Accounts, their customer, methods, links and keys."""
 
     @staticmethod
@@ -92,11 +130,11 @@ class AccountPlans:
         method: Sequence[TokenMethodCreatable | CardMethodCreatable],
         id: str | None,
         number: str | None,
-        customer: Customer | Mapping[str, Any] | None,
+        customer: Customer | CustomerDict | None,
         currency: str,
         schedule: ScheduleInput | None,
-        limit: float | Mapping[str, Any] | None,
-    ) -> Plan[Account]:
+        limit: float | LimitDict | None,
+    ) -> Call[Account]:
         body = AccountCreatable(
             method=list(method),
             id=_opt(id, lambda v: inputs.identifier("id", v, 16)),
@@ -106,39 +144,39 @@ class AccountPlans:
             schedule=_opt(schedule, inputs.schedule),
             limit=_opt(limit, inputs.limit),
         )
-        return Plan(create_account, Account, {"body": body})
+        return Call(create_account, Account, {"body": body})
 
     @staticmethod
-    def list() -> Plan[list[Account]]:
-        return Plan(list_accounts, list, {})
+    def list() -> Call[list[Account]]:
+        return Call(list_accounts, list, {})
 
     @staticmethod
-    def get(ref: str) -> Plan[Account]:
-        return Plan(get_account, Account, {"account_id": ref})
+    def get(ref: str) -> Call[Account]:
+        return Call(get_account, Account, {"account_id": ref})
 
     @staticmethod
-    def update(ref: str, *, limit: Any, currency: Any, schedule: Any) -> Plan[Account]:
+    def update(ref: str, *, limit: Any, currency: Any, schedule: Any) -> Call[Account]:
         body = AccountUpdate(
             limit=_opt(limit, inputs.limit),
             currency=_opt(currency, inputs.currency),
             schedule=_opt(schedule, inputs.schedule),
         )
-        return Plan(update_account, Account, {"account_id": ref, "body": body})
+        return Call(update_account, Account, {"account_id": ref, "body": body})
 
     @staticmethod
-    def replace_customer(ref: str, customer: Customer | Mapping[str, Any]) -> Plan[Customer]:
-        return Plan(
+    def replace_customer(ref: str, customer: Customer | CustomerDict) -> Call[Customer]:
+        return Call(
             replace_account_customer, Customer, {"account_id": ref, "body": inputs.customer(customer)}
         )
 
     @staticmethod
-    def add_method(ref: str, method: TokenMethodCreatable | CardMethodCreatable) -> Plan[Account]:
-        return Plan(add_account_method, Account, {"account_id": ref, "body": method})
+    def add_method(ref: str, method: TokenMethodCreatable | CardMethodCreatable) -> Call[Account]:
+        return Call(add_account_method, Account, {"account_id": ref, "body": method})
 
     @staticmethod
-    def create_link(ref: str, contact: str | None) -> Plan[AccountLink | None]:
+    def create_link(ref: str, contact: str | None) -> Call[AccountLink | None]:
         body = AccountLinkCreatable(contact=_opt(contact, lambda v: check_str("contact", v)))
-        return Plan(
+        return Call(
             create_account_link,
             object,
             {"account_id": ref, "body": body},
@@ -146,8 +184,8 @@ class AccountPlans:
         )
 
     @staticmethod
-    def create_key(ref: str) -> Plan[Secret]:
-        return Plan(create_account_key, str, {"account_id": ref}, then=Secret)
+    def create_key(ref: str) -> Call[Secret]:
+        return Call(create_account_key, str, {"account_id": ref}, then=Secret)
 
 
 def refuse_currency_change(account: Account, currency: str) -> None:
@@ -160,23 +198,23 @@ def refuse_currency_change(account: Account, currency: str) -> None:
         )
 
 
-class BalancePlans:
+class BalanceCalls:
     """The account's balance: add to it, settle it."""
 
     @staticmethod
-    def add(ref: str, items: ItemsInput) -> Plan[Account]:
-        return Plan(add_to_account_balance, Account, {"account_id": ref, "body": inputs.items(items)})
+    def add(ref: str, items: ItemsInput) -> Call[Account]:
+        return Call(add_to_account_balance, Account, {"account_id": ref, "body": inputs.items(items)})
 
     @staticmethod
-    def settle(ref: str) -> Plan[SettleResult]:
-        return Plan(settle_account_balance, SettleResult, {"account_id": ref})
+    def settle(ref: str) -> Call[SettleResult]:
+        return Call(settle_account_balance, SettleResult, {"account_id": ref})
 
 
 def subscription_id(value: Any) -> str:
     return inputs.identifier("subscription_id", value, 4)
 
 
-class SubscriptionPlans:
+class SubscriptionCalls:
     """The account's subscriptions; every call answers all of them."""
 
     @staticmethod
@@ -185,8 +223,8 @@ class SubscriptionPlans:
         items: ItemsInput,
         currency: str,
         schedule: ScheduleInput,
-        start: Any = None,
-        end: Any = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
         number: str | None = None,
         callback: str | None = None,
     ) -> SubscriptionCreatable:
@@ -201,35 +239,39 @@ class SubscriptionPlans:
         )
 
     @staticmethod
-    def create(ref: str, body: SubscriptionCreatable) -> Plan[list[Any]]:
-        return Plan(create_subscription, list, {"account_id": ref, "body": body})
+    def create(ref: str, body: SubscriptionCreatable) -> Call[list[Any]]:
+        return Call(create_subscription, list, {"account_id": ref, "body": body})
 
     @staticmethod
-    def replace(ref: str, sub_id: str, body: SubscriptionCreatable) -> Plan[list[Any]]:
+    def replace(ref: str, sub_id: str, body: SubscriptionCreatable) -> Call[list[Any]]:
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id), "body": body}
-        return Plan(replace_subscription, list, arguments)
+        return Call(replace_subscription, list, arguments)
 
     @staticmethod
-    def update(ref: str, sub_id: str, changes: Mapping[str, Any]) -> Plan[list[Any]]:
+    def update(ref: str, sub_id: str, changes: Mapping[str, Any]) -> Call[list[Any]]:
+        """Only the fields given are sent; a change of nothing is refused (PayFunc would answer 200)."""
+        given = {name: value for name, value in changes.items() if value is not None}
+        if not given:
+            raise RequestValidationError("changes", "give at least one field to change")
         body = SubscriptionUpdate(
-            items=_opt(changes.get("items"), inputs.items),
-            currency=_opt(changes.get("currency"), inputs.currency),
-            schedule=_opt(changes.get("schedule"), inputs.schedule),
-            start=_opt(changes.get("start"), lambda v: _date(v, "start")),
-            end=_opt(changes.get("end"), lambda v: _date(v, "end")),
-            number=_opt(changes.get("number"), lambda v: check_str("number", v)),
-            callback=_opt(changes.get("callback"), lambda v: check_str("callback", v)),
+            items=_opt(given.get("items"), inputs.items),
+            currency=_opt(given.get("currency"), inputs.currency),
+            schedule=_opt(given.get("schedule"), inputs.schedule),
+            start=_opt(given.get("start"), lambda v: _date(v, "start")),
+            end=_opt(given.get("end"), lambda v: _date(v, "end")),
+            number=_opt(given.get("number"), lambda v: check_str("number", v)),
+            callback=_opt(given.get("callback"), lambda v: check_str("callback", v)),
         )
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id), "body": body}
-        return Plan(update_subscription, list, arguments)
+        return Call(update_subscription, list, arguments)
 
     @staticmethod
-    def delete(ref: str, sub_id: str) -> Plan[list[Any]]:
+    def delete(ref: str, sub_id: str) -> Call[list[Any]]:
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id)}
-        return Plan(delete_subscription, list, arguments)
+        return Call(delete_subscription, list, arguments)
 
 
-class OrderPlans:
+class OrderCalls:
     """Orders, as far as the account flows need them."""
 
     @staticmethod
@@ -237,10 +279,10 @@ class OrderPlans:
         *,
         items: ItemsInput,
         currency: str,
-        payment: PaymentCreatable | Mapping[str, Any],
+        payment: PaymentCreatable | PaymentDict,
         number: str | None = None,
         account: str | None = None,
-    ) -> Plan[Order]:
+    ) -> Call[Order]:
         if isinstance(payment, Mapping):
             payment = inputs.from_dict(PaymentCreatable, payment, "payment")
         body = OrderCreatable(
@@ -250,23 +292,81 @@ class OrderPlans:
             number=_opt(number, lambda v: check_str("number", v)),
             account=_opt(account, lambda v: inputs.identifier("account", v, 16)),
         )
-        return Plan(create_order, Order, {"body": body})
+        return Call(create_order, Order, {"body": body})
 
     @staticmethod
-    def event(order_id: str, kind: str, amount: float | None) -> Plan[Order]:
+    def event(order_id: str, kind: str, amount: float | None) -> Call[Order]:
         if kind not in {t.value for t in EventCreatableType}:
             raise RequestValidationError("type", "must be cancel, charge or refund")
         body = EventCreatable(
             type_=EventCreatableType(kind), amount=_opt(amount, lambda v: inputs.amount(v, "amount"))
         )
-        return Plan(
+        return Call(
             create_order_event, Order, {"order_id": inputs.identifier("order_id", order_id, 16), "body": body}
         )
 
     @staticmethod
-    def update(batch: Sequence[OrderEvents | Mapping[str, Any]]) -> Plan[list[Any]]:
+    def update(batch: Sequence[OrderEvents | OrderEventsDict]) -> Call[list[Any]]:
         body = [
             one if isinstance(one, OrderEvents) else inputs.from_dict(OrderEvents, one, f"batch[{index}]")
             for index, one in enumerate(batch)
         ]
-        return Plan(update_orders, list, {"body": body})
+        return Call(update_orders, list, {"body": body})
+
+
+class AccountScoped(Checked):
+    """A resource whose calls name an account; with an account key the id may be left out (``me``)."""
+
+    def __init__(self, session: Any, audience: str | None) -> None:
+        self._session = session
+        self._audience = audience
+
+    def _ref(self, account_id: str | None) -> str:
+        return inputs.account_ref(account_id, self._audience)
+
+
+CLIENT_DOC = """{kind} for the PayFunc Account API.
+
+    Authenticate with ``api_key``: a private, public or account key (PayFunc's keys are JWTs; the
+    key decides test or production). Its audience is read from the key (or give ``audience=``);
+    with an account key the account id may be left out everywhere (it is ``me``).
+    Settings:
+
+    - ``environment``: ``"production"`` (PayFunc's one host), or ``base_url=`` for another host;
+    - ``timeout``: seconds or an ``httpx.Timeout``;
+    - ``retry``: a ``RetryPolicy``; reads are retried, a create is never sent twice;
+    - ``rate_limit``: PayFunc documents no quota: none by default, or a ``RateLimiter`` of your own;
+    - ``strict``: validate every answer against the spec and raise ``ResponseValidationError``;
+    - ``transport``: an httpx transport, e.g. ``nordfin.testing.payfunc.FakePayFunc()`` in tests;
+    - ``cert``: a client certificate (``ClientCert``), if your network needs one;
+    - ``sleep``: how to wait between retries (tests pass a function that returns at once).
+
+    The key, card tokens and account keys never appear in ``repr``, logs or errors.
+    """
+
+
+class PayFuncSetup(ClientSetup):
+    """The constructor both PayFunc clients share; see ``Client``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | Secret,
+        audience: str | None = None,
+        environment: str | None = None,
+        base_url: str | None = None,
+        **settings: Unpack[Settings],
+    ) -> None:
+        key = (
+            Secret.of(api_key)
+            if isinstance(api_key, Secret)
+            else Secret(check_header_value("api_key", api_key))
+        )
+        self.audience = audience or _audience(key)
+        url = resolve_base_url(ENVIRONMENTS, environment, base_url)
+        self._attach(self._connect(PROFILE, BearerAuth(key), options(settings, base_url=url)))
+
+
+def _audience(key: Secret) -> str | None:
+    audience = key_claims(key.reveal()).get("aud")
+    return audience if isinstance(audience, str) else None

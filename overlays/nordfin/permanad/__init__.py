@@ -10,15 +10,10 @@
 from nordfin._core.polling import PollPolicy
 from nordfin._core.provenance import spec_provenance
 from nordfin.permanad import errors, models
+from nordfin.permanad._async import AsyncClient
 from nordfin.permanad._checks import MARKETS
-from nordfin.permanad._client import (
-    ENVIRONMENTS,
-    FINAL_STATUSES,
-    POLL_POLICY,
-    QUOTA,
-    AsyncClient,
-    Client,
-)
+from nordfin.permanad._plans import ENVIRONMENTS, FINAL_STATUSES, POLL_POLICY, QUOTA
+from nordfin.permanad._sync import Client
 from nordfin.permanad.errors import WaitCancelled, WaitTimeout
 from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
 

@@ -37,9 +37,9 @@ def demo_payex() -> None:
         msisdn = "deleted" if changed.msisdn is None else changed.msisdn
         say("patch email, delete msisdn", (changed.email_address, msisdn))
         client.billing_address.delete("9999")
-        customer = client.customers.get("9999")
-        say("delete billing; add-billing-address?", payex.allowed(customer, "add-billing-address"))
-        client.follow(customer, "add-billing-address", billing)
+        after = client.customers.get("9999")
+        say("delete billing; add-billing-address?", payex.allowed(after, "add-billing-address"))
+        client.follow(after, "add-billing-address", billing)
         say("follow add-billing-address", client.billing_address.get("9999").city)
         say("find by national identifier", client.customers.find(person).customer_no)
         for index, amount in enumerate((10.0, 20.0, 30.0)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from nordfin.payfunc import ScheduleDict
 from nordfin.testing.demo._story import say, show_error
 from nordfin.testing.payfunc import FakePayFunc
 
@@ -32,7 +33,7 @@ def demo_payfunc() -> None:
         account = client.balance.add(account.id, [{"name": "Coffee", "price": 30, "quantity": 2}])
         say("bill 100, one item, a list of items", f"total {account.total}, {len(account.balance)} items")
         say("settle the balance", client.balance.settle(account.id).updated)
-        quarterly = {"frequency": "quarterly", "offset": [2, -1]}
+        quarterly: ScheduleDict = {"frequency": "quarterly", "offset": [2, -1]}
         subscriptions = client.subscriptions.create(account.id, items=300, currency="SEK", schedule=quarterly)
         say("subscribe, last day of each quarter", f"due {subscriptions[0].due}")
         clock.now = dt.datetime(2026, 4, 2, tzinfo=dt.UTC).timestamp()

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, Required, TypedDict, TypeVar
 
+import attrs
 from stdnum.se import orgnr, personnummer
 
+from nordfin._core.checked import checked
 from nordfin._core.currency import check_currency
 from nordfin._core.validate import check_path_id, check_type
 from nordfin.errors import RequestValidationError
@@ -35,7 +37,13 @@ from nordfin_generated.payfunc.models import (
 from nordfin_generated.payfunc.types import UNSET, Unset
 
 __all__ = [
+    "CustomerDict",
+    "ItemDict",
     "ItemsInput",
+    "LimitDict",
+    "OrderEventsDict",
+    "PaymentDict",
+    "ScheduleDict",
     "ScheduleInput",
     "account_ref",
     "card_method",
@@ -50,14 +58,140 @@ __all__ = [
 ]
 
 M = TypeVar("M")
+
+
+# The dict forms a caller may write instead of a generated model, keyed by PayFunc's wire names.
+# Typed, so mypy catches a misspelled key; checked at run time too (nordfin._core.checked), so
+# ``{"name": "x", "prise": 1}`` is refused by its key before anything is sent.
+
+
+class ItemDict(TypedDict, total=False):
+    """One line of a bill (every key optional; ``vat`` only together with ``price``)."""
+
+    number: str
+    name: str
+    price: float
+    quantity: float
+    unit: str
+    vat: float
+    rebate: float
+
+
+class LimitDict(TypedDict, total=False):
+    """A credit limit with its parts."""
+
+    hard: float
+    soft: float
+    margin: float
+
+
+class DailyScheduleDict(TypedDict, total=False):
+    frequency: Required[Literal["daily"]]
+    divisor: float | list[float]
+
+
+class WeeklyScheduleDict(TypedDict, total=False):
+    frequency: Required[Literal["weekly"]]
+    divisor: float | list[float]
+    offset: int
+
+
+class MonthlyScheduleDict(TypedDict, total=False):
+    frequency: Required[Literal["monthly"]]
+    divisor: float | list[float]
+    offset: int
+
+
+class PeriodScheduleDict(TypedDict, total=False):
+    """A quarterly or yearly schedule: its offset may be ``[unit, day of month]``."""
+
+    frequency: Required[Literal["quarterly", "yearly"]]
+    divisor: float | list[float]
+    offset: int | list[int]
+
+
+#: A schedule as a dict, e.g. ``{"frequency": "quarterly", "offset": [2, -1]}``.
+ScheduleDict = DailyScheduleDict | WeeklyScheduleDict | MonthlyScheduleDict | PeriodScheduleDict
+FrequencyName = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 ScheduleModel = (
     Frequency | DailySchedule | WeeklySchedule | MonthlySchedule | QuarterlySchedule | YearlySchedule
 )
-#: What ``schedule=`` accepts: a frequency name, a generated schedule model, or a mapping such as
-#: ``{"frequency": "quarterly", "offset": [2, -1]}``.
-ScheduleInput = str | ScheduleModel | Mapping[str, Any]
-#: What ``items=`` accepts: a positive amount, one item (model or mapping) or a list of them.
-ItemsInput = int | float | Item | Mapping[str, Any] | Sequence[Item | Mapping[str, Any]]
+#: What ``schedule=`` accepts: a frequency name, a generated schedule model, or a ``ScheduleDict``.
+ScheduleInput = FrequencyName | ScheduleModel | ScheduleDict
+#: What ``items=`` accepts: a positive amount, one item (model or ``ItemDict``) or a list of them.
+ItemsInput = int | float | Item | ItemDict | Sequence[Item | ItemDict]
+
+
+class NameDict(TypedDict, total=False):
+    first: str
+    last: str
+
+
+class AddressDict(TypedDict):
+    street: str
+    zipCode: str
+    city: str
+    countryCode: str
+
+
+class AddressesDict(TypedDict, total=False):
+    primary: Required[AddressDict]
+    billing: AddressDict
+    delivery: AddressDict
+    visit: AddressDict
+
+
+class EmailDict(TypedDict, total=False):
+    primary: Required[str]
+    billing: str
+
+
+class PhoneDict(TypedDict, total=False):
+    primary: Required[str]
+    cellphone: str
+    landline: str
+
+
+class CustomerDict(TypedDict, total=False):
+    """The account's customer (keys as PayFunc names them: ``identityNumber``)."""
+
+    type: Literal["person", "organization"]
+    identityNumber: str
+    id: str
+    number: str
+    name: NameDict | str
+    address: AddressDict | AddressesDict
+    email: EmailDict | str
+    phone: PhoneDict | str
+
+
+class PaymentDict(TypedDict, total=False):
+    """How an order is paid, e.g. ``{"type": "account", "account": account_id}``.
+
+    Other payment types carry fields of their own: give a ``PaymentCreatable`` for those.
+    """
+
+    type: Required[Literal["account", "card", "defer", "direct", "installment", "invoice", "swish"]]
+    account: str
+    schedule: list[float]
+    charge: Literal["auto", "balance"]
+    currency: str
+    descriptor: str
+
+
+class EventDict(TypedDict, total=False):
+    """One event on an order, optionally for some of its items."""
+
+    type: Required[Literal["cancel", "charge", "refund"]]
+    items: float | ItemDict | list[ItemDict]
+
+
+class OrderEventsDict(TypedDict):
+    """The events to add to one order: ``{"id": order_id, "event": [{"type": "charge"}]}``."""
+
+    id: str
+    event: list[EventDict]
+
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")
 _SCHEDULES: dict[str, type[Any]] = {
@@ -115,11 +249,24 @@ def items(value: Any, field: str = "items") -> float | Item | list[Item]:
 
 
 def item(value: Item | Mapping[str, Any], field: str) -> Item:
-    """One item; ``vat`` is only allowed together with ``price``."""
-    model = value if isinstance(value, Item) else from_dict(Item, value, field)
+    """One item, sent with exactly the fields given; ``vat`` is only allowed together with ``price``."""
+    model = _given_quantity(value) if isinstance(value, Item) else from_dict(Item, value, field)
     if model.vat is not None and model.price is None:
         raise RequestValidationError(f"{field}.vat", "is only allowed together with price")
     return model
+
+
+def _given_quantity(model: Item) -> Item:
+    """The model's ``quantity`` defaults to the spec's 1; leave it out unless the caller changed it.
+
+    The spec says an item without a quantity has one unit, so the server reads the same either
+    way, and an ``Item(name=..., price=...)`` is sent like the dict ``{"name": ..., "price": ...}``.
+    """
+    if model.quantity != attrs.fields(Item).quantity.default:
+        return model
+    given = attrs.evolve(model, quantity=None)  # None is left out of the body
+    given.additional_properties = dict(model.additional_properties)
+    return given
 
 
 def schedule(value: Any, field: str = "schedule") -> ScheduleModel:
@@ -219,6 +366,7 @@ def token_method(card: Any) -> TokenMethodCreatable:
     return TokenMethodCreatable(type_="token", card=card)
 
 
+@checked
 def card_method(
     *,
     scheme: str,

@@ -1,0 +1,206 @@
+"""Every public method checks its arguments against its own annotations, in one place.
+
+A client or resource class derives from ``Checked``; each of its public methods (and its
+``__init__``) then refuses, before anything else runs, an argument whose type its signature does
+not allow — also inside containers and ``TypedDict``s, where an unknown or misspelled key is
+refused too — with ``RequestValidationError`` naming the argument. No raw ``TypeError``,
+``AttributeError`` or ``KeyError`` escapes a public call because of a wrong type, and a typo like
+``update(..., itmes=[...])`` is never sent as an empty change.
+
+The annotations are the single source: typeguard reads them at run time, mypy at type-check time,
+so the two can never disagree. Two rules go beyond typeguard, because Python's types are looser
+than an API's: a ``str`` is not accepted where a sequence is expected (``wait_for_decisions("ord-1")``
+would otherwise poll each character), and a ``bool`` is not a number unless ``bool`` is named.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import types
+import typing
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import Any, TypeVar
+
+from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
+
+from nordfin.errors import RequestValidationError
+
+__all__ = ["Checked", "check_argument", "checked"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SEQUENCES = {Sequence, Collection, Iterable, list, tuple}
+_MODULE_PATH = re.compile(r"\b(?:[A-Za-z_][\w]*\.)+([A-Za-z_]\w*)")
+
+
+class Checked:
+    """Base of every public client and resource class: its public methods check their arguments."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if inspect.isfunction(value) and (name == "__init__" or not name.startswith("_")):
+                setattr(cls, name, checked(value))
+
+
+def checked(function: F) -> F:
+    """``function``, refusing arguments its annotations do not allow (read at the first call)."""
+    if getattr(function, "__nordfin_checked__", False):
+        return function
+    signature = inspect.signature(function)
+    hints: dict[str, Any] = {}
+    read: list[bool] = []  # the annotations are read at the first call, when every name exists
+
+    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if not read:
+            hints.update(typing.get_type_hints(function, include_extras=True))
+            read.append(True)
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise _binding_error(function, str(error)) from None
+        for name, value in bound.arguments.items():
+            parameter = signature.parameters[name]
+            if name in hints and name != "self":
+                _check_parameter(parameter, hints[name], value)
+
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            check(args, kwargs)
+            return await function(*args, **kwargs)
+
+        wrapper: Any = async_wrapper
+    else:
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check(args, kwargs)
+            return function(*args, **kwargs)
+
+    wrapper.__nordfin_checked__ = True
+    return typing.cast(F, wrapper)
+
+
+def _check_parameter(parameter: inspect.Parameter, annotation: Any, value: Any) -> None:
+    if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+        if typing.get_origin(annotation) is typing.Unpack:
+            check_argument(parameter.name, value, typing.get_args(annotation)[0], keywords=True)
+        else:
+            for key, one in value.items():
+                check_argument(key, one, annotation)
+    elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+        for index, one in enumerate(value):
+            check_argument(f"{parameter.name}[{index}]", one, annotation)
+    else:
+        check_argument(parameter.name, value, annotation)
+
+
+def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = False) -> None:
+    """``value`` must be what ``annotation`` allows; otherwise ``RequestValidationError(name, …)``.
+
+    With ``keywords``, ``value`` holds keyword arguments collected by ``**settings: Unpack[TD]``:
+    each is checked and named on its own, and an unknown keyword is refused by its name.
+    """
+    if keywords:
+        allowed = typing.get_type_hints(annotation, include_extras=True)
+        for key, one in value.items():
+            if key not in allowed:
+                raise RequestValidationError(key, "is not an argument this method takes")
+            check_argument(key, one, _strip_required(allowed[key]))
+        return
+    if isinstance(value, bool) and _is_number(annotation) and not _mentions(annotation, bool):
+        raise RequestValidationError(name, f"must be {describe(annotation)}, not a bool")
+    if isinstance(value, (str, bytes)) and _str_only_as_sequence(value, annotation):
+        raise RequestValidationError(
+            name, f"must be {describe(annotation)}, not a single {type(value).__name__}"
+        )
+    try:
+        check_type(value, annotation, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
+    except TypeCheckError as error:
+        raise RequestValidationError(name, _rule(annotation, value, error)) from None
+    _check_items(name, value, annotation)
+
+
+def _check_items(name: str, value: Any, annotation: Any) -> None:
+    """typeguard never iterates an ``Iterable[X]`` (it might be consumed); a list or tuple is safe to."""
+    if typing.get_origin(annotation) in (Iterable, Collection) and isinstance(value, list | tuple | set):
+        (item,) = typing.get_args(annotation) or (Any,)
+        for index, one in enumerate(value):
+            check_argument(f"{name}[{index}]", one, item)
+
+
+def _rule(annotation: Any, value: Any, error: TypeCheckError) -> str:
+    """What the argument must be; for a nested problem also where (typeguard names types, never values)."""
+    detail = " ".join(str(error).split())
+    given = "None" if value is None else type(value).__name__
+    simple = detail.startswith(f"{given} is not") or "did not match any element" in detail
+    expected = f"must be {describe(annotation)}"
+    if simple:
+        return f"{expected}, not {given}"
+    where = _MODULE_PATH.sub(r"\1", detail)
+    return f"{expected}: {where}"
+
+
+def describe(annotation: Any) -> str:
+    """A short name for a type: ``Sequence[Item] or float`` rather than module paths."""
+    if annotation is type(None) or annotation is None:
+        return "None"
+    if _is_union(annotation):
+        return " or ".join(describe(member) for member in typing.get_args(annotation))
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__name__
+    return _MODULE_PATH.sub(r"\1", repr(annotation)).replace("typing.", "")
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    return typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+
+
+def _mentions(annotation: Any, kind: type) -> bool:
+    if annotation is kind or annotation is Any or annotation is object:
+        return True
+    return any(_mentions(arg, kind) for arg in typing.get_args(annotation) if not isinstance(arg, str))
+
+
+def _is_number(annotation: Any) -> bool:
+    return any(member in (int, float) for member in _members(annotation))
+
+
+def _str_only_as_sequence(value: Any, annotation: Any) -> bool:
+    """True when the only thing that would accept this text is a sequence (of characters)."""
+    members = _members(annotation)
+    rest = tuple(m for m in members if (typing.get_origin(m) or m) not in _SEQUENCES)
+    if len(rest) == len(members):
+        return False
+    if not rest:
+        return True
+    try:
+        check_type(value, typing.Union[rest])  # noqa: UP007 (a runtime tuple of members)
+    except TypeCheckError:
+        return True
+    return False
+
+
+def _strip_required(annotation: Any) -> Any:
+    if typing.get_origin(annotation) in (typing.Required, typing.NotRequired):
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
+def _binding_error(function: Callable[..., Any], message: str) -> RequestValidationError:
+    """``bind`` failed: name the argument Python complained about, never a value."""
+    found = re.search(r"'([^']+)'", message)
+    name = found.group(1) if found else "arguments"
+    where = function.__qualname__
+    if "unexpected keyword" in message:
+        return RequestValidationError(name, f"is not an argument of {where}")
+    if "missing" in message:
+        return RequestValidationError(name, f"is required by {where}")
+    return RequestValidationError(name, f"does not fit {where}: {message}")
