@@ -24,6 +24,7 @@ from nordfin.errors import (
     ServerError,
     Unauthorized,
     VendorError,
+    combine,
 )
 
 if TYPE_CHECKING:
@@ -61,22 +62,9 @@ def status_family(status: int) -> type[ApiError]:
     return BadRequest if status >= 400 else ApiError
 
 
-_COMBINED: dict[tuple[type[ApiError], type[ApiError]], type[ApiError]] = {}
-
-
 def error_class(family: type[ApiError], vendor: type[ApiError] | None) -> type[ApiError]:
     """A class that is both ``family`` and ``vendor`` (made once per pair, so ``is`` works)."""
-    if vendor is None or issubclass(vendor, family):
-        return vendor or family
-    if issubclass(family, vendor):
-        return family
-    key = (family, vendor)
-    if key not in _COMBINED:  # a race only builds an equal class twice; setdefault keeps one
-        combined = type(
-            vendor.__name__, (vendor, family), {"__module__": vendor.__module__, "__doc__": vendor.__doc__}
-        )
-        _COMBINED.setdefault(key, combined)
-    return _COMBINED[key]
+    return combine(family, vendor)
 
 
 def error_from_response(profile: ApiProfile, response: httpx.Response) -> ApiError:

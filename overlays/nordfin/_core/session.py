@@ -19,12 +19,14 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 import httpx
 
+from nordfin._core import guard
 from nordfin._core.errors import error_from_response
 from nordfin._core.parsed import unparsed
-from nordfin._core.redact import get_logger, redact_url
+from nordfin._core.redact import SecretSet, get_logger, redact_url
 from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
     ApiError,
+    NordfinError,
     RequestValidationError,
     ResponseValidationError,
     Timeout,
@@ -96,6 +98,8 @@ class Prepared:
 
 
 class _SessionBase:
+    secrets: SecretSet  # what the client holds and has sent, masked in every error it raises
+
     def __init__(self, profile: ApiProfile, *, strict: bool = False) -> None:
         self.profile = profile
         self.strict = strict
@@ -118,6 +122,7 @@ class _SessionBase:
         operation_id = module.__name__.rsplit(".", 1)[-1]
         operation = self.profile.spec.operation(operation_id)
         refuse_dot_segments(operation, kwargs["url"])
+        guard.check_texts(kwargs)
         check_request(self.profile.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
@@ -125,6 +130,7 @@ class _SessionBase:
             raise RequestValidationError(
                 "body", f"cannot be encoded as JSON: {type(error).__name__}"
             ) from None
+        guard.check_url_length(request)
         if operation.idempotent is not None:  # the retry layer reads it (a create by PUT is not)
             request.extensions["nordfin.idempotent"] = operation.idempotent
         return Prepared(request, operation_id, module)
@@ -151,17 +157,23 @@ class Session(_SessionBase):
     def __init__(self, profile: ApiProfile, http: httpx.Client, *, strict: bool = False) -> None:
         super().__init__(profile, strict=strict)
         self.http = http
+        self.secrets = guard.watch_secrets(http, http.auth)
 
     def call(
         self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
     ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
-        prepared = self._prepare(self.http, module, slash_params, arguments)
         try:
-            response = self.http.send(prepared.request)
-        except httpx.TransportError as error:
-            raise network_error(prepared.request, error) from error
-        return self._finish(prepared, response, expect)
+            guard.check_open(self.http)
+            prepared = self._prepare(self.http, module, slash_params, arguments)
+            try:
+                response = self.http.send(prepared.request)
+            except httpx.TransportError as error:
+                raise network_error(prepared.request, error) from error
+            return self._finish(prepared, response, expect)
+        except NordfinError as error:  # the one exit of every error: no secret leaves with it
+            self.secrets.scrub_error(error)
+            raise
 
     def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` and return its result."""
@@ -178,18 +190,24 @@ class AsyncSession(_SessionBase):
     def __init__(self, profile: ApiProfile, http: httpx.AsyncClient, *, strict: bool = False) -> None:
         super().__init__(profile, strict=strict)
         self.http = http
+        self.secrets = guard.watch_secrets(http, http.auth)
 
     async def call(
         self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
     ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
-        prepared = self._prepare(self.http, module, slash_params, arguments)
         try:
-            response = await self.http.send(prepared.request)
-            await response.aread()
-        except httpx.TransportError as error:
-            raise network_error(prepared.request, error) from error
-        return self._finish(prepared, response, expect)
+            guard.check_open(self.http)
+            prepared = self._prepare(self.http, module, slash_params, arguments)
+            try:
+                response = await self.http.send(prepared.request)
+                await response.aread()
+            except httpx.TransportError as error:
+                raise network_error(prepared.request, error) from error
+            return self._finish(prepared, response, expect)
+        except NordfinError as error:  # the one exit of every error: no secret leaves with it
+            self.secrets.scrub_error(error)
+            raise
 
     async def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` and return its result."""

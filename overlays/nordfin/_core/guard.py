@@ -1,0 +1,105 @@
+"""Guards on the one path every call takes (``_core.session``): what a client has sent is
+remembered as secrets to mask, a closed client and an over-long URL are refused before httpx sees
+them, control characters are refused in every text a request carries.
+
+Each is called from a single line of ``session.py``, so the rule lives here once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+
+from nordfin._core.redact import SecretSet, secrets_in
+from nordfin.errors import ClientClosed, RequestValidationError
+
+__all__ = ["MAX_URL_LENGTH", "check_open", "check_texts", "check_url_length", "watch_secrets"]
+
+#: Longer request URLs are refused: 8 KiB is the smallest limit common servers and proxies set
+#: (nginx's default header buffer, IIS's 16 KiB query limit), well under httpx's own 64 KiB.
+MAX_URL_LENGTH = 8000
+
+# C0 controls other than TAB, LF, CR, and DEL: no text field of any of the APIs means them, and NUL
+# or ESC in a name reaches the vendor's database, its PDFs and its terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def watch_secrets(http: httpx.Client | httpx.AsyncClient, auth: object) -> SecretSet:
+    """The secret set of one client: what its auth holds, and what each request it sends carries
+    (credential headers, a card token in a body), learnt by an event hook as the request leaves."""
+    secrets = SecretSet()
+    for secret in secrets_in(auth):
+        secrets.add(secret)
+    if isinstance(http, httpx.AsyncClient):
+
+        async def learn_async(request: httpx.Request) -> None:
+            _learn(secrets, request)
+
+        http.event_hooks = {**http.event_hooks, "request": [*http.event_hooks["request"], learn_async]}
+    else:
+        http.event_hooks = {
+            **http.event_hooks,
+            "request": [*http.event_hooks["request"], lambda request: _learn(secrets, request)],
+        }
+    return secrets
+
+
+def _learn(secrets: SecretSet, request: httpx.Request) -> None:
+    with contextlib.suppress(Exception):  # learning must never stop a request from leaving
+        secrets.learn_request(request)
+
+
+def check_open(http: httpx.Client | httpx.AsyncClient) -> None:
+    """A closed client raises :class:`nordfin.errors.ClientClosed`, not httpx's bare RuntimeError."""
+    if http.is_closed:
+        raise ClientClosed("this client has been closed; create a new client (or use it in a `with` block)")
+
+
+def check_url_length(request: httpx.Request) -> None:
+    """Refuse a URL longer than :data:`MAX_URL_LENGTH`, naming the longest query parameter."""
+    url = str(request.url)
+    if len(url) <= MAX_URL_LENGTH:
+        return
+    params = request.url.params.multi_items()
+    field = max(params, key=lambda pair: len(pair[1]))[0].lstrip("$") if params else "path"
+    raise RequestValidationError(
+        field,
+        f"makes the request URL {len(url)} characters long, over the {MAX_URL_LENGTH} that servers "
+        "accept; narrow it (a shorter filter, fewer values) or split the call into several",
+    )
+
+
+def check_texts(kwargs: Mapping[str, Any]) -> None:
+    """Refuse a control character (other than TAB, CR, LF) in any text of the request's query,
+    headers or JSON body, naming the field."""
+    params = kwargs.get("params") or {}
+    sources: list[tuple[str, Any]] = [("body", kwargs.get("json"))]
+    sources += [(str(name).lstrip("$"), value) for name, value in dict(params).items()]
+    sources += [(str(name), value) for name, value in dict(kwargs.get("headers") or {}).items()]
+    for field, value in sources:
+        found = _first_control(field, value, 0)
+        if found is not None:
+            raise RequestValidationError(
+                found, "must not contain control characters other than tab, CR and LF (such as NUL or ESC)"
+            )
+
+
+def _first_control(field: str, value: Any, depth: int) -> str | None:
+    if isinstance(value, str):
+        return field if _CONTROL.search(value) else None
+    if depth > 64:
+        return None
+    items: Iterable[tuple[str, Any]] = ()
+    if isinstance(value, Mapping):
+        items = ((f"{field}.{key}" if field != "body" else str(key), member) for key, member in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{field}[{index}]", member) for index, member in enumerate(value))
+    for name, member in items:
+        found = _first_control(name, member, depth + 1)
+        if found is not None:
+            return found
+    return None
