@@ -12,6 +12,7 @@ from typing import Any, Self
 import attrs
 import httpx
 
+from nordfin._core import settings
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Session
@@ -48,9 +49,12 @@ class Options:
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     limiter: RateLimiter | None = None
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
-    cert: ClientCert | None = None
+    cert: ClientCert | None = attrs.field(default=None, converter=settings.client_cert)
     strict: bool = False
     sleep: Callable[[float], Any] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        settings.check_options(self)  # every setting refused at construction, not at first use
 
 
 def resolve_base_url(environments: Mapping[str, str], environment: str | None, base_url: str | None) -> str:
@@ -87,6 +91,7 @@ class ClientBase:
     _session: Session
 
     def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Session:
+        settings.check_sync_sleep(options.sleep)
         http = build_sync_client(
             base_url=options.base_url,
             auth=auth,
