@@ -57,7 +57,7 @@ def check_options(options: Options) -> None:
     """Refuse a setting of the wrong type or out of range, naming it."""
     _check_timeout(options.timeout)
     if not isinstance(options.retry, RetryPolicy):
-        raise RequestValidationError("retry", "must be a nordfin RetryPolicy, e.g. RetryPolicy(max_attempts=3)")
+        raise RequestValidationError("retry", "must be a RetryPolicy, e.g. RetryPolicy(max_attempts=3)")
     if options.limiter is not None and not isinstance(options.limiter, RateLimiter):
         raise RequestValidationError("rate_limit", "must be True, False or a RateLimiter")
     if not isinstance(options.strict, bool):
@@ -72,7 +72,7 @@ def check_options(options: Options) -> None:
 def check_sync_sleep(sleep: Any) -> None:
     """The sync client cannot await: an ``async def`` sleep would never run."""
     if sleep is not None and inspect.iscoroutinefunction(sleep):
-        raise RequestValidationError("sleep", "must be a plain function for the sync client (use AsyncClient)")
+        raise RequestValidationError("sleep", "must be a plain function in the sync client")
 
 
 def _check_timeout(timeout: Any) -> None:
