@@ -116,7 +116,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         self._secret = Secret.of(client_secret)
         self._margin, self._clock, self._style = refresh_margin, clock, auth_style
         self._token: _Token | None = None
-        self._fetches = 0  # fetches started; a waiter compares it to know one failed meanwhile
+        self._fetches = 0  # fetches finished; a waiter compares it to know one failed meanwhile
         self._failure: NordfinError | None = None
         self._cache_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -152,7 +152,6 @@ class OAuth2ClientCredentials(httpx.Auth):
             token = self._cached(stale)
             if token is None:
                 self._raise_failure_since(fetches)
-                self._fetches += 1
                 response = yield self._token_request(request)
                 response.read()
                 token = self._store(response)
@@ -170,7 +169,6 @@ class OAuth2ClientCredentials(httpx.Auth):
                     token = self._cached(stale)
                     if token is None:
                         self._raise_failure_since(fetches)
-                        self._fetches += 1
                         response = yield self._token_request(request)
                         await response.aread()
                         token = self._store(response)
@@ -230,6 +228,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         """Read the token answer, cache the token, return it; raise the failure if there is none."""
         body = _json_object(response) if response.is_success else None
         value = body.get("access_token") if body else None
+        self._fetches += 1
         if not isinstance(value, str) or not value:
             self._failure = self._token_error(response)
             raise self._failure

@@ -142,7 +142,7 @@ class AccountPlans:
             create_account_link,
             object,
             {"account_id": ref, "body": body},
-            then=lambda parsed: parsed if isinstance(parsed, AccountLink) else None,
+            then=_link_with_secret_key,
         )
 
     @staticmethod
@@ -270,3 +270,12 @@ class OrderPlans:
             for index, one in enumerate(batch)
         ]
         return Plan(update_orders, list, {"body": body})
+
+
+def _link_with_secret_key(parsed: object) -> AccountLink | None:
+    """The link, its account key held as a ``Secret`` (like ``create_key``'s), so no repr shows it."""
+    if not isinstance(parsed, AccountLink):
+        return None
+    if isinstance(parsed.key, str):
+        parsed.key = Secret(parsed.key)  # type: ignore[assignment]  # the generated model says str
+    return parsed
