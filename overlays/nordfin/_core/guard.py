@@ -59,16 +59,18 @@ def check_open(http: httpx.Client | httpx.AsyncClient) -> None:
         raise ClientClosed("this client has been closed; create a new client (or use it in a `with` block)")
 
 
-def check_url_length(request: httpx.Request) -> None:
-    """Refuse a URL longer than :data:`MAX_URL_LENGTH`, naming the longest query parameter."""
-    url = str(request.url)
-    if len(url) <= MAX_URL_LENGTH:
+def check_url_length(http: httpx.Client | httpx.AsyncClient, kwargs: Mapping[str, Any]) -> None:
+    """Refuse, before httpx builds it, a URL longer than :data:`MAX_URL_LENGTH`, naming the longest
+    query parameter (httpx itself raises a bare ``InvalidURL`` past 64 KiB)."""
+    params = httpx.QueryParams(kwargs.get("params") or {})
+    length = len(str(http.base_url)) + len(str(kwargs.get("url", ""))) + 1 + len(str(params))
+    if length <= MAX_URL_LENGTH:
         return
-    params = request.url.params.multi_items()
-    field = max(params, key=lambda pair: len(pair[1]))[0].lstrip("$") if params else "path"
+    pairs = params.multi_items()
+    field = max(pairs, key=lambda pair: len(pair[1]))[0].lstrip("$") if pairs else "path"
     raise RequestValidationError(
         field,
-        f"makes the request URL {len(url)} characters long, over the {MAX_URL_LENGTH} that servers "
+        f"makes the request URL about {length} characters long, over the {MAX_URL_LENGTH} that servers "
         "accept; narrow it (a shorter filter, fewer values) or split the call into several",
     )
 

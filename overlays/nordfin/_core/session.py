@@ -123,6 +123,7 @@ class _SessionBase:
         operation = self.profile.spec.operation(operation_id)
         refuse_dot_segments(operation, kwargs["url"])
         guard.check_texts(kwargs)
+        guard.check_url_length(http, kwargs)
         check_request(self.profile.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
@@ -130,7 +131,6 @@ class _SessionBase:
             raise RequestValidationError(
                 "body", f"cannot be encoded as JSON: {type(error).__name__}"
             ) from None
-        guard.check_url_length(request)
         if operation.idempotent is not None:  # the retry layer reads it (a create by PUT is not)
             request.extensions["nordfin.idempotent"] = operation.idempotent
         return Prepared(request, operation_id, module)

@@ -10,9 +10,10 @@
 ...     client.customers.addresses(customer.customer_guid).list()
 """
 
-from nordfin._core.odata import Field, Filter, and_, literal, not_, or_, raw
+from nordfin._core.odata import Filter, and_, literal, not_, or_, raw
 from nordfin._core.provenance import spec_provenance
 from nordfin.aptic import errors, models
+from nordfin.aptic._checks import Field
 from nordfin.aptic._client import (
     TOKEN_PATH,
     AsyncClient,

@@ -14,7 +14,7 @@ from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
 from nordfin._core.validate import check_header_value, check_path_id, check_type
-from nordfin.errors import RequestValidationError, ResponseValidationError
+from nordfin.errors import NotFound, RequestValidationError, ResponseValidationError
 from nordfin.goto.errors import CODES, GotoError, parse_error
 from nordfin_generated.goto import Client as GeneratedClient
 from nordfin_generated.goto.api.payment_terms import (
@@ -109,10 +109,16 @@ class PaymentTermsPlans:
 
 
 def only_term(answer: PaymentTermsResponse, term_id: str) -> PaymentTerm:
-    """Getting one term answers with the list wrapper; take the term it is about."""
-    matching = [term for term in answer.payment_terms if term.code == term_id] or answer.payment_terms
-    if len(matching) != 1:
-        problem = f"expected one payment term in the answer, got {len(answer.payment_terms)}"
+    """Getting one term answers with the list wrapper (the spec allows any number in it); take the
+    one whose code is the id asked for: none is a ``NotFound``, several are the server's fault."""
+    matching = [term for term in answer.payment_terms if term.code == term_id]
+    if not matching:
+        got = len(answer.payment_terms)
+        raise NotFound(
+            f"GET payment term answered 200 without a term of that code ({got} other terms)", status=200
+        )
+    if len(matching) > 1:
+        problem = f"the answer holds {len(matching)} payment terms of the code asked for, not one"
         raise ResponseValidationError("get_payment_term", 200, [problem])
     return matching[0]
 

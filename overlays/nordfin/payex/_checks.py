@@ -18,6 +18,7 @@ from stdnum.no import fodselsnummer, kontonr, orgnr
 from stdnum.se import orgnr as se_orgnr
 from stdnum.se import personnummer
 
+from nordfin._core.validate import is_se_organisation_number
 from nordfin.errors import RequestValidationError
 
 __all__ = ["check_customer_no", "check_exactly_one", "check_national_identifier", "check_vat_no"]
@@ -40,7 +41,9 @@ def check_national_identifier(field: str, reg_no: Any, country_code: Any) -> Non
         return
     if _valid(person, reg_no, _PERSON_FORMAT.get(country_code)):
         return
-    if _valid(organisation, reg_no, _ORG_FORMAT.get(country_code)):
+    if _valid(organisation, reg_no, _ORG_FORMAT.get(country_code)) and (
+        country_code != "SE" or is_se_organisation_number(reg_no)
+    ):
         return
     written = {"SE": " written YYYYMMDD-NNNC", "NO": " written DDMMYYNNNNN"}.get(country_code, "")
     rule = f"must be a valid {country_code} identity number{written} or organisation number"
