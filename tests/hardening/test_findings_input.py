@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -12,6 +14,7 @@ from nordfin.payex.models import AddressInput, NationalIdentifier
 from nordfin.testing.aptic import FakeAptic
 from nordfin.testing.goto import FakeGoto
 from nordfin.testing.payex import FakePayex
+from nordfin.testing.payfunc import FakePayFunc
 from nordfin.testing.permanad import FakePermanad
 from tests.hardening._five import no_sleep
 from tests.permanad._orders import order
@@ -135,3 +138,50 @@ def test_goto_get_with_two_terms_of_the_code_is_the_servers_fault() -> None:
     terms = [{"code": "N30", "description": "a"}, {"code": "N30", "description": "b"}]
     with goto_answering(terms) as client, pytest.raises(ResponseValidationError, match="2 payment terms"):
         client.payment_terms.get("N30")
+
+
+def test_a_ten_megabyte_aptic_full_name_is_refused_before_sending() -> None:
+    fake = FakeAptic()
+    with fake.client() as client, pytest.raises(RequestValidationError, match="fullName"):
+        client.customers.create(aptic.CustomerCreate(full_name="A" * 10_000_000))
+    assert [r for r in fake.requests if "Customers" in r.url.path] == []
+
+
+def test_a_payfunc_callback_that_is_not_a_url_is_refused_before_sending() -> None:
+    fake = FakePayFunc()
+    with fake.client() as client:
+        account = client.accounts.create()
+        sent = len(fake.requests)
+        with pytest.raises(RequestValidationError, match="callback"):
+            client.subscriptions.create(
+                account.id, items=1, currency="SEK", schedule="monthly", callback="not a uri"
+            )
+    assert len(fake.requests) == sent
+
+
+def test_the_payfunc_fake_answers_400_not_500_to_a_callback_that_is_not_a_url() -> None:
+    fake = FakePayFunc()
+    with fake.client() as client:
+        account = client.accounts.create()
+    body = {"items": 1, "currency": "SEK", "schedule": "monthly", "callback": "not a uri"}
+    headers = {"Authorization": f"Bearer {fake.private_key}"}
+    with httpx.Client(transport=fake, base_url="https://api.payfunc.com", headers=headers) as http:
+        answer = http.post(f"/account/{account.id}/subscription", json=body)
+    assert answer.status_code == 400
+
+
+def test_a_fake_refuses_an_integer_outside_its_int32_format() -> None:
+    fake = FakeAptic()
+    headers = {"Authorization": f"Bearer {fake.issue_token()}"}
+    with httpx.Client(transport=fake, base_url=fake.base_url, headers=headers) as http:
+        answer = http.get("/v1/Customers", params={"$skip": 2**31})
+    assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("make", [FakeGoto, FakeAptic, FakePayFunc])
+def test_a_fake_on_loopback_answers_trace_like_the_api(make: Any) -> None:
+    fake = make()
+    with fake.serve() as url, httpx.Client() as http:
+        answer = http.request("TRACE", url + "/")
+    assert answer.status_code in (404, 405)
+    assert "json" in answer.headers["content-type"]

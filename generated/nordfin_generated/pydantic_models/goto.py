@@ -88,6 +88,7 @@ class PaymentTermsResponse(BaseModel):
         Field(
             description="The cursor to send as `since` next time (vendor type `long`).",
             ge=0,
+            le=9223372036854775807,
         ),
     ]
 
@@ -96,7 +97,9 @@ class ErrorCode(RootModel[int]):
     root: Annotated[
         int,
         Field(
-            description="Goto's error code. Documented codes:\n- 900001 Credentials don't match\n- 900101 Common error\n- 900429 Too many requests\n- 900531 Error when getting payment term\n- 900532 Error when creating a payment term\n- 900533 Error when updating a payment term\n- 900534 Error when deleting a payment term\n\nThe set is open: the vendor's other APIs use more codes in the same numbering, so an\nunknown code is not an error in the answer.\n"
+            description="Goto's error code. Documented codes:\n- 900001 Credentials don't match\n- 900101 Common error\n- 900429 Too many requests\n- 900531 Error when getting payment term\n- 900532 Error when creating a payment term\n- 900533 Error when updating a payment term\n- 900534 Error when deleting a payment term\n\nThe set is open: the vendor's other APIs use more codes in the same numbering, so an\nunknown code is not an error in the answer.\n",
+            ge=-2147483648,
+            le=2147483647,
         ),
     ]
 
