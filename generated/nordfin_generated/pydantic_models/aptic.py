@@ -178,6 +178,7 @@ class CustomerUpdate(BaseModel):
             alias="customerReference",
             description="Customer reference.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     parent_customer: Annotated[ParentCustomer | None, Field(alias="parentCustomer")] = (
@@ -185,12 +186,22 @@ class CustomerUpdate(BaseModel):
     )
     id_number: Annotated[
         str | None,
-        Field(alias="idNumber", description="Customer ID number.", max_length=1000),
+        Field(
+            alias="idNumber",
+            description="Customer ID number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     juridical_type: Annotated[JuridicalType | None, Field(alias="juridicalType")] = None
     place_of_birth: Annotated[
         str | None,
-        Field(alias="placeOfBirth", description="Place of birth.", max_length=1000),
+        Field(
+            alias="placeOfBirth",
+            description="Place of birth.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     date_of_birth: Annotated[
         AwareDatetime | None, Field(alias="dateOfBirth", description="Date of birth.")
@@ -198,65 +209,149 @@ class CustomerUpdate(BaseModel):
     gender: GenderType | None = None
     culture_code: Annotated[
         str | None,
-        Field(alias="cultureCode", description="Culture code.", max_length=1000),
+        Field(
+            alias="cultureCode",
+            description="Culture code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     firstname: Annotated[
-        str | None, Field(description="First name of the customer.", max_length=1000)
+        str | None,
+        Field(
+            description="First name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     middlename: Annotated[
-        str | None, Field(description="Middle name of the customer.", max_length=1000)
+        str | None,
+        Field(
+            description="Middle name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     lastname: Annotated[
-        str | None, Field(description="Last name of the customer.", max_length=1000)
+        str | None,
+        Field(
+            description="Last name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     name_suffix: Annotated[
         str | None,
-        Field(alias="nameSuffix", description="Name suffix.", max_length=1000),
+        Field(
+            alias="nameSuffix",
+            description="Name suffix.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    domicile: Annotated[str | None, Field(description="Domicile.", max_length=1000)] = (
-        None
-    )
+    domicile: Annotated[
+        str | None,
+        Field(
+            description="Domicile.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     municipal_code: Annotated[
         str | None,
-        Field(alias="municipalCode", description="Municipal code.", max_length=1000),
+        Field(
+            alias="municipalCode",
+            description="Municipal code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     vat_number: Annotated[
-        str | None, Field(alias="vatNumber", description="VAT number.", max_length=1000)
+        str | None,
+        Field(
+            alias="vatNumber",
+            description="VAT number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     company_type: Annotated[
         str | None,
-        Field(alias="companyType", description="Company type code.", max_length=1000),
+        Field(
+            alias="companyType",
+            description="Company type code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     gln_number: Annotated[
-        str | None, Field(alias="glnNumber", description="GLN number.", max_length=1000)
+        str | None,
+        Field(
+            alias="glnNumber",
+            description="GLN number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     nace_code: Annotated[
-        str | None, Field(alias="naceCode", description="NACE code.", max_length=1000)
+        str | None,
+        Field(
+            alias="naceCode",
+            description="NACE code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     home_phone: Annotated[
         str | None,
-        Field(alias="homePhone", description="Home phone number.", max_length=1000),
+        Field(
+            alias="homePhone",
+            description="Home phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     work_phone: Annotated[
         str | None,
-        Field(alias="workPhone", description="Work phone number.", max_length=1000),
+        Field(
+            alias="workPhone",
+            description="Work phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     cellular_phone: Annotated[
         str | None,
         Field(
-            alias="cellularPhone", description="Cellular phone number.", max_length=1000
+            alias="cellularPhone",
+            description="Cellular phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     telefax: Annotated[
-        str | None, Field(description="Telefax number.", max_length=1000)
+        str | None,
+        Field(
+            description="Telefax number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    email: Annotated[str | None, Field(description="E-mail.", max_length=1000)] = None
+    email: Annotated[
+        str | None,
+        Field(
+            description="E-mail.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     language_code: Annotated[
         str | None,
         Field(
             alias="languageCode",
             description="Language code e.g. sv, en etc.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     currency_code: Annotated[
@@ -265,6 +360,7 @@ class CustomerUpdate(BaseModel):
             alias="currencyCode",
             description="Currency code, e.g. SEK, NOK, EUR etc.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     preferred_channel: Annotated[
@@ -273,6 +369,7 @@ class CustomerUpdate(BaseModel):
             alias="preferredChannel",
             description="Preffered communication channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     under_aged: Annotated[
@@ -284,6 +381,7 @@ class CustomerUpdate(BaseModel):
             alias="invoiceChannel",
             description="Preffered invoice channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
 
@@ -308,17 +406,36 @@ class CustomerParameter(BaseModel):
         populate_by_name=True,
     )
     name: Annotated[
-        str | None, Field(description="Name of party parameter", max_length=1000)
+        str | None,
+        Field(
+            description="Name of party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     type: Annotated[
-        str | None, Field(description="Type of party parameter", max_length=1000)
+        str | None,
+        Field(
+            description="Type of party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     value: Annotated[
         str | None,
-        Field(description="The value of the party parameter", max_length=1000),
+        Field(
+            description="The value of the party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     href: Annotated[
-        str | None, Field(description="Link to party parameter", max_length=1000)
+        str | None,
+        Field(
+            description="Link to party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
 
 
@@ -333,6 +450,7 @@ class CustomerAddressInput(BaseModel):
             alias="addressType",
             description="Type of address. LEGAL or user defined.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     full_name: Annotated[
@@ -341,11 +459,25 @@ class CustomerAddressInput(BaseModel):
             alias="fullName",
             description="Name to use instead on the real name when using this address, e.g. an invoice reading service. Usually null.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    street: Annotated[str | None, Field(description="Street", max_length=1000)] = None
+    street: Annotated[
+        str | None,
+        Field(
+            description="Street",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     house_no: Annotated[
-        str | None, Field(alias="houseNo", description="House number", max_length=1000)
+        str | None,
+        Field(
+            alias="houseNo",
+            description="House number",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     house_no_extension: Annotated[
         str | None,
@@ -353,18 +485,43 @@ class CustomerAddressInput(BaseModel):
             alias="houseNoExtension",
             description="House number extension",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    city: Annotated[str | None, Field(description="City", max_length=1000)] = None
+    city: Annotated[
+        str | None,
+        Field(
+            description="City",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     zip_code: Annotated[
-        str | None, Field(alias="zipCode", description="Zipcode", max_length=1000)
+        str | None,
+        Field(
+            alias="zipCode",
+            description="Zipcode",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     state_code: Annotated[
-        str | None, Field(alias="stateCode", description="State code", max_length=1000)
+        str | None,
+        Field(
+            alias="stateCode",
+            description="State code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     country_code: Annotated[
         str | None,
-        Field(alias="countryCode", description="Country code", max_length=1000),
+        Field(
+            alias="countryCode",
+            description="Country code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     address_not_valid_date: Annotated[
         AwareDatetime | None,
@@ -418,7 +575,10 @@ class CustomerAddress(BaseModel):
 
 
 class ValueItem(RootModel[str]):
-    root: Annotated[str, Field(max_length=1000)]
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
 
 
 class ExtraFieldValue(BaseModel):
@@ -437,7 +597,12 @@ class ExtraField(BaseModel):
         populate_by_name=True,
     )
     name: Annotated[
-        str | None, Field(description="Name of Extra field data", max_length=1000)
+        str | None,
+        Field(
+            description="Name of Extra field data",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     value: Annotated[
         list[ValueItem] | None, Field(description="The value of the extra field")
@@ -459,6 +624,7 @@ class DirectDebitMandateInput(BaseModel):
             description="Bank account number of the receiving part (non-empty).",
             max_length=1000,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     sending_bank_account_class: Annotated[
@@ -474,6 +640,7 @@ class DirectDebitMandateInput(BaseModel):
             alias="sendingBankAccountNo",
             description="Direct debit bank account number of the sending (payer) part.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     reference_no: Annotated[
@@ -482,6 +649,7 @@ class DirectDebitMandateInput(BaseModel):
             alias="referenceNo",
             description="Direct debit mandate reference number.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     requested_at: Annotated[
@@ -541,6 +709,7 @@ class CreditInsuranceCreate(BaseModel):
             alias="insuranceCompanyReferenceCode",
             description="Reference code of the credit insurance company, eg. ATRADIUS, EULERHERMES.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     insurance_company_number: Annotated[
@@ -549,6 +718,7 @@ class CreditInsuranceCreate(BaseModel):
             alias="insuranceCompanyNumber",
             description="Reference number at the credit insurance company.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     insurance_company_customer_number: Annotated[
@@ -557,10 +727,16 @@ class CreditInsuranceCreate(BaseModel):
             alias="insuranceCompanyCustomerNumber",
             description="Customer number at the credit insurance company.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     note: Annotated[
-        str | None, Field(description="Free text note", max_length=1000)
+        str | None,
+        Field(
+            description="Free text note",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     end_date: Annotated[
         AwareDatetime | None,
@@ -572,6 +748,7 @@ class CreditInsuranceCreate(BaseModel):
             alias="currencyCode",
             description="Currency code of the insured amount",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     amount: Annotated[float | None, Field(description="The insured amount")] = None
@@ -614,6 +791,7 @@ class CreditInsuranceUpdate(BaseModel):
             alias="insuranceCompanyNumber",
             description="Reference number at the credit insurance company.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     insurance_company_customer_number: Annotated[
@@ -622,10 +800,16 @@ class CreditInsuranceUpdate(BaseModel):
             alias="insuranceCompanyCustomerNumber",
             description="Customer number at the credit insurance company.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     note: Annotated[
-        str | None, Field(description="Free text note", max_length=1000)
+        str | None,
+        Field(
+            description="Free text note",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     end_date: Annotated[
         AwareDatetime | None,
@@ -637,6 +821,7 @@ class CreditInsuranceUpdate(BaseModel):
             alias="currencyCode",
             description="Currency code of the insured amount",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     amount: Annotated[float | None, Field(description="The insured amount")] = None
@@ -707,11 +892,20 @@ class UserQuestionResponse(BaseModel):
         populate_by_name=True,
     )
     response: Annotated[
-        str | None, Field(description="Response code", max_length=1000)
+        str | None,
+        Field(
+            description="Response code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     note: Annotated[
         str | None,
-        Field(description="Note or message from the customer", max_length=1000),
+        Field(
+            description="Note or message from the customer",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     postpone_to: Annotated[
         AwareDatetime | None, Field(alias="postponeTo", description="Postpone to")
@@ -774,7 +968,10 @@ class CustomerCreate(BaseModel):
     client_reference: Annotated[
         str | None,
         Field(
-            alias="clientReference", description="Client reference.", max_length=1000
+            alias="clientReference",
+            description="Client reference.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     customer_reference: Annotated[
@@ -783,6 +980,7 @@ class CustomerCreate(BaseModel):
             alias="customerReference",
             description="Customer reference.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     parent_customer: Annotated[ParentCustomer | None, Field(alias="parentCustomer")] = (
@@ -790,12 +988,22 @@ class CustomerCreate(BaseModel):
     )
     id_number: Annotated[
         str | None,
-        Field(alias="idNumber", description="Customer ID number.", max_length=1000),
+        Field(
+            alias="idNumber",
+            description="Customer ID number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     juridical_type: Annotated[JuridicalType | None, Field(alias="juridicalType")] = None
     place_of_birth: Annotated[
         str | None,
-        Field(alias="placeOfBirth", description="Place of birth.", max_length=1000),
+        Field(
+            alias="placeOfBirth",
+            description="Place of birth.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     date_of_birth: Annotated[
         AwareDatetime | None, Field(alias="dateOfBirth", description="Date of birth.")
@@ -803,7 +1011,12 @@ class CustomerCreate(BaseModel):
     gender: GenderType | None = None
     culture_code: Annotated[
         str | None,
-        Field(alias="cultureCode", description="Culture code.", max_length=1000),
+        Field(
+            alias="cultureCode",
+            description="Culture code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     full_name: Annotated[
         str | None,
@@ -811,28 +1024,57 @@ class CustomerCreate(BaseModel):
             alias="fullName",
             description="Full name of the customer. Optional if FirstName and LastName is used.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     firstname: Annotated[
-        str | None, Field(description="First name of the customer.", max_length=1000)
+        str | None,
+        Field(
+            description="First name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     middlename: Annotated[
-        str | None, Field(description="Middle name of the customer.", max_length=1000)
+        str | None,
+        Field(
+            description="Middle name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     lastname: Annotated[
-        str | None, Field(description="Last name of the customer.", max_length=1000)
+        str | None,
+        Field(
+            description="Last name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     name_suffix: Annotated[
         str | None,
-        Field(alias="nameSuffix", description="Name suffix.", max_length=1000),
+        Field(
+            alias="nameSuffix",
+            description="Name suffix.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     street: Annotated[
-        str | None, Field(description="Main address - Street", max_length=1000)
+        str | None,
+        Field(
+            description="Main address - Street",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     house_no: Annotated[
         str | None,
         Field(
-            alias="houseNo", description="Main address - House number", max_length=1000
+            alias="houseNo",
+            description="Main address - House number",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     house_no_extension: Annotated[
@@ -841,19 +1083,33 @@ class CustomerCreate(BaseModel):
             alias="houseNoExtension",
             description="Main address - House number extension",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     city: Annotated[
-        str | None, Field(description="Main address - City", max_length=1000)
+        str | None,
+        Field(
+            description="Main address - City",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     zip_code: Annotated[
         str | None,
-        Field(alias="zipCode", description="Main address - ZipCode", max_length=1000),
+        Field(
+            alias="zipCode",
+            description="Main address - ZipCode",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     state_code: Annotated[
         str | None,
         Field(
-            alias="stateCode", description="Main address - State code", max_length=1000
+            alias="stateCode",
+            description="Main address - State code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     country_code: Annotated[
@@ -862,6 +1118,7 @@ class CustomerCreate(BaseModel):
             alias="countryCode",
             description="Main address - Country code",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     full_address: Annotated[
@@ -870,52 +1127,112 @@ class CustomerCreate(BaseModel):
             alias="fullAddress",
             description="Main address - Full address with all parts combined",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    domicile: Annotated[str | None, Field(description="Domicile.", max_length=1000)] = (
-        None
-    )
+    domicile: Annotated[
+        str | None,
+        Field(
+            description="Domicile.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     municipal_code: Annotated[
         str | None,
-        Field(alias="municipalCode", description="Municipal code.", max_length=1000),
+        Field(
+            alias="municipalCode",
+            description="Municipal code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     vat_number: Annotated[
-        str | None, Field(alias="vatNumber", description="VAT number.", max_length=1000)
+        str | None,
+        Field(
+            alias="vatNumber",
+            description="VAT number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     company_type: Annotated[
         str | None,
-        Field(alias="companyType", description="Company type code.", max_length=1000),
+        Field(
+            alias="companyType",
+            description="Company type code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     gln_number: Annotated[
-        str | None, Field(alias="glnNumber", description="GLN number.", max_length=1000)
+        str | None,
+        Field(
+            alias="glnNumber",
+            description="GLN number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     nace_code: Annotated[
-        str | None, Field(alias="naceCode", description="NACE code.", max_length=1000)
+        str | None,
+        Field(
+            alias="naceCode",
+            description="NACE code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     home_phone: Annotated[
         str | None,
-        Field(alias="homePhone", description="Home phone number.", max_length=1000),
+        Field(
+            alias="homePhone",
+            description="Home phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     work_phone: Annotated[
         str | None,
-        Field(alias="workPhone", description="Work phone number.", max_length=1000),
+        Field(
+            alias="workPhone",
+            description="Work phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     cellular_phone: Annotated[
         str | None,
         Field(
-            alias="cellularPhone", description="Cellular phone number.", max_length=1000
+            alias="cellularPhone",
+            description="Cellular phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     telefax: Annotated[
-        str | None, Field(description="Telefax number.", max_length=1000)
+        str | None,
+        Field(
+            description="Telefax number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    email: Annotated[str | None, Field(description="E-mail.", max_length=1000)] = None
+    email: Annotated[
+        str | None,
+        Field(
+            description="E-mail.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     language_code: Annotated[
         str | None,
         Field(
             alias="languageCode",
             description="Language code e.g. sv, en etc.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     currency_code: Annotated[
@@ -924,6 +1241,7 @@ class CustomerCreate(BaseModel):
             alias="currencyCode",
             description="Currency code, e.g. SEK, NOK, EUR etc.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     preferred_channel: Annotated[
@@ -932,6 +1250,7 @@ class CustomerCreate(BaseModel):
             alias="preferredChannel",
             description="Preffered communication channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     under_aged: Annotated[
@@ -943,6 +1262,7 @@ class CustomerCreate(BaseModel):
             alias="invoiceChannel",
             description="Preferred invoice channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     customer_guid: Annotated[NewCustomerGuid | None, Field(alias="customerGuid")] = None

@@ -30,6 +30,7 @@ class Description(RootModel[str]):
             description="The payment term's description.",
             examples=["description", "30 days net"],
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
 

@@ -344,7 +344,10 @@ class CardMethodCreatable(BaseModel):
     iin: Annotated[str, Field(pattern="^[0-9]{6}$")]
     last4: Annotated[str, Field(pattern="^[0-9]{4}$")]
     expires: CardExpiry
-    reference: Annotated[str, Field(max_length=1000)]
+    reference: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
     acquirer: Acquirer | None = None
 
 
@@ -353,7 +356,10 @@ class Client(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    ip: Annotated[str | None, Field(max_length=1000)] = None
+    ip: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     browser: Browser | None = None
 
 
@@ -410,6 +416,7 @@ class AccountLinkCreatable(BaseModel):
         Field(
             description="Additional contact information (where to send the link).",
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
 
@@ -437,9 +444,22 @@ class Address(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    street: Annotated[str, Field(max_length=1000)]
-    zip_code: Annotated[str, Field(alias="zipCode", max_length=1000)]
-    city: Annotated[str, Field(max_length=1000)]
+    street: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+    zip_code: Annotated[
+        str,
+        Field(
+            alias="zipCode",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
+    city: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
     country_code: Annotated[str, Field(alias="countryCode", pattern="^[A-Z]{2}$")]
 
 
@@ -459,8 +479,14 @@ class EmailAddresses(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    primary: Annotated[str, Field(max_length=1000)]
-    billing: Annotated[str | None, Field(max_length=1000)] = None
+    primary: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+    billing: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class PhoneNumbers(BaseModel):
@@ -468,9 +494,18 @@ class PhoneNumbers(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    primary: Annotated[str, Field(max_length=1000)]
-    cellphone: Annotated[str | None, Field(max_length=1000)] = None
-    landline: Annotated[str | None, Field(max_length=1000)] = None
+    primary: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+    cellphone: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
+    landline: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class Name(BaseModel):
@@ -478,8 +513,14 @@ class Name(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    first: Annotated[str | None, Field(max_length=1000)] = None
-    last: Annotated[str | None, Field(max_length=1000)] = None
+    first: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
+    last: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class Type1(StrEnum):
@@ -488,15 +529,24 @@ class Type1(StrEnum):
 
 
 class Name1(RootModel[str]):
-    root: Annotated[str, Field(max_length=1000)]
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
 
 
 class Email(RootModel[str]):
-    root: Annotated[str, Field(max_length=1000)]
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
 
 
 class Phone(RootModel[str]):
-    root: Annotated[str, Field(max_length=1000)]
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
 
 
 class Customer(BaseModel):
@@ -519,10 +569,20 @@ class Customer(BaseModel):
         ),
     ] = None
     id: Annotated[
-        str | None, Field(description="Id within PayFunc.", max_length=1000)
+        str | None,
+        Field(
+            description="Id within PayFunc.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     number: Annotated[
-        str | None, Field(description="Identifier in your system.", max_length=1000)
+        str | None,
+        Field(
+            description="Identifier in your system.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     name: Name1 | Name | None = None
     address: Address | Addresses | None = None
@@ -549,14 +609,23 @@ class Item(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    number: Annotated[str | None, Field(max_length=1000)] = None
-    name: Annotated[str | None, Field(max_length=1000)] = None
+    number: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
+    name: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     price: Annotated[
         float | None,
         Field(description="Price per unit, excluding VAT.", ge=0.0, le=1000000000000.0),
     ] = None
     quantity: Annotated[float | None, Field(gt=0.0, le=1000000.0)] = 1
-    unit: Annotated[str | None, Field(max_length=1000)] = None
+    unit: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     vat: Annotated[
         float | None, Field(description="VAT per unit.", ge=0.0, le=1000000000000.0)
     ] = None
@@ -603,7 +672,12 @@ class SubscriptionCreatable(BaseModel):
         populate_by_name=True,
     )
     number: Annotated[
-        str | None, Field(description="Must be unique.", max_length=1000)
+        str | None,
+        Field(
+            description="Must be unique.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     items: Items
     currency: Currency
@@ -621,7 +695,10 @@ class SubscriptionUpdate(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    number: Annotated[str | None, Field(max_length=1000)] = None
+    number: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     items: Items | None = None
     currency: Currency | None = None
     schedule: Schedule | None = None
@@ -688,7 +765,10 @@ class PaymentCreatable(BaseModel):
         ),
     ] = None
     currency: Currency | None = None
-    descriptor: Annotated[str | None, Field(max_length=1000)] = None
+    descriptor: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class Status(StrEnum):
@@ -721,7 +801,10 @@ class OrderCreatable(BaseModel):
         populate_by_name=True,
     )
     id: Id | None = None
-    number: Annotated[str | None, Field(max_length=1000)] = None
+    number: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     customer: Customer | None = None
     items: Items
     currency: Currency
@@ -891,7 +974,12 @@ class AccountCreatable(BaseModel):
     )
     id: Id | None = None
     number: Annotated[
-        str | None, Field(description="Account number in your system.", max_length=1000)
+        str | None,
+        Field(
+            description="Account number in your system.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     customer: Customer | None = None
     method: Annotated[

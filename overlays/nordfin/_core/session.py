@@ -122,7 +122,6 @@ class _SessionBase:
         operation_id = module.__name__.rsplit(".", 1)[-1]
         operation = self.profile.spec.operation(operation_id)
         refuse_dot_segments(operation, kwargs["url"])
-        guard.check_texts(kwargs)
         guard.check_url_length(http, kwargs)
         check_request(self.profile.spec, operation_id, kwargs)
         try:
@@ -258,7 +257,7 @@ def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any])
     )
     if problems:
         field, _, rule = problems[0].partition(": ")
-        raise RequestValidationError(_argument_name(field), rule)
+        raise RequestValidationError(_argument_name(field), guard.explain(rule))
 
 
 def _argument_name(location: str) -> str:

@@ -67,6 +67,11 @@ def check_options(options: Options) -> None:
     transport = options.transport
     if transport is not None and not isinstance(transport, httpx.BaseTransport | httpx.AsyncBaseTransport):
         raise RequestValidationError("transport", "must be an httpx transport")
+    if options.cert is not None and transport is not None:
+        # Unused beside a transport of the caller's, but a wrong path must not wait for production.
+        from nordfin._core.transport import ssl_context
+
+        ssl_context(options.cert)
 
 
 def check_sync_sleep(sleep: Any) -> None:

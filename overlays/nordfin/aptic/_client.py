@@ -595,7 +595,7 @@ class _ApticClient(ClientSetup):
         settings = Options(
             base_url=url,
             timeout=timeout,
-            retry=retry or RetryPolicy(),
+            retry=RetryPolicy() if retry is None else retry,
             limiter=rate_limit,
             transport=transport,
             cert=cert,

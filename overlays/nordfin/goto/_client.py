@@ -290,7 +290,7 @@ class _GotoClient(ClientSetup):
             base_url,
             rate_limit,
             timeout=timeout,
-            retry=retry or RetryPolicy(),
+            retry=RetryPolicy() if retry is None else retry,
             strict=strict,
             transport=transport,
             cert=cert,

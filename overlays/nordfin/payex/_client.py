@@ -755,7 +755,7 @@ class _PayexClient(ClientSetup):
             environment,
             base_url,
             timeout=timeout,
-            retry=retry or RetryPolicy(),
+            retry=RetryPolicy() if retry is None else retry,
             limiter=rate_limit,
             strict=strict,
             transport=transport,

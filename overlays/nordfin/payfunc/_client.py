@@ -479,7 +479,7 @@ class _PayFuncClient(ClientSetup):
         settings = Options(
             base_url=url,
             timeout=timeout,
-            retry=retry or RetryPolicy(),
+            retry=RetryPolicy() if retry is None else retry,
             limiter=rate_limit,
             strict=strict,
             transport=transport,

@@ -427,7 +427,7 @@ class _PermanadClient(ClientSetup):
             limiter=QUOTA.choose(rate_limit, _LIMITER_KEY),
             timeout=timeout,
             # A slot of the 5-minute window may be up to 300 s away: wait for it rather than fail.
-            retry=retry or RetryPolicy(max_wait=QUOTA.period),
+            retry=RetryPolicy(max_wait=QUOTA.period) if retry is None else retry,
             strict=strict,
             transport=transport,
             cert=cert,
