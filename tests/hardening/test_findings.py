@@ -21,6 +21,7 @@ from nordfin.errors import (
     RequestValidationError,
     ResponseValidationError,
     ServerError,
+    TransportError,
     Unauthorized,
 )
 from nordfin.testing.aptic import FakeAptic
@@ -240,3 +241,10 @@ def test_cert_takes_every_form_httpx_accepts(certs: Path, form: Any) -> None:
 def test_a_cert_that_cannot_be_loaded_is_refused_at_construction(tmp_path: Path) -> None:
     with pytest.raises(RequestValidationError, match="cert: cannot be loaded"):
         goto.Client(store="4711", api_key=KEY, cert=str(tmp_path / "client.pem"))
+
+
+def test_an_undecodable_body_is_a_transport_error_not_httpx() -> None:
+    gzip = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    answer = httpx.Response(200, headers=gzip, stream=httpx.ByteStream(b"not gzip at all"))
+    with goto_client(answer) as client, pytest.raises(TransportError, match="DecodingError"):
+        client.payment_terms.list()

@@ -126,6 +126,8 @@ class _SessionBase:
         check_request(self.profile.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
+        except httpx.InvalidURL:
+            raise RequestValidationError("path", "cannot be sent in a URL") from None
         except (TypeError, ValueError) as error:  # e.g. a value json cannot encode
             raise RequestValidationError(
                 "body", f"cannot be encoded as JSON: {type(error).__name__}"
@@ -167,7 +169,7 @@ class Session(_SessionBase):
             prepared = self._prepare(self.http, module, slash_params, arguments)
             try:
                 response = self.http.send(prepared.request)
-            except httpx.TransportError as error:
+            except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
                 raise network_error(prepared.request, error) from error
             return self._finish(prepared, response, expect)
         except NordfinError as error:  # the one exit of every error: no secret leaves with it
@@ -201,7 +203,7 @@ class AsyncSession(_SessionBase):
             try:
                 response = await self.http.send(prepared.request)
                 await response.aread()
-            except httpx.TransportError as error:
+            except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
                 raise network_error(prepared.request, error) from error
             return self._finish(prepared, response, expect)
         except NordfinError as error:  # the one exit of every error: no secret leaves with it
@@ -217,7 +219,7 @@ class AsyncSession(_SessionBase):
         await self.http.aclose()
 
 
-def network_error(request: httpx.Request, error: httpx.TransportError) -> TransportError:
+def network_error(request: httpx.Request, error: httpx.RequestError) -> TransportError:
     """nordfin's exception for httpx's network exception, naming the request without secrets."""
     method, url = request.method, redact_url(request.url)
     cls = Timeout if isinstance(error, httpx.TimeoutException) else TransportError
