@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -185,3 +187,59 @@ def test_a_fake_on_loopback_answers_trace_like_the_api(make: Any) -> None:
         answer = http.request("TRACE", url + "/")
     assert answer.status_code in (404, 405)
     assert "json" in answer.headers["content-type"]
+
+
+def surplus_pages(rewrite: Callable[[str], str]) -> Any:
+    """A PayEx fake with two pages of surpluses whose ``navigation.next`` is rewritten by ``rewrite``."""
+    fake = FakePayex(ledger_number="591", token="t0ken", page_size=1)
+    with fake.client() as setup:
+        setup.customers.create(customer_no="1001", name="A", legal_address=LEGAL)
+    fake.seed_surplus("1001", "S1", 1.0)
+    fake.seed_surplus("1001", "S2", 2.0)
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        response = fake.handle_request(request)
+        body = json.loads(response.read())
+        if "next" in body.get("navigation", {}):
+            body["navigation"]["next"] = rewrite(body["navigation"]["next"])
+        return httpx.Response(response.status_code, json=body)
+
+    return sent, payex.Client(ledger_number="591", token="t0ken", transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda link: link.replace("skip=", "Skip="),
+        lambda link: "https://lf-api.payex.com" + link.replace("skip=", "take=1&$skip="),
+        lambda link: "?" + link.split("?", 1)[1],
+    ],
+)
+def test_payex_surpluses_follow_any_next_link_to_the_same_list(rewrite: Callable[[str], str]) -> None:
+    sent, client = surplus_pages(rewrite)
+    with client:
+        found = [surplus.surplus_id for surplus in client.surpluses.iterate("1001")]
+    assert (found, sent[1].url.params.get("skip")) == (["S1", "S2"], "1")
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda link: "/admin?" + link.split("?", 1)[1],
+        lambda link: link.replace("/surpluses", "/surpluses/S1"),
+    ],
+)
+def test_payex_surpluses_never_follow_a_next_link_to_another_resource(rewrite: Callable[[str], str]) -> None:
+    sent, client = surplus_pages(rewrite)
+    with client, pytest.raises(ResponseValidationError, match="leads away"):
+        list(client.surpluses.iterate("1001"))
+    assert len(sent) == 1
+
+
+def test_payex_surpluses_take_only_the_offset_of_a_link_to_another_host() -> None:
+    sent, client = surplus_pages(lambda link: "https://evil.example" + link)
+    with client:
+        found = [surplus.surplus_id for surplus in client.surpluses.iterate("1001")]
+    assert (found, {request.url.host for request in sent}) == (["S1", "S2"], {"lf-api.payex.com"})

@@ -21,7 +21,7 @@ from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
 from nordfin._core.validate import check_country, check_header_value, check_path_id, check_type
-from nordfin.errors import RequestValidationError, ResponseValidationError
+from nordfin.errors import RequestValidationError
 from nordfin.payex import _checks
 from nordfin.payex.errors import CODES, PayexProblem, parse_error
 from nordfin_generated.payex import Client as GeneratedClient
@@ -199,10 +199,7 @@ def _next_skip(page: SurplusList, cursor: int | None) -> int | None:
     navigation = page.navigation
     if isinstance(navigation, Unset) or isinstance(navigation.next_, Unset):
         return None
-    skip = httpx.URL(navigation.next_).params.get("skip")
-    if skip is None or not skip.isdigit():
-        raise ResponseValidationError("list_surpluses", 200, ["navigation.next carries no skip offset"])
-    return int(skip)
+    return _checks.next_offset(navigation.next_, navigation.id)
 
 
 class Plans:
