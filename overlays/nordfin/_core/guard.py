@@ -8,15 +8,23 @@ Each is called from a single line of ``session.py``, so the rule lives here once
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from nordfin._core.redact import SecretSet, secrets_in
-from nordfin.errors import ClientClosed, RequestValidationError
+from nordfin.errors import ClientClosed, NordfinError, RequestValidationError
 
-__all__ = ["CONTROL_PATTERN", "MAX_URL_LENGTH", "check_open", "check_url_length", "explain", "watch_secrets"]
+__all__ = [
+    "CONTROL_PATTERN",
+    "MAX_URL_LENGTH",
+    "check_open",
+    "check_url_length",
+    "explain",
+    "one_exit",
+    "watch_secrets",
+]
 
 #: Longer request URLs are refused: 8 KiB is the smallest limit common servers and proxies set
 #: (nginx's default header buffer, IIS's 16 KiB query limit), well under httpx's own 64 KiB.
@@ -46,6 +54,18 @@ def watch_secrets(http: httpx.Client | httpx.AsyncClient, auth: object) -> Secre
 def _learn(secrets: SecretSet, request: httpx.Request) -> None:
     with contextlib.suppress(Exception):  # learning must never stop a request from leaving
         secrets.learn_request(request)
+
+
+@contextlib.contextmanager
+def one_exit(http: httpx.Client | httpx.AsyncClient, secrets: SecretSet) -> Iterator[None]:
+    """The one way out of a call: a closed client is refused first, and every nordfin error that
+    leaves has the client's secrets masked (message, args, attributes, raw body, causes)."""
+    check_open(http)
+    try:
+        yield
+    except NordfinError as error:
+        secrets.scrub_error(error)
+        raise
 
 
 def check_open(http: httpx.Client | httpx.AsyncClient) -> None:

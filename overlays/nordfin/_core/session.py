@@ -26,7 +26,6 @@ from nordfin._core.redact import SecretSet, get_logger, redact_url
 from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
     ApiError,
-    NordfinError,
     RequestValidationError,
     ResponseValidationError,
     Timeout,
@@ -164,17 +163,13 @@ class Session(_SessionBase):
         self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
     ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
-        try:
-            guard.check_open(self.http)
+        with guard.one_exit(self.http, self.secrets):
             prepared = self._prepare(self.http, module, slash_params, arguments)
             try:
                 response = self.http.send(prepared.request)
             except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
                 raise network_error(prepared.request, error) from error
             return self._finish(prepared, response, expect)
-        except NordfinError as error:  # the one exit of every error: no secret leaves with it
-            self.secrets.scrub_error(error)
-            raise
 
     def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` and return its result."""
@@ -197,8 +192,7 @@ class AsyncSession(_SessionBase):
         self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
     ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
-        try:
-            guard.check_open(self.http)
+        with guard.one_exit(self.http, self.secrets):
             prepared = self._prepare(self.http, module, slash_params, arguments)
             try:
                 response = await self.http.send(prepared.request)
@@ -206,9 +200,6 @@ class AsyncSession(_SessionBase):
             except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
                 raise network_error(prepared.request, error) from error
             return self._finish(prepared, response, expect)
-        except NordfinError as error:  # the one exit of every error: no secret leaves with it
-            self.secrets.scrub_error(error)
-            raise
 
     async def run(self, plan: Plan[R]) -> R:
         """Carry out ``plan`` and return its result."""
