@@ -380,6 +380,7 @@ class SecretSet:
             return
         forms = _forms(text)
         with self._lock:
+            new = forms - self._fixed - self._dynamic.keys()
             if dynamic:
                 for form in forms:
                     self._dynamic[form] = None
@@ -388,7 +389,8 @@ class SecretSet:
                     self._dynamic.popitem(last=False)
             else:
                 self._fixed |= forms
-            self._pattern = None
+            if new:  # the same key on every request must not recompile the pattern each time
+                self._pattern = None
 
     def add_basic(self, user: str, password: str | Secret) -> None:
         """Register an HTTP Basic credential: the password, and the encoded ``user:password`` pair
