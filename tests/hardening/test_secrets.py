@@ -32,11 +32,26 @@ SECRETS = st.fixed_dictionaries(
 )
 
 
+def held(slug: str, secrets: dict[str, str], granted: bool) -> dict[str, str]:
+    """The secrets the client of ``slug`` really holds or sends: its key, PayFunc's card token, and
+    Aptic's client secret and (once granted) access token. A value no client holds is ordinary text
+    (a drawn "authorizatio" is in every echoed header list) and needs no mask."""
+    mine = {"key": secrets["key"]}
+    if slug == "payfunc":
+        mine["token"] = secrets["token"]
+    if slug == "aptic":
+        mine["client_secret"] = secrets["client_secret"]
+        if granted:
+            mine["access"] = secrets["access"]
+    return mine
+
+
 def forms(secrets: dict[str, str]) -> set[str]:
     """Each secret as it may travel back: raw, URL-encoded, and the Basic pair of the client secret."""
     found = {form for value in secrets.values() for form in (value, quote(value, safe=""), quote_plus(value))}
-    for pair in (f"app:{quote_plus(secrets['client_secret'])}", f"app:{secrets['client_secret']}"):
-        found.add(base64.b64encode(pair.encode()).decode())
+    if "client_secret" in secrets:
+        for pair in (f"app:{quote_plus(secrets['client_secret'])}", f"app:{secrets['client_secret']}"):
+            found.add(base64.b64encode(pair.encode()).decode())
     return found
 
 
@@ -60,7 +75,7 @@ class Records(logging.Handler):
         self.texts: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.texts.append(f"{record.name} {record.getMessage()} {record.exc_text or ''}")
+        self.texts.append(f"{record.getMessage()} {record.exc_text or ''}")
 
 
 @contextmanager
@@ -102,7 +117,7 @@ def run(slug: str, secrets: dict[str, str], server: EchoServer, **settings: Any)
             client, call = build(slug, secrets, **settings)
             with client, pytest.raises(NordfinError) as caught:
                 call()
-            assert_masked(secrets, caught.value, logs, client)
+            assert_masked(held(slug, secrets, token is not None), caught.value, logs, client)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
