@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
 from nordfin._core.retry import RetryPolicy
 from nordfin.errors import RequestValidationError
@@ -54,12 +53,11 @@ def _path(part: Any) -> str:
 
 
 def check_options(options: Options) -> None:
-    """Refuse a setting of the wrong type or out of range, naming it."""
+    """Refuse a setting of the wrong type or out of range, naming it (``rate_limit`` is the
+    limiter's own check, ``ratelimit.check_limiter``)."""
     _check_timeout(options.timeout)
     if not isinstance(options.retry, RetryPolicy):
         raise RequestValidationError("retry", "must be a RetryPolicy, e.g. RetryPolicy(max_attempts=3)")
-    if options.limiter is not None and not isinstance(options.limiter, RateLimiter):
-        raise RequestValidationError("rate_limit", "must be True, False or a RateLimiter")
     if not isinstance(options.strict, bool):
         raise RequestValidationError("strict", "must be True or False")
     if options.sleep is not None and not callable(options.sleep):
