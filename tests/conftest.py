@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -24,3 +27,40 @@ def _fresh_shared_limiters() -> Iterator[None]:
     RateLimiter.clear_shared()
     yield
     RateLimiter.clear_shared()
+
+
+PASSWORD = "pem-pa55"
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A self-signed client certificate: plain key, encrypted key, and both in one file."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("certs")
+    for name, key_args in (("plain", ["-nodes"]), ("encrypted", ["-passout", f"pass:{PASSWORD}"])):
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=nordfin-test",
+                "-keyout",
+                str(folder / f"{name}.key"),
+                "-out",
+                str(folder / f"{name}.crt"),
+                *key_args,
+            ],
+            check=True,
+            capture_output=True,
+        )
+    pem = (folder / "plain.crt").read_text() + (folder / "plain.key").read_text()
+    (folder / "combined.pem").write_text(pem)
+    return folder

@@ -3,6 +3,7 @@
 ::
 
     NordfinError
+    ├── ClientClosed                the client was closed before this call
     ├── RequestValidationError      bad argument; nothing was sent
     ├── ResponseValidationError     the server answered something its spec does not allow
     ├── TransportError              the request could not be completed on the network
@@ -19,16 +20,20 @@
 
 Each API adds classes for its own error codes (``nordfin.goto.errors``); the error raised for a
 response is both the status family's class and the vendor code's class, so either can be caught.
-No secret (token, key, password) ever appears in an error's text or ``repr``.
+No secret (token, key, password) ever appears in an error's text or ``repr``. Control characters
+in an error's text are escaped (``\\n``, ``\\x1b``), so a value cannot forge a log line. Every
+error can be pickled (to cross a ``ProcessPoolExecutor``), vendor-code classes included.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = [
     "ApiError",
     "BadRequest",
+    "ClientClosed",
     "Conflict",
     "Forbidden",
     "NordfinError",
@@ -45,8 +50,39 @@ __all__ = [
 ]
 
 
+# C0 and C1 controls, DEL and the Unicode line separators: each could end or rewrite a log line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with each control character written as its Python escape (``\\r``, ``\\x1b``)."""
+    return _CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
+
+
 class NordfinError(Exception):
     """Base of every error nordfin raises."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*(escape_controls(arg) if isinstance(arg, str) else arg for arg in args))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default rebuilds with ``cls(*args)``, which fails for keyword-only or several-part
+        # constructors, and a class combined at runtime (``error_class``) has no importable name.
+        cls = type(self)
+        key: Any = cls.__dict__.get("_nordfin_bases", cls)
+        return (_restore, (key, self.args, dict(vars(self))))
+
+
+def _restore(key: Any, args: tuple[Any, ...], state: dict[str, Any]) -> NordfinError:
+    cls: type[NordfinError] = combine(*key) if isinstance(key, tuple) else key
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+class ClientClosed(NordfinError, RuntimeError):
+    """The client was closed (``close()``, or its ``with`` block ended) and cannot send any more."""
 
 
 class RequestValidationError(NordfinError, ValueError):
@@ -57,9 +93,9 @@ class RequestValidationError(NordfinError, ValueError):
     """
 
     def __init__(self, field: str, rule: str) -> None:
-        self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {rule}")
+        self.field = escape_controls(field)
+        self.rule = escape_controls(rule)
+        super().__init__(f"{self.field}: {self.rule}")
 
 
 class ResponseValidationError(NordfinError):
@@ -196,3 +232,23 @@ class RateLimited(ApiError):
 
 class ServerError(ApiError):
     """5xx: the server failed."""
+
+
+_COMBINED: dict[tuple[type[ApiError], type[ApiError]], type[ApiError]] = {}
+
+
+def combine(family: type[ApiError], vendor: type[ApiError] | None) -> type[ApiError]:
+    """A class that is both ``family`` and ``vendor`` (made once per pair, so ``is`` works)."""
+    if vendor is None or issubclass(vendor, family):
+        return vendor or family
+    if issubclass(family, vendor):
+        return family
+    key = (family, vendor)
+    if key not in _COMBINED:  # a race only builds an equal class twice; setdefault keeps one
+        combined = type(
+            vendor.__name__,
+            (vendor, family),
+            {"__module__": vendor.__module__, "__doc__": vendor.__doc__, "_nordfin_bases": key},
+        )
+        _COMBINED.setdefault(key, combined)
+    return _COMBINED[key]

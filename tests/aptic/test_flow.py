@@ -131,7 +131,7 @@ def test_a_quote_in_a_value_cannot_widen_the_filter() -> None:
             client.customers.create(new)
 
         hostile = client.customers.list(filter=NAME.eq("x' or fullName ne 'x"))
-        raw = client.customers.list(filter="fullName eq 'x' or fullName ne 'x'")  # what quoting prevents
+        raw = client.customers.list(filter=aptic.raw("fullName eq 'x' or fullName ne 'x'"))  # unquoted
 
     assert (hostile.total, raw.total) == (0, 3)
 

@@ -12,7 +12,7 @@ import pytest
 
 from nordfin._core.auth import BearerAuth, HeaderKeysAuth, OAuth2ClientCredentials, WithHeaders
 from nordfin._core.redact import Secret
-from nordfin.errors import Unauthorized
+from nordfin.errors import ApiError, Forbidden, ResponseValidationError, ServerError, Unauthorized
 
 BASE = "https://api.example.com/v1"
 SECRET = "s3cr3t-VALUE"
@@ -227,7 +227,7 @@ def test_a_second_401_is_returned_not_looped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "status", "code"),
+    ("answer", "status", "code", "family"),
     [
         (
             httpx.Response(
@@ -235,21 +235,22 @@ def test_a_second_401_is_returned_not_looped() -> None:
             ),
             401,
             "invalid_client",
+            Unauthorized,
         ),
-        (httpx.Response(500, text=f"<html>crash with {SECRET}</html>"), 500, None),
-        (httpx.Response(200, json={"token_type": "Bearer"}), 200, None),
-        (httpx.Response(200, json=["not", "an", "object"]), 200, None),
-        (httpx.Response(200, json={"access_token": ""}), 200, None),
-        (httpx.Response(200, text="not json"), 200, None),
+        (httpx.Response(500, text=f"<html>crash with {SECRET}</html>"), 500, None, ServerError),
     ],
 )
-def test_token_endpoint_error_raises_unauthorized_without_the_secret(
-    answer: httpx.Response, status: int, code: str | None, caplog: pytest.LogCaptureFixture
+def test_token_endpoint_error_raises_its_family_without_the_secret(
+    answer: httpx.Response,
+    status: int,
+    code: str | None,
+    family: type[ApiError],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server = Server()
     server.token_answer = answer
-    with client(server, oauth()) as http, pytest.raises(Unauthorized) as caught:
+    with client(server, oauth()) as http, pytest.raises(family) as caught:
         http.get("/a")
     error = caught.value
     assert (error.status, error.code, error.method) == (status, code, "POST")
@@ -257,6 +258,24 @@ def test_token_endpoint_error_raises_unauthorized_without_the_secret(
     assert "OAuth2 token request" in str(error)
     for text in (str(error), repr(error), repr(error.vendor), str(error.vendor.data), caplog.text):
         assert SECRET not in text
+    assert server.api_requests == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, json={"token_type": "Bearer"}),
+        httpx.Response(200, json=["not", "an", "object"]),
+        httpx.Response(200, json={"access_token": ""}),
+        httpx.Response(200, text="not json"),
+    ],
+)
+def test_token_answer_without_a_token_is_the_servers_fault(answer: httpx.Response) -> None:
+    server = Server()
+    server.token_answer = answer
+    with client(server, oauth()) as http, pytest.raises(ResponseValidationError) as caught:
+        http.get("/a")
+    assert "no access_token in the answer" in str(caught.value)
     assert server.api_requests == []
 
 
@@ -357,12 +376,12 @@ async def test_async_401_causes_exactly_one_refetch_and_one_resend() -> None:
 
 
 @pytest.mark.asyncio
-async def test_async_token_error_raises_unauthorized() -> None:
+async def test_async_token_error_raises_its_family() -> None:
     server = AsyncServer()
     server.release.set()
     server.token_answer = httpx.Response(403, json={"error": "unauthorized_client"})
     async with async_client(server, oauth()) as http:
-        with pytest.raises(Unauthorized, match="unauthorized_client") as caught:
+        with pytest.raises(Forbidden, match="unauthorized_client") as caught:
             await http.get("/a")
     assert SECRET not in repr(caught.value)
 

@@ -235,7 +235,13 @@ def test_combining_with_a_str_is_refused() -> None:
 def test_render() -> None:
     f = Field("x").eq("y")
 
-    assert (render(f), render("x eq 1"), render(None)) == ("x eq 'y'", "x eq 1", None)
+    assert (render(f), render(raw("x eq 1")), render(None)) == ("x eq 'y'", "x eq 1", None)
+
+
+def test_render_refuses_a_plain_str_so_an_f_string_cannot_inject() -> None:
+    name = "x' or 1 eq 1 or 'a"
+    with pytest.raises(RequestValidationError, match="wrapped in raw"):
+        render(f"fullName eq '{name}'")
 
 
 # -------------------------------------------------------------------------------------- parser

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import shutil
 import ssl
-import subprocess
 from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 from typing import Any
@@ -26,43 +24,10 @@ from nordfin._core.transport import (
     ssl_context,
     user_agent,
 )
+from nordfin.errors import RequestValidationError
 
 BASE = "https://api.example.com/v1"
 PASSWORD = "pem-pa55"
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A self-signed client certificate: plain key, encrypted key, and both in one file."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    folder = tmp_path_factory.mktemp("certs")
-    for name, key_args in (("plain", ["-nodes"]), ("encrypted", ["-passout", f"pass:{PASSWORD}"])):
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=nordfin-test",
-                "-keyout",
-                str(folder / f"{name}.key"),
-                "-out",
-                str(folder / f"{name}.crt"),
-                *key_args,
-            ],
-            check=True,
-            capture_output=True,
-        )
-    pem = (folder / "plain.crt").read_text() + (folder / "plain.key").read_text()
-    (folder / "combined.pem").write_text(pem)
-    return folder
 
 
 # --- TLS --------------------------------------------------------------------------------------
@@ -100,7 +65,7 @@ def test_client_cert_with_encrypted_key_loads(certs: Path, password: Any) -> Non
 
 def test_client_cert_with_a_wrong_password_fails(certs: Path) -> None:
     cert = ClientCert(str(certs / "encrypted.crt"), str(certs / "encrypted.key"), password=Secret("wrong"))
-    with pytest.raises(ssl.SSLError):
+    with pytest.raises(RequestValidationError, match="cert: cannot be loaded"):
         ssl_context(cert)
 
 
@@ -111,7 +76,7 @@ def test_client_cert_repr_hides_the_password() -> None:
 
 
 def test_missing_cert_file_fails_loudly(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(RequestValidationError, match=r"cert: cannot be loaded \(FileNotFoundError\)"):
         ssl_context(ClientCert(str(tmp_path / "missing.pem")))
 
 

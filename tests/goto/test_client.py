@@ -470,8 +470,9 @@ def test_a_malformed_success_answer_is_a_response_validation_error() -> None:
         mocked(answer(200, {"since": 1})).payment_terms.list()
 
 
-def test_get_with_an_empty_wrapper_is_a_response_validation_error() -> None:
-    with pytest.raises(errors.ResponseValidationError):
+def test_get_with_an_empty_wrapper_is_not_found() -> None:
+    """The spec allows an empty wrapper: it says there is no such term, not that the server broke."""
+    with pytest.raises(errors.NotFound):
         mocked(answer(200, {"paymentTerms": [], "since": 1})).payment_terms.get("A")
 
 

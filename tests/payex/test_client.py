@@ -489,7 +489,7 @@ def test_the_environment_chooses_the_host_and_the_ledger_the_route(tmp_path: obj
 
 def test_the_client_certificate_is_loaded_for_mutual_tls() -> None:
     """A missing certificate file fails at construction, before anything is sent."""
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(RequestValidationError, match=r"cert: cannot be loaded \(FileNotFoundError\)"):
         payex.Client(ledger_number="591", token="t", cert=ClientCert("/nonexistent/cert.pem"))
 
 

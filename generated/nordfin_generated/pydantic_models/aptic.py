@@ -110,7 +110,7 @@ class Problem(BaseModel):
     )
     type: Text | None = None
     title: Text | None = None
-    status: int | None = None
+    status: Annotated[int | None, Field(ge=-2147483648, le=2147483647)] = None
     detail: Text | None = None
     instance: Text | None = None
 
@@ -120,9 +120,9 @@ class ListEnvelope(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    count: Annotated[int, Field(ge=0)]
-    skip: Annotated[int, Field(ge=0)]
-    total: Annotated[int, Field(ge=0)]
+    count: Annotated[int, Field(ge=0, le=2147483647)]
+    skip: Annotated[int, Field(ge=0, le=2147483647)]
+    total: Annotated[int, Field(ge=0, le=2147483647)]
 
 
 class CustomerListItem(BaseModel):
@@ -173,72 +173,194 @@ class CustomerUpdate(BaseModel):
         populate_by_name=True,
     )
     customer_reference: Annotated[
-        str | None, Field(alias="customerReference", description="Customer reference.")
+        str | None,
+        Field(
+            alias="customerReference",
+            description="Customer reference.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     parent_customer: Annotated[ParentCustomer | None, Field(alias="parentCustomer")] = (
         None
     )
     id_number: Annotated[
-        str | None, Field(alias="idNumber", description="Customer ID number.")
+        str | None,
+        Field(
+            alias="idNumber",
+            description="Customer ID number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     juridical_type: Annotated[JuridicalType | None, Field(alias="juridicalType")] = None
     place_of_birth: Annotated[
-        str | None, Field(alias="placeOfBirth", description="Place of birth.")
+        str | None,
+        Field(
+            alias="placeOfBirth",
+            description="Place of birth.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     date_of_birth: Annotated[
         AwareDatetime | None, Field(alias="dateOfBirth", description="Date of birth.")
     ] = None
     gender: GenderType | None = None
     culture_code: Annotated[
-        str | None, Field(alias="cultureCode", description="Culture code.")
+        str | None,
+        Field(
+            alias="cultureCode",
+            description="Culture code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     firstname: Annotated[
-        str | None, Field(description="First name of the customer.")
+        str | None,
+        Field(
+            description="First name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     middlename: Annotated[
-        str | None, Field(description="Middle name of the customer.")
+        str | None,
+        Field(
+            description="Middle name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    lastname: Annotated[str | None, Field(description="Last name of the customer.")] = (
-        None
-    )
+    lastname: Annotated[
+        str | None,
+        Field(
+            description="Last name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     name_suffix: Annotated[
-        str | None, Field(alias="nameSuffix", description="Name suffix.")
+        str | None,
+        Field(
+            alias="nameSuffix",
+            description="Name suffix.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    domicile: Annotated[str | None, Field(description="Domicile.")] = None
+    domicile: Annotated[
+        str | None,
+        Field(
+            description="Domicile.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     municipal_code: Annotated[
-        str | None, Field(alias="municipalCode", description="Municipal code.")
+        str | None,
+        Field(
+            alias="municipalCode",
+            description="Municipal code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     vat_number: Annotated[
-        str | None, Field(alias="vatNumber", description="VAT number.")
+        str | None,
+        Field(
+            alias="vatNumber",
+            description="VAT number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     company_type: Annotated[
-        str | None, Field(alias="companyType", description="Company type code.")
+        str | None,
+        Field(
+            alias="companyType",
+            description="Company type code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     gln_number: Annotated[
-        str | None, Field(alias="glnNumber", description="GLN number.")
+        str | None,
+        Field(
+            alias="glnNumber",
+            description="GLN number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     nace_code: Annotated[
-        str | None, Field(alias="naceCode", description="NACE code.")
+        str | None,
+        Field(
+            alias="naceCode",
+            description="NACE code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     home_phone: Annotated[
-        str | None, Field(alias="homePhone", description="Home phone number.")
+        str | None,
+        Field(
+            alias="homePhone",
+            description="Home phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     work_phone: Annotated[
-        str | None, Field(alias="workPhone", description="Work phone number.")
+        str | None,
+        Field(
+            alias="workPhone",
+            description="Work phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     cellular_phone: Annotated[
-        str | None, Field(alias="cellularPhone", description="Cellular phone number.")
+        str | None,
+        Field(
+            alias="cellularPhone",
+            description="Cellular phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    telefax: Annotated[str | None, Field(description="Telefax number.")] = None
-    email: Annotated[str | None, Field(description="E-mail.")] = None
+    telefax: Annotated[
+        str | None,
+        Field(
+            description="Telefax number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    email: Annotated[
+        str | None,
+        Field(
+            description="E-mail.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     language_code: Annotated[
         str | None,
-        Field(alias="languageCode", description="Language code e.g. sv, en etc."),
+        Field(
+            alias="languageCode",
+            description="Language code e.g. sv, en etc.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     currency_code: Annotated[
         str | None,
         Field(
-            alias="currencyCode", description="Currency code, e.g. SEK, NOK, EUR etc."
+            alias="currencyCode",
+            description="Currency code, e.g. SEK, NOK, EUR etc.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     preferred_channel: Annotated[
@@ -246,6 +368,8 @@ class CustomerUpdate(BaseModel):
         Field(
             alias="preferredChannel",
             description="Preffered communication channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     under_aged: Annotated[
@@ -256,6 +380,8 @@ class CustomerUpdate(BaseModel):
         Field(
             alias="invoiceChannel",
             description="Preffered invoice channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
 
@@ -279,12 +405,38 @@ class CustomerParameter(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    name: Annotated[str | None, Field(description="Name of party parameter")] = None
-    type: Annotated[str | None, Field(description="Type of party parameter")] = None
-    value: Annotated[
-        str | None, Field(description="The value of the party parameter")
+    name: Annotated[
+        str | None,
+        Field(
+            description="Name of party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    href: Annotated[str | None, Field(description="Link to party parameter")] = None
+    type: Annotated[
+        str | None,
+        Field(
+            description="Type of party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    value: Annotated[
+        str | None,
+        Field(
+            description="The value of the party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    href: Annotated[
+        str | None,
+        Field(
+            description="Link to party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
 
 
 class CustomerAddressInput(BaseModel):
@@ -295,7 +447,10 @@ class CustomerAddressInput(BaseModel):
     address_type: Annotated[
         str | None,
         Field(
-            alias="addressType", description="Type of address. LEGAL or user defined."
+            alias="addressType",
+            description="Type of address. LEGAL or user defined.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     full_name: Annotated[
@@ -303,25 +458,70 @@ class CustomerAddressInput(BaseModel):
         Field(
             alias="fullName",
             description="Name to use instead on the real name when using this address, e.g. an invoice reading service. Usually null.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    street: Annotated[str | None, Field(description="Street")] = None
+    street: Annotated[
+        str | None,
+        Field(
+            description="Street",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     house_no: Annotated[
-        str | None, Field(alias="houseNo", description="House number")
+        str | None,
+        Field(
+            alias="houseNo",
+            description="House number",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     house_no_extension: Annotated[
         str | None,
-        Field(alias="houseNoExtension", description="House number extension"),
+        Field(
+            alias="houseNoExtension",
+            description="House number extension",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    city: Annotated[str | None, Field(description="City")] = None
-    zip_code: Annotated[str | None, Field(alias="zipCode", description="Zipcode")] = (
-        None
-    )
+    city: Annotated[
+        str | None,
+        Field(
+            description="City",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    zip_code: Annotated[
+        str | None,
+        Field(
+            alias="zipCode",
+            description="Zipcode",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     state_code: Annotated[
-        str | None, Field(alias="stateCode", description="State code")
+        str | None,
+        Field(
+            alias="stateCode",
+            description="State code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     country_code: Annotated[
-        str | None, Field(alias="countryCode", description="Country code")
+        str | None,
+        Field(
+            alias="countryCode",
+            description="Country code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     address_not_valid_date: Annotated[
         AwareDatetime | None,
@@ -374,13 +574,20 @@ class CustomerAddress(BaseModel):
     last_updated_at: Annotated[DateTime | None, Field(alias="lastUpdatedAt")] = None
 
 
+class ValueItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+
+
 class ExtraFieldValue(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     value: Annotated[
-        list[str] | None, Field(description="The value of the extra field")
+        list[ValueItem] | None, Field(description="The value of the extra field")
     ] = None
 
 
@@ -389,9 +596,16 @@ class ExtraField(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    name: Annotated[str | None, Field(description="Name of Extra field data")] = None
+    name: Annotated[
+        str | None,
+        Field(
+            description="Name of Extra field data",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     value: Annotated[
-        list[str] | None, Field(description="The value of the extra field")
+        list[ValueItem] | None, Field(description="The value of the extra field")
     ] = None
 
 
@@ -408,7 +622,9 @@ class DirectDebitMandateInput(BaseModel):
         Field(
             alias="receivingBankAccountNo",
             description="Bank account number of the receiving part (non-empty).",
+            max_length=1000,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     sending_bank_account_class: Annotated[
@@ -423,12 +639,17 @@ class DirectDebitMandateInput(BaseModel):
         Field(
             alias="sendingBankAccountNo",
             description="Direct debit bank account number of the sending (payer) part.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     reference_no: Annotated[
         str | None,
         Field(
-            alias="referenceNo", description="Direct debit mandate reference number."
+            alias="referenceNo",
+            description="Direct debit mandate reference number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     requested_at: Annotated[
@@ -462,6 +683,8 @@ class DirectDebitMandate(BaseModel):
         Field(
             alias="directDebitMandateType",
             description="The direct debit type (see DirectDebitMandateType for the known values).",
+            ge=-2147483648,
+            le=2147483647,
         ),
     ] = None
     reference_no: Annotated[Text | None, Field(alias="referenceNo")] = None
@@ -485,6 +708,8 @@ class CreditInsuranceCreate(BaseModel):
         Field(
             alias="insuranceCompanyReferenceCode",
             description="Reference code of the credit insurance company, eg. ATRADIUS, EULERHERMES.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     insurance_company_number: Annotated[
@@ -492,6 +717,8 @@ class CreditInsuranceCreate(BaseModel):
         Field(
             alias="insuranceCompanyNumber",
             description="Reference number at the credit insurance company.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     insurance_company_customer_number: Annotated[
@@ -499,16 +726,30 @@ class CreditInsuranceCreate(BaseModel):
         Field(
             alias="insuranceCompanyCustomerNumber",
             description="Customer number at the credit insurance company.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    note: Annotated[str | None, Field(description="Free text note")] = None
+    note: Annotated[
+        str | None,
+        Field(
+            description="Free text note",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     end_date: Annotated[
         AwareDatetime | None,
         Field(alias="endDate", description="End date for the credit insurance"),
     ] = None
     currency_code: Annotated[
         str | None,
-        Field(alias="currencyCode", description="Currency code of the insured amount"),
+        Field(
+            alias="currencyCode",
+            description="Currency code of the insured amount",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     amount: Annotated[float | None, Field(description="The insured amount")] = None
     extra_limit_amount: Annotated[
@@ -523,10 +764,19 @@ class CreditInsuranceCreate(BaseModel):
         Field(alias="extraLimitEndDate", description="End date for the extra limit"),
     ] = None
     payment_term: Annotated[
-        int | None, Field(alias="paymentTerm", description="The payment term")
+        int | None,
+        Field(
+            alias="paymentTerm",
+            description="The payment term",
+            ge=-2147483648,
+            le=2147483647,
+        ),
     ] = None
     grace_days: Annotated[
-        int | None, Field(alias="graceDays", description="Grace days")
+        int | None,
+        Field(
+            alias="graceDays", description="Grace days", ge=-2147483648, le=2147483647
+        ),
     ] = None
 
 
@@ -540,6 +790,8 @@ class CreditInsuranceUpdate(BaseModel):
         Field(
             alias="insuranceCompanyNumber",
             description="Reference number at the credit insurance company.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     insurance_company_customer_number: Annotated[
@@ -547,16 +799,30 @@ class CreditInsuranceUpdate(BaseModel):
         Field(
             alias="insuranceCompanyCustomerNumber",
             description="Customer number at the credit insurance company.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    note: Annotated[str | None, Field(description="Free text note")] = None
+    note: Annotated[
+        str | None,
+        Field(
+            description="Free text note",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     end_date: Annotated[
         AwareDatetime | None,
         Field(alias="endDate", description="End date for the credit insurance"),
     ] = None
     currency_code: Annotated[
         str | None,
-        Field(alias="currencyCode", description="Currency code of the insured amount"),
+        Field(
+            alias="currencyCode",
+            description="Currency code of the insured amount",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     amount: Annotated[float | None, Field(description="The insured amount")] = None
     extra_limit_amount: Annotated[
@@ -571,10 +837,19 @@ class CreditInsuranceUpdate(BaseModel):
         Field(alias="extraLimitEndDate", description="End date for the extra limit"),
     ] = None
     payment_term: Annotated[
-        int | None, Field(alias="paymentTerm", description="The payment term")
+        int | None,
+        Field(
+            alias="paymentTerm",
+            description="The payment term",
+            ge=-2147483648,
+            le=2147483647,
+        ),
     ] = None
     grace_days: Annotated[
-        int | None, Field(alias="graceDays", description="Grace days")
+        int | None,
+        Field(
+            alias="graceDays", description="Grace days", ge=-2147483648, le=2147483647
+        ),
     ] = None
 
 
@@ -602,8 +877,12 @@ class CreditInsurance(BaseModel):
     extra_limit_end_date: Annotated[
         DateTime | None, Field(alias="extraLimitEndDate")
     ] = None
-    payment_term: Annotated[int | None, Field(alias="paymentTerm")] = None
-    grace_days: Annotated[int | None, Field(alias="graceDays")] = None
+    payment_term: Annotated[
+        int | None, Field(alias="paymentTerm", ge=-2147483648, le=2147483647)
+    ] = None
+    grace_days: Annotated[
+        int | None, Field(alias="graceDays", ge=-2147483648, le=2147483647)
+    ] = None
     links: Links | None = None
 
 
@@ -612,9 +891,21 @@ class UserQuestionResponse(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    response: Annotated[str | None, Field(description="Response code")] = None
+    response: Annotated[
+        str | None,
+        Field(
+            description="Response code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     note: Annotated[
-        str | None, Field(description="Note or message from the customer")
+        str | None,
+        Field(
+            description="Note or message from the customer",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     postpone_to: Annotated[
         AwareDatetime | None, Field(alias="postponeTo", description="Postpone to")
@@ -675,111 +966,282 @@ class CustomerCreate(BaseModel):
         populate_by_name=True,
     )
     client_reference: Annotated[
-        str | None, Field(alias="clientReference", description="Client reference.")
+        str | None,
+        Field(
+            alias="clientReference",
+            description="Client reference.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     customer_reference: Annotated[
-        str | None, Field(alias="customerReference", description="Customer reference.")
+        str | None,
+        Field(
+            alias="customerReference",
+            description="Customer reference.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     parent_customer: Annotated[ParentCustomer | None, Field(alias="parentCustomer")] = (
         None
     )
     id_number: Annotated[
-        str | None, Field(alias="idNumber", description="Customer ID number.")
+        str | None,
+        Field(
+            alias="idNumber",
+            description="Customer ID number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     juridical_type: Annotated[JuridicalType | None, Field(alias="juridicalType")] = None
     place_of_birth: Annotated[
-        str | None, Field(alias="placeOfBirth", description="Place of birth.")
+        str | None,
+        Field(
+            alias="placeOfBirth",
+            description="Place of birth.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     date_of_birth: Annotated[
         AwareDatetime | None, Field(alias="dateOfBirth", description="Date of birth.")
     ] = None
     gender: GenderType | None = None
     culture_code: Annotated[
-        str | None, Field(alias="cultureCode", description="Culture code.")
+        str | None,
+        Field(
+            alias="cultureCode",
+            description="Culture code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     full_name: Annotated[
         str | None,
         Field(
             alias="fullName",
             description="Full name of the customer. Optional if FirstName and LastName is used.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     firstname: Annotated[
-        str | None, Field(description="First name of the customer.")
+        str | None,
+        Field(
+            description="First name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     middlename: Annotated[
-        str | None, Field(description="Middle name of the customer.")
+        str | None,
+        Field(
+            description="Middle name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    lastname: Annotated[str | None, Field(description="Last name of the customer.")] = (
-        None
-    )
+    lastname: Annotated[
+        str | None,
+        Field(
+            description="Last name of the customer.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     name_suffix: Annotated[
-        str | None, Field(alias="nameSuffix", description="Name suffix.")
+        str | None,
+        Field(
+            alias="nameSuffix",
+            description="Name suffix.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    street: Annotated[str | None, Field(description="Main address - Street")] = None
+    street: Annotated[
+        str | None,
+        Field(
+            description="Main address - Street",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     house_no: Annotated[
-        str | None, Field(alias="houseNo", description="Main address - House number")
+        str | None,
+        Field(
+            alias="houseNo",
+            description="Main address - House number",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     house_no_extension: Annotated[
         str | None,
         Field(
             alias="houseNoExtension",
             description="Main address - House number extension",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    city: Annotated[str | None, Field(description="Main address - City")] = None
+    city: Annotated[
+        str | None,
+        Field(
+            description="Main address - City",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     zip_code: Annotated[
-        str | None, Field(alias="zipCode", description="Main address - ZipCode")
+        str | None,
+        Field(
+            alias="zipCode",
+            description="Main address - ZipCode",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     state_code: Annotated[
-        str | None, Field(alias="stateCode", description="Main address - State code")
+        str | None,
+        Field(
+            alias="stateCode",
+            description="Main address - State code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     country_code: Annotated[
         str | None,
-        Field(alias="countryCode", description="Main address - Country code"),
+        Field(
+            alias="countryCode",
+            description="Main address - Country code",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     full_address: Annotated[
         str | None,
         Field(
             alias="fullAddress",
             description="Main address - Full address with all parts combined",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    domicile: Annotated[str | None, Field(description="Domicile.")] = None
+    domicile: Annotated[
+        str | None,
+        Field(
+            description="Domicile.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     municipal_code: Annotated[
-        str | None, Field(alias="municipalCode", description="Municipal code.")
+        str | None,
+        Field(
+            alias="municipalCode",
+            description="Municipal code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     vat_number: Annotated[
-        str | None, Field(alias="vatNumber", description="VAT number.")
+        str | None,
+        Field(
+            alias="vatNumber",
+            description="VAT number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     company_type: Annotated[
-        str | None, Field(alias="companyType", description="Company type code.")
+        str | None,
+        Field(
+            alias="companyType",
+            description="Company type code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     gln_number: Annotated[
-        str | None, Field(alias="glnNumber", description="GLN number.")
+        str | None,
+        Field(
+            alias="glnNumber",
+            description="GLN number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     nace_code: Annotated[
-        str | None, Field(alias="naceCode", description="NACE code.")
+        str | None,
+        Field(
+            alias="naceCode",
+            description="NACE code.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     home_phone: Annotated[
-        str | None, Field(alias="homePhone", description="Home phone number.")
+        str | None,
+        Field(
+            alias="homePhone",
+            description="Home phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     work_phone: Annotated[
-        str | None, Field(alias="workPhone", description="Work phone number.")
+        str | None,
+        Field(
+            alias="workPhone",
+            description="Work phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     cellular_phone: Annotated[
-        str | None, Field(alias="cellularPhone", description="Cellular phone number.")
+        str | None,
+        Field(
+            alias="cellularPhone",
+            description="Cellular phone number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
-    telefax: Annotated[str | None, Field(description="Telefax number.")] = None
-    email: Annotated[str | None, Field(description="E-mail.")] = None
+    telefax: Annotated[
+        str | None,
+        Field(
+            description="Telefax number.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    email: Annotated[
+        str | None,
+        Field(
+            description="E-mail.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     language_code: Annotated[
         str | None,
-        Field(alias="languageCode", description="Language code e.g. sv, en etc."),
+        Field(
+            alias="languageCode",
+            description="Language code e.g. sv, en etc.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     currency_code: Annotated[
         str | None,
         Field(
-            alias="currencyCode", description="Currency code, e.g. SEK, NOK, EUR etc."
+            alias="currencyCode",
+            description="Currency code, e.g. SEK, NOK, EUR etc.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     preferred_channel: Annotated[
@@ -787,6 +1249,8 @@ class CustomerCreate(BaseModel):
         Field(
             alias="preferredChannel",
             description="Preffered communication channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     under_aged: Annotated[
@@ -797,6 +1261,8 @@ class CustomerCreate(BaseModel):
         Field(
             alias="invoiceChannel",
             description="Preferred invoice channel, e.g. LETTER, E-INVOICE, EMAIL, SMS etc. Should be used one of predefined values using correct letter case.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     customer_guid: Annotated[NewCustomerGuid | None, Field(alias="customerGuid")] = None

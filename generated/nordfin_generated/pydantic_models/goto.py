@@ -30,6 +30,7 @@ class Description(RootModel[str]):
             description="The payment term's description.",
             examples=["description", "30 days net"],
             max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
 
@@ -88,6 +89,7 @@ class PaymentTermsResponse(BaseModel):
         Field(
             description="The cursor to send as `since` next time (vendor type `long`).",
             ge=0,
+            le=9223372036854775807,
         ),
     ]
 
@@ -96,7 +98,9 @@ class ErrorCode(RootModel[int]):
     root: Annotated[
         int,
         Field(
-            description="Goto's error code. Documented codes:\n- 900001 Credentials don't match\n- 900101 Common error\n- 900429 Too many requests\n- 900531 Error when getting payment term\n- 900532 Error when creating a payment term\n- 900533 Error when updating a payment term\n- 900534 Error when deleting a payment term\n\nThe set is open: the vendor's other APIs use more codes in the same numbering, so an\nunknown code is not an error in the answer.\n"
+            description="Goto's error code. Documented codes:\n- 900001 Credentials don't match\n- 900101 Common error\n- 900429 Too many requests\n- 900531 Error when getting payment term\n- 900532 Error when creating a payment term\n- 900533 Error when updating a payment term\n- 900534 Error when deleting a payment term\n\nThe set is open: the vendor's other APIs use more codes in the same numbering, so an\nunknown code is not an error in the answer.\n",
+            ge=-2147483648,
+            le=2147483647,
         ),
     ]
 

@@ -78,6 +78,7 @@ class NationalIdentifier(BaseModel):
             description="The national identity (or organisation) number in the country's format.",
             max_length=20,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     country_code: Annotated[CountryCode, Field(alias="countryCode")]
@@ -104,7 +105,10 @@ class Name(RootModel[str]):
     root: Annotated[
         str,
         Field(
-            description="Full name of the end customer.", max_length=72, min_length=1
+            description="Full name of the end customer.",
+            max_length=72,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
 
@@ -172,6 +176,7 @@ class EdiAddressInfo(BaseModel):
             alias="VAN",
             description="Buyer VAN identifier (OperatorId); required for distribution by EInvoiceB2B (EDI).",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     inter_change_recipient: Annotated[
@@ -180,6 +185,7 @@ class EdiAddressInfo(BaseModel):
             alias="InterChangeRecipient",
             description="Routing address (EAN).",
             max_length=13,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     buyer_id: Annotated[
@@ -188,6 +194,7 @@ class EdiAddressInfo(BaseModel):
             alias="BuyerId",
             description="NAD_BY / buyer party (EAN or corporate identity number).",
             max_length=13,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
 
@@ -228,10 +235,21 @@ class AddressInput(BaseModel):
         populate_by_name=True,
     )
     addressee: Annotated[
-        str, Field(description="Full name.", max_length=72, min_length=1)
+        str,
+        Field(
+            description="Full name.",
+            max_length=72,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ]
     street_address: Annotated[
-        str | None, Field(alias="streetAddress", max_length=72)
+        str | None,
+        Field(
+            alias="streetAddress",
+            max_length=72,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     co_address: Annotated[
         str | None,
@@ -239,9 +257,17 @@ class AddressInput(BaseModel):
             alias="coAddress",
             description="Care of (C/O) name; optional.",
             max_length=72,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
-    city: Annotated[str, Field(max_length=27, min_length=1)]
+    city: Annotated[
+        str,
+        Field(
+            max_length=27,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
     zip_code: Annotated[
         str,
         Field(
@@ -505,7 +531,15 @@ class NorwegianBankAccount(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    account_no: Annotated[str, Field(alias="accountNo", max_length=34, min_length=1)]
+    account_no: Annotated[
+        str,
+        Field(
+            alias="accountNo",
+            max_length=34,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
 
 
 class SwedishBankAccount(BaseModel):
@@ -513,14 +547,31 @@ class SwedishBankAccount(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    clearing_no: Annotated[str, Field(alias="clearingNo", max_length=5, min_length=1)]
-    account_no: Annotated[str, Field(alias="accountNo", max_length=34, min_length=1)]
+    clearing_no: Annotated[
+        str,
+        Field(
+            alias="clearingNo",
+            max_length=5,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
+    account_no: Annotated[
+        str,
+        Field(
+            alias="accountNo",
+            max_length=34,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
     account_type: Annotated[
         str | None,
         Field(
             alias="accountType",
             description="BKSE (bank account) or BGSE (bankgiro) in the vendor's examples.",
             max_length=10,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
 
@@ -540,8 +591,22 @@ class InternationalAccount(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    iban: Annotated[str, Field(max_length=34, min_length=1)]
-    bic: Annotated[str, Field(max_length=11, min_length=1)]
+    iban: Annotated[
+        str,
+        Field(
+            max_length=34,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
+    bic: Annotated[
+        str,
+        Field(
+            max_length=11,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
 
 
 class SwedishSus(BaseModel):

@@ -48,6 +48,7 @@ class Token(RootModel[str]):
         Field(
             description="A JWT (three base64url parts separated by dots), e.g. a key or a card token.",
             examples=["abc.def.ghi"],
+            max_length=8192,
             pattern="^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$",
         ),
     ]
@@ -343,7 +344,10 @@ class CardMethodCreatable(BaseModel):
     iin: Annotated[str, Field(pattern="^[0-9]{6}$")]
     last4: Annotated[str, Field(pattern="^[0-9]{4}$")]
     expires: CardExpiry
-    reference: str
+    reference: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
     acquirer: Acquirer | None = None
 
 
@@ -352,7 +356,10 @@ class Client(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    ip: str | None = None
+    ip: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     browser: Browser | None = None
 
 
@@ -406,7 +413,11 @@ class AccountLinkCreatable(BaseModel):
     )
     contact: Annotated[
         str | None,
-        Field(description="Additional contact information (where to send the link)."),
+        Field(
+            description="Additional contact information (where to send the link).",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
 
 
@@ -433,9 +444,22 @@ class Address(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    street: str
-    zip_code: Annotated[str, Field(alias="zipCode")]
-    city: str
+    street: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+    zip_code: Annotated[
+        str,
+        Field(
+            alias="zipCode",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
+    city: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
     country_code: Annotated[str, Field(alias="countryCode", pattern="^[A-Z]{2}$")]
 
 
@@ -455,8 +479,14 @@ class EmailAddresses(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    primary: str
-    billing: str | None = None
+    primary: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+    billing: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class PhoneNumbers(BaseModel):
@@ -464,9 +494,18 @@ class PhoneNumbers(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    primary: str
-    cellphone: str | None = None
-    landline: str | None = None
+    primary: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+    cellphone: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
+    landline: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class Name(BaseModel):
@@ -474,13 +513,40 @@ class Name(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    first: str | None = None
-    last: str | None = None
+    first: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
+    last: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class Type1(StrEnum):
     organization = "organization"
     person = "person"
+
+
+class Name1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+
+
+class Email(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
+
+
+class Phone(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ]
 
 
 class Customer(BaseModel):
@@ -502,14 +568,26 @@ class Customer(BaseModel):
             pattern="^([0-9]{10}|[0-9]{12})$",
         ),
     ] = None
-    id: Annotated[str | None, Field(description="Id within PayFunc.")] = None
-    number: Annotated[str | None, Field(description="Identifier in your system.")] = (
-        None
-    )
-    name: str | Name | None = None
+    id: Annotated[
+        str | None,
+        Field(
+            description="Id within PayFunc.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    number: Annotated[
+        str | None,
+        Field(
+            description="Identifier in your system.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    name: Name1 | Name | None = None
     address: Address | Addresses | None = None
-    email: str | EmailAddresses | None = None
-    phone: str | PhoneNumbers | None = None
+    email: Email | EmailAddresses | None = None
+    phone: Phone | PhoneNumbers | None = None
 
 
 class ItemStatus(StrEnum):
@@ -531,14 +609,23 @@ class Item(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    number: str | None = None
-    name: str | None = None
+    number: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
+    name: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     price: Annotated[
         float | None,
         Field(description="Price per unit, excluding VAT.", ge=0.0, le=1000000000000.0),
     ] = None
     quantity: Annotated[float | None, Field(gt=0.0, le=1000000.0)] = 1
-    unit: str | None = None
+    unit: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     vat: Annotated[
         float | None, Field(description="VAT per unit.", ge=0.0, le=1000000000000.0)
     ] = None
@@ -584,7 +671,14 @@ class SubscriptionCreatable(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    number: Annotated[str | None, Field(description="Must be unique.")] = None
+    number: Annotated[
+        str | None,
+        Field(
+            description="Must be unique.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     items: Items
     currency: Currency
     schedule: Schedule
@@ -601,7 +695,10 @@ class SubscriptionUpdate(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    number: str | None = None
+    number: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     items: Items | None = None
     currency: Currency | None = None
     schedule: Schedule | None = None
@@ -668,7 +765,10 @@ class PaymentCreatable(BaseModel):
         ),
     ] = None
     currency: Currency | None = None
-    descriptor: str | None = None
+    descriptor: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
 
 
 class Status(StrEnum):
@@ -701,7 +801,10 @@ class OrderCreatable(BaseModel):
         populate_by_name=True,
     )
     id: Id | None = None
-    number: str | None = None
+    number: Annotated[
+        str | None,
+        Field(max_length=1000, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
     customer: Customer | None = None
     items: Items
     currency: Currency
@@ -871,7 +974,12 @@ class AccountCreatable(BaseModel):
     )
     id: Id | None = None
     number: Annotated[
-        str | None, Field(description="Account number in your system.")
+        str | None,
+        Field(
+            description="Account number in your system.",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ] = None
     customer: Customer | None = None
     method: Annotated[

@@ -118,10 +118,35 @@ class OrderItem(BaseModel):
         extra="allow",
         populate_by_name=True,
     )
-    name: Annotated[str, Field(max_length=255, min_length=1)]
-    product_id: Annotated[str, Field(alias="productId", max_length=255, min_length=1)]
-    sku: Annotated[str | None, Field(max_length=255)] = None
-    article_nr: Annotated[str | None, Field(alias="articleNr", max_length=255)] = None
+    name: Annotated[
+        str,
+        Field(
+            max_length=255,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
+    product_id: Annotated[
+        str,
+        Field(
+            alias="productId",
+            max_length=255,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ]
+    sku: Annotated[
+        str | None,
+        Field(max_length=255, pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$"),
+    ] = None
+    article_nr: Annotated[
+        str | None,
+        Field(
+            alias="articleNr",
+            max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
     quantity: Annotated[int, Field(ge=1)]
     unit_amount: Annotated[Cents, Field(alias="unitAmount")]
     total_amount: Annotated[Cents, Field(alias="totalAmount")]
@@ -136,7 +161,10 @@ class CreateOrderRequest(BaseModel):
     partner_id: Annotated[
         str | None,
         Field(
-            alias="partnerId", description="The partner's identifier", max_length=255
+            alias="partnerId",
+            description="The partner's identifier",
+            max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     internal_order_id: Annotated[
@@ -145,6 +173,7 @@ class CreateOrderRequest(BaseModel):
             alias="internalOrderId",
             description="The partner's internal order identifier",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     months: Annotated[
@@ -166,7 +195,13 @@ class CreateOrderRequest(BaseModel):
         ),
     ]
     company: Annotated[
-        str, Field(description="The company name", max_length=255, min_length=1)
+        str,
+        Field(
+            description="The company name",
+            max_length=255,
+            min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
     ]
     org_number: Annotated[
         str,
@@ -199,6 +234,7 @@ class CreateOrderRequest(BaseModel):
             description="The customer's first name",
             max_length=255,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     last_name: Annotated[
@@ -208,6 +244,7 @@ class CreateOrderRequest(BaseModel):
             description="The customer's last name",
             max_length=255,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     email: Annotated[
@@ -232,6 +269,7 @@ class CreateOrderRequest(BaseModel):
             description="The billing address",
             max_length=255,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     billing_address2: Annotated[
@@ -240,6 +278,7 @@ class CreateOrderRequest(BaseModel):
             alias="billingAddress2",
             description="Additional billing address line (optional)",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     billing_city: Annotated[
@@ -249,6 +288,7 @@ class CreateOrderRequest(BaseModel):
             description="The billing city",
             max_length=255,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     billing_postal_code: Annotated[
@@ -258,6 +298,7 @@ class CreateOrderRequest(BaseModel):
             description="The billing postal code",
             max_length=20,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
     billing_country: Annotated[
@@ -274,6 +315,7 @@ class CreateOrderRequest(BaseModel):
             alias="shippingFirstName",
             description="The shipping first name (optional)",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     shipping_last_name: Annotated[
@@ -282,6 +324,7 @@ class CreateOrderRequest(BaseModel):
             alias="shippingLastName",
             description="The shipping last name (optional)",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     shipping_address: Annotated[
@@ -290,6 +333,7 @@ class CreateOrderRequest(BaseModel):
             alias="shippingAddress",
             description="The shipping address (optional)",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     shipping_address2: Annotated[
@@ -298,6 +342,7 @@ class CreateOrderRequest(BaseModel):
             alias="shippingAddress2",
             description="Additional shipping address line (optional)",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     shipping_city: Annotated[
@@ -306,6 +351,7 @@ class CreateOrderRequest(BaseModel):
             alias="shippingCity",
             description="The shipping city (optional)",
             max_length=255,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     shipping_postal_code: Annotated[
@@ -314,6 +360,7 @@ class CreateOrderRequest(BaseModel):
             alias="shippingPostalCode",
             description="The shipping postal code (optional)",
             max_length=20,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     shipping_amount: Annotated[
@@ -340,6 +387,7 @@ class CreateOrderRequest(BaseModel):
             alias="customerIp",
             description="The customer's IP address (optional). Used to check for blacklisted customers",
             max_length=45,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ] = None
     items: Annotated[
@@ -360,6 +408,7 @@ class UpdateOrderRequest(BaseModel):
             description="The partner's internal order identifier",
             max_length=255,
             min_length=1,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
         ),
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import json
 import math
 import threading
@@ -20,9 +21,11 @@ from urllib.parse import quote_plus
 import attrs
 import httpx
 
+from nordfin._core.errors import status_family
 from nordfin._core.redact import Secret, get_logger, redact_url
+from nordfin._core.retry import parse_retry_after
 from nordfin._core.tokenstore import LOCAL, SharedToken, TokenStore
-from nordfin.errors import Unauthorized, VendorError
+from nordfin.errors import NordfinError, RateLimited, ResponseValidationError, Unauthorized, VendorError
 
 __all__ = ["BearerAuth", "HeaderKeysAuth", "OAuth2ClientCredentials", "WithHeaders"]
 
@@ -86,7 +89,10 @@ class OAuth2ClientCredentials(httpx.Auth):
     ``token_url`` is absolute, or an absolute path (``/oauth/token``) on the host of the request.
     ``auth_style="basic"`` sends the credentials form-encoded in HTTP Basic as RFC 6749 §2.3.1 says;
     ``"post"`` sends them in the form body. A token answer without ``expires_in`` is kept until a 401.
-    A failed token request raises :class:`nordfin.errors.Unauthorized`.
+    A token request the server refuses (400, 401) raises :class:`nordfin.errors.Unauthorized`; any
+    other failure raises its own family (``ServerError`` for a 503, ``RateLimited`` for a 429,
+    ``ResponseValidationError`` for a 200 without a token). Tasks that waited while a fetch failed
+    get that failure, not a fetch of their own, so a down endpoint sees one fetch, not one per task.
     """
 
     requires_request_body = True  # the request may be resent after a 401, so its body must be kept
@@ -114,6 +120,8 @@ class OAuth2ClientCredentials(httpx.Auth):
         self._token: _Token | None = None
         # A fleet's shared store (token_cache=): one fetch at a time across processes.
         self._shared, self._identity = token_store, f"{token_url}\n{client_id}\n{scope or ''}"
+        self._fetches = 0  # fetches finished; a waiter compares it to know one failed meanwhile
+        self._failure: NordfinError | None = None
         self._cache_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -143,9 +151,11 @@ class OAuth2ClientCredentials(httpx.Auth):
         token = self._cached(stale)
         if token is not None:
             return token
+        fetches = self._fetches
         with self._refresh_lock, self._shared.hold(self._identity, stale) as shared:
             token = self._cached(stale) or self._adopt(shared)
             if token is None:
+                self._raise_failure_since(fetches)
                 response = yield self._token_request(request)
                 response.read()
                 token = self._store(response)
@@ -159,9 +169,11 @@ class OAuth2ClientCredentials(httpx.Auth):
         for _ in range(2):
             token = self._cached(stale)
             if token is None:
+                fetches = self._fetches
                 async with self._loop_lock(), self._shared.ahold(self._identity, stale) as shared:
                     token = self._cached(stale) or self._adopt(shared)
                     if token is None:
+                        self._raise_failure_since(fetches)
                         response = yield self._token_request(request)
                         await response.aread()
                         token = self._store(response)
@@ -226,12 +238,21 @@ class OAuth2ClientCredentials(httpx.Auth):
             extensions={"nordfin.idempotent": True},
         )
 
+    def _raise_failure_since(self, fetches: int) -> None:
+        """Raise (a copy of) the failure of a fetch that ran while this caller waited for the lock."""
+        failure = self._failure
+        if failure is not None and self._fetches != fetches:
+            raise copy.copy(failure)
+
     def _store(self, response: httpx.Response) -> Secret:
-        """Read the token answer, cache the token, return it; raise Unauthorized if there is none."""
+        """Read the token answer, cache the token, return it; raise the failure if there is none."""
         body = _json_object(response) if response.is_success else None
         value = body.get("access_token") if body else None
+        self._fetches += 1
         if not isinstance(value, str) or not value:
-            raise self._token_error(response)
+            self._failure = self._token_error(response)
+            raise self._failure
+        self._failure = None
         lifetime = _lifetime(body.get("expires_in") if body else None)
         token = _Token(Secret(value), self._clock() + lifetime - min(self._margin, lifetime / 2))
         with self._cache_lock:
@@ -241,18 +262,27 @@ class OAuth2ClientCredentials(httpx.Auth):
         )
         return token.value
 
-    def _token_error(self, response: httpx.Response) -> Unauthorized:
+    def _token_error(self, response: httpx.Response) -> NordfinError:
         url = redact_url(response.request.url)
         body = _json_object(response) or {}
         code, text = (self._scrub(body.get(key)) for key in ("error", "error_description"))
         reason = "no access_token in the answer" if response.is_success else f"HTTP {response.status_code}"
         said = ": ".join(part for part in (code, text) if part)
-        return Unauthorized(
-            f"OAuth2 token request to {url} failed, {reason}" + (f" ({said})" if said else ""),
+        message = f"OAuth2 token request to {url} failed, {reason}" + (f" ({said})" if said else "")
+        if response.is_success:  # the endpoint answered, but not with a token: its fault, not ours
+            return ResponseValidationError("oauth2_token", response.status_code, [message])
+        # RFC 6749 §5.2: refused credentials, grant or scope are a 400 or 401; others keep their family.
+        family = Unauthorized if response.status_code in (400, 401) else status_family(response.status_code)
+        extra: dict[str, Any] = {}
+        if issubclass(family, RateLimited):
+            extra["retry_after"] = parse_retry_after(response.headers.get("retry-after"))
+        return family(
+            message,
             status=response.status_code,
             vendor=VendorError(code=code, message=text, data={"error": code, "error_description": text}),
             method="POST",
             url=url,
+            **extra,
         )
 
     def _scrub(self, value: Any) -> str | None:

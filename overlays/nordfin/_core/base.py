@@ -12,6 +12,7 @@ from typing import Any, Self
 import attrs
 import httpx
 
+from nordfin._core import setting_checks
 from nordfin._core.checked import Checked
 from nordfin._core.ratelimit import RateLimiter, check_limiter, shared_limiter
 from nordfin._core.retry import RetryPolicy
@@ -53,9 +54,12 @@ class Options:
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     limiter: RateLimiter | None = attrs.field(default=None, validator=check_limiter)
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
-    cert: ClientCert | None = None
+    cert: ClientCert | None = attrs.field(default=None, converter=setting_checks.client_cert)
     strict: bool = False
     sleep: Callable[[float], Any] | None = None
+
+    def __attrs_post_init__(self) -> None:
+        setting_checks.check_options(self)  # every setting refused at construction, not at first use
 
 
 def resolve_base_url(environments: Mapping[str, str], environment: str | None, base_url: str | None) -> str:
@@ -96,6 +100,7 @@ class ClientBase:
     _session: Session
 
     def _connect(self, profile: ApiProfile, auth: httpx.Auth, options: Options) -> Session:
+        setting_checks.check_sync_sleep(options.sleep)
         http = build_sync_client(
             base_url=options.base_url,
             auth=auth,

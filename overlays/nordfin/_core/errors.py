@@ -24,6 +24,7 @@ from nordfin.errors import (
     ServerError,
     Unauthorized,
     VendorError,
+    combine,
 )
 
 if TYPE_CHECKING:
@@ -61,22 +62,9 @@ def status_family(status: int) -> type[ApiError]:
     return BadRequest if status >= 400 else ApiError
 
 
-_COMBINED: dict[tuple[type[ApiError], type[ApiError]], type[ApiError]] = {}
-
-
 def error_class(family: type[ApiError], vendor: type[ApiError] | None) -> type[ApiError]:
     """A class that is both ``family`` and ``vendor`` (made once per pair, so ``is`` works)."""
-    if vendor is None or issubclass(vendor, family):
-        return vendor or family
-    if issubclass(family, vendor):
-        return family
-    key = (family, vendor)
-    if key not in _COMBINED:  # a race only builds an equal class twice; setdefault keeps one
-        combined = type(
-            vendor.__name__, (vendor, family), {"__module__": vendor.__module__, "__doc__": vendor.__doc__}
-        )
-        _COMBINED.setdefault(key, combined)
-    return _COMBINED[key]
+    return combine(family, vendor)
 
 
 def error_from_response(profile: ApiProfile, response: httpx.Response) -> ApiError:
@@ -154,17 +142,33 @@ def parse_problem(response: httpx.Response) -> VendorError | None:
 
 def field_messages(value: Any) -> dict[str, list[str]]:
     """Per-field messages of a problem as one map: a map of field -> messages (RFC 7807 extensions as
-    ASP.NET and PayEx write them), or a list of one-key objects (older PayEx pages); else ``{}``."""
+    ASP.NET and PayEx write them), a list of ``{name, description}`` objects, or a list of one-key
+    objects (older PayEx pages); else ``{}``."""
     pairs: list[tuple[Any, Any]] = []
     if isinstance(value, dict):
         pairs = list(value.items())
     elif isinstance(value, list):
-        pairs = [item for entry in value if isinstance(entry, dict) for item in entry.items()]
+        pairs = [item for entry in value if isinstance(entry, dict) for item in _entry_pairs(entry)]
     found: dict[str, list[str]] = {}
     for key, messages in pairs:
         texts = messages if isinstance(messages, list) else [messages]
         found.setdefault(str(key), []).extend(t for t in texts if isinstance(t, str))
     return found
+
+
+_NAME_KEYS = ("name", "field", "parameter", "property")
+_TEXT_KEYS = ("description", "message", "detail", "reason", "error")
+
+
+def _entry_pairs(entry: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """One list entry: ``{name, description}`` (as PayEx and others write a problem) is one field
+    and its message; any other object is read as field -> messages."""
+    by_lower = {str(key).lower(): key for key in entry}
+    name = next((entry[by_lower[k]] for k in _NAME_KEYS if k in by_lower), None)
+    text = next((entry[by_lower[k]] for k in _TEXT_KEYS if k in by_lower), None)
+    if isinstance(name, str) and text is not None:
+        return [(name, text)]
+    return list(entry.items())
 
 
 class ProblemError(ApiError):

@@ -22,7 +22,8 @@ Rendering, always the same shape:
 - ``and`` / ``or`` wrap *both* operands in parentheses: ``(A) and (B)``; :func:`and_` and
   :func:`or_` of more than two filters fold from the left: ``((A) and (B)) and (C)``;
 - ``not`` wraps its operand: ``not (A)``;
-- a :func:`raw` text is wrapped like any other operand when combined, and sent as is otherwise.
+- a :func:`raw` text is wrapped like any other operand when combined, and sent as is otherwise;
+  a plain ``str`` is refused (:func:`render`), so hand-written text is always marked by ``raw``.
 
 Literals (:func:`literal`): ``str`` -> ``'...'`` with ``'`` doubled (any text, control characters
 included; only lone surrogates, which UTF-8 cannot carry, are refused); ``bool`` -> ``true`` /
@@ -40,13 +41,14 @@ import datetime as dt
 import math
 import re
 import uuid
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 import attrs
 
 from nordfin.errors import RequestValidationError
 
-__all__ = ["Field", "Filter", "Value", "and_", "literal", "not_", "or_", "raw", "render"]
+__all__ = ["Field", "Filter", "Value", "and_", "literal", "not_", "or_", "raw", "render", "vocabulary"]
 
 #: The Python types :func:`literal` turns into OData literals.
 Value = str | bool | int | float | Decimal | dt.datetime | dt.date | uuid.UUID | None
@@ -244,11 +246,12 @@ def raw(text: str) -> Filter:
     return Filter(text)
 
 
-def render(value: Filter | str | None) -> str | None:
+def render(value: object) -> str | None:
     """What an overlay sends for its ``filter=`` argument.
 
-    A :class:`Filter` becomes its text, a ``str`` is sent verbatim (as :func:`raw`: unchecked,
-    but not empty), ``None`` stays ``None`` (no ``$filter``); anything else is refused.
+    A :class:`Filter` becomes its text, ``None`` stays ``None`` (no ``$filter``). A plain ``str`` is
+    refused: an f-string would let a value rewrite the filter (``f"fullName eq '{name}'"`` with
+    ``name = "x' or 1 eq 1 or 'a"``), so hand-written text must be wrapped in :func:`raw` on purpose.
     """
     candidate: object = value
     if candidate is None:
@@ -256,5 +259,33 @@ def render(value: Filter | str | None) -> str | None:
     if isinstance(candidate, Filter):
         return candidate.text
     if isinstance(candidate, str):
-        return raw(candidate).text
-    raise _refuse(f"must be a Filter, a str or None, not {type(candidate).__name__}")
+        raise _refuse(
+            "must be built with Field(...) (values are quoted for you), or wrapped in raw(...) "
+            "when written by hand; a plain str is refused because an f-string could inject OData"
+        )
+    raise _refuse(f"must be a Filter or None, not {type(candidate).__name__}")
+
+
+def vocabulary(wire_names: Iterable[str]) -> Callable[[str], str]:
+    """A converter of field names for one API: each ``/``-separated segment must be one of
+    ``wire_names`` or their snake_case spelling (``full_name`` -> ``fullName``); an unknown name is
+    refused, because the server would silently match nothing."""
+    known = frozenset(wire_names)
+    by_snake = {_snake(name): name for name in known}
+
+    def to_wire(name: object) -> str:
+        if not isinstance(name, str) or _FIELD.fullmatch(name) is None:
+            raise _refuse("field names must be identifiers joined by '/', such as customer/fullName")
+        segments = []
+        for segment in name.split("/"):
+            wire = segment if segment in known else by_snake.get(segment)
+            if wire is None:
+                raise _refuse(f"field {segment} is not a property of this API (check its spelling)")
+            segments.append(wire)
+        return "/".join(segments)
+
+    return to_wire
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()

@@ -9,11 +9,18 @@ Every nordfin logger (:func:`get_logger`) runs :func:`mask_pii` over each messag
 
 from __future__ import annotations
 
+import base64
 import hmac
+import html
+import json
 import logging
 import re
-from collections.abc import Mapping
-from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 import httpx
 
@@ -22,6 +29,7 @@ __all__ = [
     "SENSITIVE_PARAMS",
     "RedactingFilter",
     "Secret",
+    "SecretSet",
     "get_logger",
     "mask_pii",
     "redact_headers",
@@ -244,15 +252,30 @@ class RedactingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact_text(_message_of(record))
+        record.msg = _redact_log_text(_message_of(record))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact_text(record.exc_text)
+            record.exc_text = _redact_log_text(record.exc_text)
         if record.stack_info:
-            record.stack_info = redact_text(record.stack_info)
+            record.stack_info = _redact_log_text(record.stack_info)
         return True
+
+
+# httpcore logs response headers as a repr of byte pairs: (b'Set-Cookie', b'...').
+_BYTES_HEADER = re.compile(r"\(b'([A-Za-z0-9_-]+)', b'((?:[^'\\]|\\.)*)'\)")
+
+
+def _redact_log_text(text: str) -> str:
+    text = _BYTES_HEADER.sub(_mask_bytes_header, scrub_known_secrets(text))
+    return redact_text(text)
+
+
+def _mask_bytes_header(match: re.Match[str]) -> str:
+    if match.group(1).lower() in SENSITIVE_HEADERS:
+        return f"(b'{match.group(1)}', b'{MASK}')"
+    return match.group(0)
 
 
 def _message_of(record: logging.LogRecord) -> str:
@@ -266,12 +289,23 @@ def _message_of(record: logging.LogRecord) -> str:
 _ROOT = "nordfin"
 # httpx logs every request's full URL at INFO ("HTTP Request: GET https://...?token=..."), and our
 # requests go through it, so its logger is guarded too.
-_GUARDED = (_ROOT, "httpx")
+# httpcore logs response headers at DEBUG from its own loggers (a filter sees only records of the
+# logger it is on, not of its children, so each is named).
+_GUARDED = (
+    _ROOT,
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
 
 
 def get_logger(name: str = _ROOT) -> logging.Logger:
-    """``logging.getLogger(name)`` with a :class:`RedactingFilter` on it, on ``"nordfin"`` and on
-    ``"httpx"``.
+    """``logging.getLogger(name)`` with a :class:`RedactingFilter` on it, on ``"nordfin"``, on
+    ``"httpx"`` and on httpcore's loggers.
 
     A logger's filters only see records logged on that very logger, not those of its children,
     so the filter goes on the named logger itself; nordfin code gets its loggers from here only.
@@ -285,3 +319,235 @@ def get_logger(name: str = _ROOT) -> logging.Logger:
 def _ensure_filter(logger: logging.Logger) -> None:
     if not any(isinstance(f, RedactingFilter) for f in logger.filters):
         logger.addFilter(RedactingFilter())
+
+
+# --- Secrets a client holds, masked wherever a server may echo them ---------------------------
+
+#: Shorter values are not masked in text: a one-character "secret" would mask every such letter.
+MIN_SECRET_LENGTH = 6
+_MAX_DYNAMIC = 4096  # forms of per-request secrets (tokens, card tokens) kept per client, oldest out first
+#: JSON body members and form fields whose string values are secrets (card tokens, keys).
+SECRET_FIELDS: frozenset[str] = frozenset(
+    {"card", "token", "key", "password", "secret", "client_secret", "api_key", "apikey", "access_token"}
+)
+
+_LIVE: weakref.WeakSet[SecretSet] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
+
+
+def _forms(value: str) -> set[str]:
+    """The ways ``value`` may come back from a server: as is, URL-, JSON-, HTML-, base64-encoded,
+    and as the escaped bytes of a ``repr`` (httpcore's log lines)."""
+    raw = value.encode("utf-8", "surrogatepass")
+    forms = {
+        value,
+        quote(value, safe=""),
+        quote_plus(value),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        html.escape(value),
+        repr(raw)[2:-1],
+        base64.b64encode(raw).decode("ascii").rstrip("="),
+        base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+    }
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
+class SecretSet:
+    """The secrets one client holds — credentials, fetched tokens, card tokens it sent — in every
+    form a server might echo them; :meth:`scrub` masks them in text, :meth:`scrub_error` in an
+    exception.
+
+    Every live set is also consulted by the logging filter (:class:`RedactingFilter`), because
+    httpx and httpcore log without knowing which client a line belongs to.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fixed: set[str] = set()
+        self._dynamic: OrderedDict[str, None] = OrderedDict()
+        self._pattern: re.Pattern[str] | None = None
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+
+    def add(self, value: str | Secret | None, *, dynamic: bool = False) -> None:
+        """Register ``value`` (nothing happens for ``None`` or a value too short to mask).
+
+        ``dynamic`` values (a card token in one request) are kept among the most recent few hundred.
+        """
+        text = value.reveal() if isinstance(value, Secret) else value
+        if not isinstance(text, str) or len(text) < MIN_SECRET_LENGTH:
+            return
+        forms = _forms(text)
+        with self._lock:
+            new = forms - self._fixed - self._dynamic.keys()
+            if dynamic:
+                for form in forms:
+                    self._dynamic[form] = None
+                    self._dynamic.move_to_end(form)
+                while len(self._dynamic) > _MAX_DYNAMIC:
+                    self._dynamic.popitem(last=False)
+            else:
+                self._fixed |= forms
+            if new:  # the same key on every request must not recompile the pattern each time
+                self._pattern = None
+
+    def add_basic(self, user: str, password: str | Secret) -> None:
+        """Register an HTTP Basic credential: the password, and the encoded ``user:password`` pair
+        both as RFC 6749 §2.3.1 writes it (form-encoded first) and as RFC 7617 does."""
+        secret = password.reveal() if isinstance(password, Secret) else password
+        self.add(secret)
+        for pair in (f"{quote_plus(user)}:{quote_plus(secret)}", f"{user}:{secret}"):
+            self.add(base64.b64encode(pair.encode("utf-8", "surrogatepass")).decode("ascii"))
+
+    def learn_request(self, request: httpx.Request) -> None:
+        """Register the secrets ``request`` carries as it is sent: credential headers (a Basic pair
+        decoded), credential query parameters, and :data:`SECRET_FIELDS` of a form or JSON body.
+
+        Called for every request a client sends, its auth flow's token requests included, so a
+        token fetched later or a card token sent once is masked like a configured key.
+        """
+        for name, value in request.headers.items():
+            if name.lower() in SENSITIVE_HEADERS:
+                self._learn_header(value)
+        for name, value in request.url.params.multi_items():
+            if name.lower() in SENSITIVE_PARAMS:
+                self.add(value, dynamic=True)
+        content = request.content if isinstance(request.stream, httpx.ByteStream) else b""
+        if content and len(content) <= 1_000_000:
+            self._learn_body(request.headers.get("content-type", ""), content)
+
+    def _learn_header(self, value: str) -> None:
+        scheme, _, credential = value.partition(" ")
+        if scheme.lower() == "basic" and credential:
+            self.add(credential.strip(), dynamic=True)
+            try:
+                user, _, password = base64.b64decode(credential.strip()).decode("utf-8").partition(":")
+            except ValueError:
+                return
+            for part in {password, unquote_plus(password), user, unquote_plus(user)}:
+                self.add(part, dynamic=True)
+        elif scheme.lower() == "bearer" and credential:
+            self.add(credential.strip(), dynamic=True)
+        else:
+            self.add(value, dynamic=True)
+
+    def _learn_body(self, content_type: str, content: bytes) -> None:
+        if "x-www-form-urlencoded" in content_type:
+            for pair in content.decode("utf-8", "replace").split("&"):
+                name, _, value = pair.partition("=")
+                if unquote_plus(name).lower() in SECRET_FIELDS | SENSITIVE_PARAMS:
+                    self.add(unquote_plus(value), dynamic=True)
+        elif "json" in content_type and any(f'"{name}"'.encode() in content for name in SECRET_FIELDS):
+            try:
+                body = json.loads(content)
+            except ValueError:
+                return
+            for value in _secret_members(body, 0):
+                self.add(value, dynamic=True)
+
+    def values(self) -> list[str]:
+        with self._lock:
+            return [*self._fixed, *self._dynamic]
+
+    def pattern(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and (self._fixed or self._dynamic):
+                # Longest first, so that a secret inside another is not masked half.
+                forms = sorted({*self._fixed, *self._dynamic}, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(re.escape, forms)))
+            return self._pattern
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every registered secret, in any of its forms, as ``***``."""
+        pattern = self.pattern()
+        return pattern.sub(MASK, text) if pattern is not None and text else text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """:meth:`scrub` for a body as received (decoded as UTF-8, undecodable bytes kept)."""
+        if not data or self.pattern() is None:
+            return data
+        text = data.decode("utf-8", "surrogateescape")
+        scrubbed = self.scrub(text)
+        return data if scrubbed == text else scrubbed.encode("utf-8", "surrogateescape")
+
+    def scrub_value(self, value: Any, depth: int = 0) -> Any:
+        """A JSON-like value (or an object with ``__slots__``, a vendor error) with secrets masked."""
+        if depth > 32:
+            return value
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, bytes):
+            return self.scrub_bytes(value)
+        if isinstance(value, dict):
+            return {self.scrub_value(k, depth + 1): self.scrub_value(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.scrub_value(v, depth + 1) for v in value)
+        for name in getattr(type(value), "__slots__", ()):
+            if hasattr(value, name):
+                setattr(value, name, self.scrub_value(getattr(value, name), depth + 1))
+        return value
+
+    def scrub_error(self, error: BaseException) -> BaseException:
+        """Mask the secrets in ``error`` in place — its args, its attributes (the raw body and the
+        vendor's payload included) — and in the exceptions chained to it; returns ``error``."""
+        if self.pattern() is None:
+            return error
+        seen: set[int] = set()
+        current: BaseException | None = error
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            current.args = tuple(self.scrub_value(arg) for arg in current.args)
+            for name, value in list(vars(current).items()):
+                if not name.startswith("__"):
+                    setattr(current, name, self.scrub_value(value))
+            current = current.__cause__ or current.__context__
+        return error
+
+
+def _secret_members(value: Any, depth: int) -> Iterable[str]:
+    if depth > 16:
+        return
+    if isinstance(value, dict):
+        for key, member in value.items():
+            if isinstance(member, str) and str(key).lower() in SECRET_FIELDS:
+                yield member
+            else:
+                yield from _secret_members(member, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _secret_members(item, depth + 1)
+
+
+def secrets_in(obj: object, depth: int = 0) -> Iterable[Secret]:
+    """Every :class:`Secret` held by ``obj`` (an auth flow), looked for in its attributes, mappings
+    and sequences, a few levels deep."""
+    if depth > 4:
+        return
+    if isinstance(obj, Secret):
+        yield obj
+    elif isinstance(obj, Mapping):
+        for value in obj.values():
+            yield from secrets_in(value, depth + 1)
+    elif isinstance(obj, list | tuple | set | frozenset):
+        for value in obj:
+            yield from secrets_in(value, depth + 1)
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        for value in vars(obj).values():
+            yield from secrets_in(value, depth + 1)
+
+
+def scrub_known_secrets(text: str) -> str:
+    """``text`` with the secrets of every live client masked (for log lines of unknown origin)."""
+    with _LIVE_LOCK:
+        sets = list(_LIVE)
+    for secrets in sets:
+        text = secrets.scrub(text)
+    return text
+
+
+def register_all(secrets: SecretSet, values: Iterable[str | Secret | None]) -> SecretSet:
+    """Add each of ``values`` to ``secrets``; returns ``secrets``."""
+    for value in values:
+        secrets.add(value)
+    return secrets

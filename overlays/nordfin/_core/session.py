@@ -17,9 +17,10 @@ from typing import Any, Generic, Protocol, TypeVar
 import attrs
 import httpx
 
+from nordfin._core import guard
 from nordfin._core.errors import error_from_response
 from nordfin._core.parsed import unparsed
-from nordfin._core.redact import get_logger, redact_url
+from nordfin._core.redact import SecretSet, get_logger, redact_url
 from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
     ApiError,
@@ -94,6 +95,8 @@ class Prepared:
 
 
 class _SessionBase:
+    secrets: SecretSet  # what the client holds and has sent, masked in every error it raises
+
     def __init__(self, profile: ApiProfile, *, strict: bool = False) -> None:
         self.profile = profile
         self.strict = strict
@@ -116,9 +119,12 @@ class _SessionBase:
         operation_id = module.OPERATION_ID
         operation = self.profile.spec.operation(operation_id)
         refuse_dot_segments(operation, kwargs["url"])
+        guard.check_url_length(http, kwargs)
         check_request(self.profile.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
+        except httpx.InvalidURL:
+            raise RequestValidationError("path", "cannot be sent in a URL") from None
         except (TypeError, ValueError) as error:  # e.g. a value json cannot encode
             raise RequestValidationError(
                 "body", f"cannot be encoded as JSON: {type(error).__name__}"
@@ -149,17 +155,19 @@ class Session(_SessionBase):
     def __init__(self, profile: ApiProfile, http: httpx.Client, *, strict: bool = False) -> None:
         super().__init__(profile, strict=strict)
         self.http = http
+        self.secrets = guard.watch_secrets(http, http.auth)
 
     def call(
         self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
     ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
-        prepared = self._prepare(self.http, module, slash_params, arguments)
-        try:
-            response = self.http.send(prepared.request)
-        except httpx.TransportError as error:
-            raise network_error(prepared.request, error) from error
-        return self._finish(prepared, response, expect)
+        with guard.one_exit(self.http, self.secrets):
+            prepared = self._prepare(self.http, module, slash_params, arguments)
+            try:
+                response = self.http.send(prepared.request)
+            except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
+                raise network_error(prepared.request, error) from error
+            return self._finish(prepared, response, expect)
 
     def run(self, call: Call[R]) -> R:
         """Carry out ``call`` and return its result."""
@@ -176,18 +184,20 @@ class AsyncSession(_SessionBase):
     def __init__(self, profile: ApiProfile, http: httpx.AsyncClient, *, strict: bool = False) -> None:
         super().__init__(profile, strict=strict)
         self.http = http
+        self.secrets = guard.watch_secrets(http, http.auth)
 
     async def call(
         self, module: ModuleType, expect: type[T] | None, *, slash_params: bool = False, **arguments: Any
     ) -> T | None:
         """Send the operation of ``module`` and return its parsed answer, which must be ``expect``."""
-        prepared = self._prepare(self.http, module, slash_params, arguments)
-        try:
-            response = await self.http.send(prepared.request)
-            await response.aread()
-        except httpx.TransportError as error:
-            raise network_error(prepared.request, error) from error
-        return self._finish(prepared, response, expect)
+        with guard.one_exit(self.http, self.secrets):
+            prepared = self._prepare(self.http, module, slash_params, arguments)
+            try:
+                response = await self.http.send(prepared.request)
+                await response.aread()
+            except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
+                raise network_error(prepared.request, error) from error
+            return self._finish(prepared, response, expect)
 
     async def run(self, call: Call[R]) -> R:
         """Carry out ``call`` and return its result."""
@@ -198,7 +208,7 @@ class AsyncSession(_SessionBase):
         await self.http.aclose()
 
 
-def network_error(request: httpx.Request, error: httpx.TransportError) -> TransportError:
+def network_error(request: httpx.Request, error: httpx.RequestError) -> TransportError:
     """nordfin's exception for httpx's network exception, naming the request without secrets."""
     method, url = request.method, redact_url(request.url)
     cls = Timeout if isinstance(error, httpx.TimeoutException) else TransportError
@@ -238,7 +248,7 @@ def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any])
     )
     if problems:
         field, _, rule = problems[0].partition(": ")
-        raise RequestValidationError(_argument_name(field), rule)
+        raise RequestValidationError(_argument_name(field), guard.explain(rule))
 
 
 def _argument_name(location: str) -> str:

@@ -69,10 +69,15 @@ def options(
     return Options(
         base_url=base_url,
         timeout=settings.get("timeout", DEFAULT_TIMEOUT),
-        retry=settings.get("retry") or retry or RetryPolicy(),
+        # `is None`, not `or`: a wrong retry= (0, "") must reach the check, not become the default.
+        retry=_first_given(settings.get("retry"), retry, RetryPolicy()),
         limiter=limiter,
         transport=settings.get("transport"),
         cert=settings.get("cert"),
         strict=settings.get("strict", False),
         sleep=settings.get("sleep"),
     )
+
+
+def _first_given(*values: Any) -> Any:
+    return next(value for value in values if value is not None)

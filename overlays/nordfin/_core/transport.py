@@ -18,6 +18,7 @@ import httpx
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
 from nordfin._core.retry import AsyncRetryTransport, RetryPolicy, RetryTransport
+from nordfin.errors import RequestValidationError
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -59,7 +60,12 @@ def ssl_context(cert: ClientCert | None = None) -> ssl.SSLContext:
     ctx.check_hostname = True
     if cert is not None:
         password = cert.password.reveal() if cert.password is not None else None
-        ctx.load_cert_chain(cert.certfile, cert.keyfile, password=password)
+        try:
+            ctx.load_cert_chain(cert.certfile, cert.keyfile, password=password)
+        except (OSError, ssl.SSLError, ValueError) as error:  # missing file, wrong password, not PEM
+            raise RequestValidationError(
+                "cert", f"cannot be loaded ({type(error).__name__}): give PEM files and the key's password"
+            ) from None
     return ctx
 
 

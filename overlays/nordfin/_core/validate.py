@@ -23,6 +23,7 @@ __all__ = [
     "check_path_id",
     "check_str",
     "check_type",
+    "is_se_organisation_number",
 ]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -117,3 +118,12 @@ def check_enum(field: str, value: Any, kind: type[E]) -> E:
             pass
     allowed = ", ".join(str(member.value) for member in kind)
     raise RequestValidationError(field, f"must be one of {allowed} ({kind.__name__})")
+
+
+def is_se_organisation_number(number: str) -> bool:
+    """Whether a Swedish organisation number (10 digits, separators allowed) has an organisation's
+    group digits: its third and fourth digits are 20 or more, where a personnummer has its birth
+    month (01-12; Skatteverket, SKV 709). A personnummer passes the same Luhn check, so without
+    this a person's number would be taken for a company's."""
+    digits = "".join(c for c in number if c.isdigit())
+    return len(digits) == 10 and int(digits[2:4]) >= 20

@@ -10,7 +10,7 @@
 ...     client.customers.addresses(customer.customer_guid).list()
 """
 
-from nordfin._core.odata import Field, Filter, and_, literal, not_, or_, raw
+from nordfin._core.odata import Filter, and_, literal, not_, or_, raw
 from nordfin._core.provenance import spec_provenance
 from nordfin.aptic import errors, models
 from nordfin.aptic._async import (
@@ -22,6 +22,7 @@ from nordfin.aptic._async import (
     AsyncQuestions,
     AsyncServices,
 )
+from nordfin.aptic._checks import Field
 from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_PATH, ListArgs, gateway_url
 from nordfin.aptic._sync import Client, Customers, EditableItems, Items, Mandates, Questions, Services
 from nordfin.aptic.errors import ApticProblem

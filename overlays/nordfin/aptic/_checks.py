@@ -7,11 +7,14 @@ or pass a rule the vendor states in words ("non-empty"). Errors name the field b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 import attrs
 
+from nordfin._core import odata
+from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_enum, check_str, check_type
 from nordfin.errors import RequestValidationError
 from nordfin_generated.aptic.models import (
@@ -27,7 +30,7 @@ from nordfin_generated.aptic.models import (
 )
 from nordfin_generated.aptic.types import Unset
 
-__all__ = ["customer_create", "customer_update", "extra_field", "mandate", "parameters", "unchanged"]
+__all__ = ["Field", "customer_create", "customer_update", "extra_field", "mandate", "parameters", "unchanged"]
 
 T = TypeVar("T")
 
@@ -108,3 +111,34 @@ def extra_field(body: Any) -> ExtraField:
 def _named(field: str, name: Any) -> None:
     if isinstance(name, Unset) or name is None or not check_str(field, name).strip():
         raise RequestValidationError(field, "must be a non-empty name (it addresses the item later)")
+
+
+@cache
+def _to_wire() -> Any:
+    return odata.vocabulary(_property_names(SpecIndex.for_slug("aptic").spec.get("components", {})))
+
+
+def _property_names(node: Any) -> Iterator[str]:
+    """Every property name declared anywhere in the spec's components."""
+    if isinstance(node, Mapping):
+        properties = node.get("properties")
+        if isinstance(properties, Mapping):
+            yield from (str(name) for name in properties)
+        for value in node.values():
+            yield from _property_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _property_names(value)
+
+
+def _wire_name(name: object) -> str:
+    return str(_to_wire()(name))
+
+
+@attrs.frozen
+class Field(odata.Field):
+    """A property of Aptic's JSON to filter on: its wire name (``fullName``) or its snake_case
+    spelling (``full_name``), which is mapped to the wire name; a name that is no property of
+    the spec is refused (the gateway would silently match nothing)."""
+
+    name: str = attrs.field(converter=_wire_name)

@@ -10,7 +10,7 @@ from nordfin._core.base import ClientSetup, Quota, resolve_base_url
 from nordfin._core.session import ApiProfile, Call
 from nordfin._core.settings import Settings, options
 from nordfin._core.validate import check_path_id
-from nordfin.errors import ResponseValidationError
+from nordfin.errors import NotFound, ResponseValidationError
 from nordfin.goto._checks import credentials
 from nordfin.goto.errors import CODES, GotoError, parse_error
 from nordfin_generated.goto import Client as GeneratedClient
@@ -80,10 +80,16 @@ class PaymentTermsCalls:
 
 
 def only_term(answer: PaymentTermsResponse, term_id: str) -> PaymentTerm:
-    """Getting one term answers with the list wrapper; take the term it is about."""
-    matching = [term for term in answer.payment_terms if term.code == term_id] or answer.payment_terms
-    if len(matching) != 1:
-        problem = f"expected one payment term in the answer, got {len(answer.payment_terms)}"
+    """Getting one term answers with the list wrapper (the spec allows any number in it); take the
+    one whose code is the id asked for: none is a ``NotFound``, several are the server's fault."""
+    matching = [term for term in answer.payment_terms if term.code == term_id]
+    if not matching:
+        got = len(answer.payment_terms)
+        raise NotFound(
+            f"GET payment term answered 200 without a term of that code ({got} other terms)", status=200
+        )
+    if len(matching) > 1:
+        problem = f"the answer holds {len(matching)} payment terms of the code asked for, not one"
         raise ResponseValidationError("get_payment_term", 200, [problem])
     return matching[0]
 

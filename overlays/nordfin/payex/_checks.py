@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 from stdnum import bic, iban, vatin
 from stdnum.dk import cpr, cvr
 from stdnum.fi import hetu, ytunnus
@@ -18,9 +19,16 @@ from stdnum.no import fodselsnummer, kontonr, orgnr
 from stdnum.se import orgnr as se_orgnr
 from stdnum.se import personnummer
 
-from nordfin.errors import RequestValidationError
+from nordfin._core.validate import is_se_organisation_number
+from nordfin.errors import RequestValidationError, ResponseValidationError
 
-__all__ = ["check_customer_no", "check_exactly_one", "check_national_identifier", "check_vat_no"]
+__all__ = [
+    "check_customer_no",
+    "check_exactly_one",
+    "check_national_identifier",
+    "check_vat_no",
+    "next_offset",
+]
 
 # The documented formats: Sweden YYYYMMDD-NNNC, Norway DDMMYYNNNNN; organisation numbers as written
 # in each country (SE NNNNNN-NNNN, NO 9 digits). Other countries: the checksum alone.
@@ -40,7 +48,9 @@ def check_national_identifier(field: str, reg_no: Any, country_code: Any) -> Non
         return
     if _valid(person, reg_no, _PERSON_FORMAT.get(country_code)):
         return
-    if _valid(organisation, reg_no, _ORG_FORMAT.get(country_code)):
+    if _valid(organisation, reg_no, _ORG_FORMAT.get(country_code)) and (
+        country_code != "SE" or is_se_organisation_number(reg_no)
+    ):
         return
     written = {"SE": " written YYYYMMDD-NNNC", "NO": " written DDMMYYNNNNN"}.get(country_code, "")
     rule = f"must be a valid {country_code} identity number{written} or organisation number"
@@ -87,3 +97,25 @@ def check_iban_bic(field: str, iban_value: Any, bic_value: Any) -> None:
         raise RequestValidationError(f"{field}.iban", "must be a valid IBAN")
     if isinstance(bic_value, str) and not bic.is_valid(bic_value):
         raise RequestValidationError(f"{field}.bic", "must be a valid BIC")
+
+
+_OFFSET_NAMES = ("skip", "$skip", "offset")
+
+
+def next_offset(next_link: str, list_link: str) -> int:
+    """The offset a ``navigation.next`` link asks for, read safely.
+
+    Only the offset is taken: the next page is asked of the client's own host through the
+    documented operation, never of the link's host. The link must lead to the list it came from
+    (its path resolved against ``navigation.@id``); the offset is read from ``skip`` in any case
+    (``Skip``, ``$skip``) or ``offset``, other parameters (a page size) are PayEx's to apply.
+    """
+    base = httpx.URL("https://payex.invalid").join(list_link)
+    if base.join(next_link).path != base.path:
+        raise ResponseValidationError("list_surpluses", 200, ["navigation.next leads away from this list"])
+    target = base.join(next_link)
+    found = {name.lower(): value for name, value in target.params.multi_items()}
+    offset = next((found[name] for name in _OFFSET_NAMES if name in found), None)
+    if offset is None or not offset.isdigit():
+        raise ResponseValidationError("list_surpluses", 200, ["navigation.next carries no skip offset"])
+    return int(offset)

@@ -10,7 +10,6 @@ from typing import Any, Literal, TypeVar, Unpack, cast
 from urllib.parse import urlsplit
 
 import attrs
-import httpx
 
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, resolve_base_url
@@ -240,10 +239,7 @@ def next_skip(page: SurplusList, cursor: int | None) -> int | None:
     navigation = page.navigation
     if navigation is None or navigation.next_ is None:
         return None
-    skip = httpx.URL(navigation.next_).params.get("skip")
-    if skip is None or not skip.isdigit():
-        raise ResponseValidationError("list_surpluses", 200, ["navigation.next carries no skip offset"])
-    return int(skip)
+    return _checks.next_offset(navigation.next_, navigation.id)
 
 
 @attrs.frozen

@@ -180,7 +180,7 @@ class AccountCalls:
             create_account_link,
             object,
             {"account_id": ref, "body": body},
-            then=lambda parsed: parsed if isinstance(parsed, AccountLink) else None,
+            then=_link_with_secret_key,
         )
 
     @staticmethod
@@ -370,3 +370,12 @@ class PayFuncSetup(ClientSetup):
 def _audience(key: Secret) -> str | None:
     audience = key_claims(key.reveal()).get("aud")
     return audience if isinstance(audience, str) else None
+
+
+def _link_with_secret_key(parsed: object) -> AccountLink | None:
+    """The link, its account key held as a ``Secret`` (like ``create_key``'s), so no repr shows it."""
+    if not isinstance(parsed, AccountLink):
+        return None
+    if isinstance(parsed.key, str):
+        parsed.key = Secret(parsed.key)  # type: ignore[assignment]  # the generated model says str
+    return parsed

@@ -19,7 +19,7 @@ from stdnum.no import orgnr as no_orgnr
 from stdnum.se import orgnr as se_orgnr
 from stdnum.se import personnummer
 
-from nordfin._core.validate import check_country, check_type
+from nordfin._core.validate import check_country, check_type, is_se_organisation_number
 from nordfin.errors import RequestValidationError
 from nordfin_generated.permanad.models import CreateOrderRequest, OrderItem
 from nordfin_generated.permanad.types import Unset
@@ -86,6 +86,8 @@ def normalise_org_number(market: str, number: Any) -> str:
     """The company's organisation number for ``market``, checked, in the form the spec allows."""
     module, what = _ORG[market]
     compact = _stdnum("org_number", number, module, what)
+    if market == "SE" and not is_se_organisation_number(compact):
+        raise RequestValidationError("org_number", f"must be {what}, not a personnummer (digits 3-4 >= 20)")
     # SE NNNNNN-NNNN and FI NNNNNNN-N need their dash; DK and NO are plain digits (no spaces).
     return str(module.format(compact)) if market in ("SE", "FI") else compact
 

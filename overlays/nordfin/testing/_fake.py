@@ -650,5 +650,8 @@ def _relay_class(fake: FakeApi) -> type[BaseHTTPRequestHandler]:
             """Quiet: a fake in a test run should not write a line per request."""
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = relay
+        # Every other method (TRACE, CONNECT, PROPFIND...) goes to the fake too, which answers it as
+        # the API would (405 or 404 in the API's error format), not with Python's HTML 501 page.
+        do_TRACE = do_CONNECT = do_PROPFIND = do_MKCOL = do_COPY = do_MOVE = do_LOCK = do_UNLOCK = relay
 
     return Relay

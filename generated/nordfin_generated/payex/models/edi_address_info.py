@@ -18,12 +18,12 @@ class EdiAddressInfo:
 
     """
 
-    buyer_id: str
-    """ NAD_BY / buyer party (EAN or corporate identity number). """
     van: None | str = None
     """ Buyer VAN identifier (OperatorId); required for distribution by EInvoiceB2B (EDI). """
     inter_change_recipient: None | str = None
     """ Routing address (EAN). """
+    buyer_id: None | str = None
+    """ NAD_BY / buyer party (EAN or corporate identity number). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,19 +33,18 @@ class EdiAddressInfo:
         inter_change_recipient: None | str
         inter_change_recipient = self.inter_change_recipient
 
+        buyer_id: None | str
         buyer_id = self.buyer_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "BuyerId": buyer_id,
-            }
-        )
+        field_dict.update({})
         if van is not None:
             field_dict["VAN"] = van
         if inter_change_recipient is not None:
             field_dict["InterChangeRecipient"] = inter_change_recipient
+        if buyer_id is not None:
+            field_dict["BuyerId"] = buyer_id
 
         return field_dict
 
@@ -69,7 +68,12 @@ class EdiAddressInfo:
             d.pop("InterChangeRecipient", None)
         )
 
-        buyer_id = d.pop("BuyerId")
+        def _parse_buyer_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        buyer_id = _parse_buyer_id(d.pop("BuyerId", None))
 
         _result = cls(
             van=van,

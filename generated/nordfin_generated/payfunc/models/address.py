@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,17 +13,20 @@ T = TypeVar("T", bound="Address")
 
 @_attrs_define
 class Address:
-    street: str
-    zip_code: str
-    city: str
     country_code: str
+    street: None | str = None
+    zip_code: None | str = None
+    city: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        street: None | str
         street = self.street
 
+        zip_code: None | str
         zip_code = self.zip_code
 
+        city: None | str
         city = self.city
 
         country_code = self.country_code
@@ -32,23 +35,42 @@ class Address:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "street": street,
-                "zipCode": zip_code,
-                "city": city,
                 "countryCode": country_code,
             }
         )
+        if street is not None:
+            field_dict["street"] = street
+        if zip_code is not None:
+            field_dict["zipCode"] = zip_code
+        if city is not None:
+            field_dict["city"] = city
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        street = d.pop("street")
 
-        zip_code = d.pop("zipCode")
+        def _parse_street(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        city = d.pop("city")
+        street = _parse_street(d.pop("street", None))
+
+        def _parse_zip_code(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        zip_code = _parse_zip_code(d.pop("zipCode", None))
+
+        def _parse_city(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        city = _parse_city(d.pop("city", None))
 
         country_code = d.pop("countryCode")
 

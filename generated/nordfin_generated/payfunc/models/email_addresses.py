@@ -13,11 +13,12 @@ T = TypeVar("T", bound="EmailAddresses")
 
 @_attrs_define
 class EmailAddresses:
-    primary: str
+    primary: None | str = None
     billing: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        primary: None | str
         primary = self.primary
 
         billing: None | str
@@ -25,11 +26,9 @@ class EmailAddresses:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "primary": primary,
-            }
-        )
+        field_dict.update({})
+        if primary is not None:
+            field_dict["primary"] = primary
         if billing is not None:
             field_dict["billing"] = billing
 
@@ -38,7 +37,13 @@ class EmailAddresses:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        primary = d.pop("primary")
+
+        def _parse_primary(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        primary = _parse_primary(d.pop("primary", None))
 
         def _parse_billing(data: object) -> None | str:
             if data is None:

@@ -13,12 +13,13 @@ T = TypeVar("T", bound="PhoneNumbers")
 
 @_attrs_define
 class PhoneNumbers:
-    primary: str
+    primary: None | str = None
     cellphone: None | str = None
     landline: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        primary: None | str
         primary = self.primary
 
         cellphone: None | str
@@ -29,11 +30,9 @@ class PhoneNumbers:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "primary": primary,
-            }
-        )
+        field_dict.update({})
+        if primary is not None:
+            field_dict["primary"] = primary
         if cellphone is not None:
             field_dict["cellphone"] = cellphone
         if landline is not None:
@@ -44,7 +43,13 @@ class PhoneNumbers:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        primary = d.pop("primary")
+
+        def _parse_primary(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        primary = _parse_primary(d.pop("primary", None))
 
         def _parse_cellphone(data: object) -> None | str:
             if data is None:

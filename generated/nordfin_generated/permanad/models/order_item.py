@@ -13,8 +13,6 @@ T = TypeVar("T", bound="OrderItem")
 
 @_attrs_define
 class OrderItem:
-    name: str
-    product_id: str
     quantity: int
     unit_amount: int
     """ An amount in cents (the smallest currency unit). """
@@ -22,13 +20,17 @@ class OrderItem:
     """ An amount in cents (the smallest currency unit). """
     vat: int
     """ An amount in cents (the smallest currency unit). """
+    name: None | str = None
+    product_id: None | str = None
     sku: None | str = None
     article_nr: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        name: None | str
         name = self.name
 
+        product_id: None | str
         product_id = self.product_id
 
         sku: None | str
@@ -49,14 +51,16 @@ class OrderItem:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "name": name,
-                "productId": product_id,
                 "quantity": quantity,
                 "unitAmount": unit_amount,
                 "totalAmount": total_amount,
                 "VAT": vat,
             }
         )
+        if name is not None:
+            field_dict["name"] = name
+        if product_id is not None:
+            field_dict["productId"] = product_id
         if sku is not None:
             field_dict["sku"] = sku
         if article_nr is not None:
@@ -67,9 +71,20 @@ class OrderItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        name = d.pop("name")
 
-        product_id = d.pop("productId")
+        def _parse_name(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        name = _parse_name(d.pop("name", None))
+
+        def _parse_product_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        product_id = _parse_product_id(d.pop("productId", None))
 
         def _parse_sku(data: object) -> None | str:
             if data is None:
