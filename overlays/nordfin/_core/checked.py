@@ -151,7 +151,7 @@ def describe(annotation: Any) -> str:
     if _is_union(annotation):
         return " or ".join(describe(member) for member in typing.get_args(annotation))
     if isinstance(annotation, type) and not typing.get_args(annotation):
-        return annotation.__name__
+        return str(getattr(annotation, "describe_as", annotation.__name__))  # a class may name itself
     return _MODULE_PATH.sub(r"\1", repr(annotation)).replace("typing.", "")
 
 

@@ -70,6 +70,9 @@ class Filter:
     :func:`not_`. Build one with :class:`Field`'s methods or, unchecked, with :func:`raw`.
     """
 
+    # How an argument error names this type: a plain (maybe f-) string is refused, and says why.
+    describe_as = "a Filter (Field(...) comparisons, or raw(...) for hand-written text)"
+
     text: str = attrs.field(repr=False)  # the values may be names or identity numbers
 
     def __str__(self) -> str:

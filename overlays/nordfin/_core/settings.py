@@ -7,18 +7,26 @@ run time ``nordfin._core.checked`` refuses an unknown keyword (``timout=5``) or 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import Any, TypeAlias, TypedDict
 
 import httpx
 
 from nordfin._core.base import Options, Quota
 from nordfin._core.ratelimit import RateLimiter
+from nordfin._core.redact import Secret
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert
 from nordfin.errors import RequestValidationError
 
-__all__ = ["Settings", "options"]
+__all__ = ["CertInput", "Settings", "options"]
+
+_Path: TypeAlias = str | os.PathLike[str]
+# ``cert=`` in every form httpx accepts, or a ``ClientCert`` (``setting_checks.client_cert`` reads them).
+CertInput: TypeAlias = (
+    ClientCert | _Path | tuple[_Path, _Path | None] | tuple[_Path, _Path | None, str | Secret | None]
+)
 
 
 class Settings(TypedDict, total=False):
@@ -30,7 +38,8 @@ class Settings(TypedDict, total=False):
       the process), ``False`` or ``None`` for none, or a ``RateLimiter`` (or limiter URL) of your own;
     - ``strict``: validate every answer against the spec and raise ``ResponseValidationError``;
     - ``transport``: an httpx transport, e.g. a fake from ``nordfin.testing`` in tests;
-    - ``cert``: a client certificate (``ClientCert``), if your network or the API needs one;
+    - ``cert``: a client certificate (``ClientCert``, a PEM path, or ``(cert, key)`` /
+      ``(cert, key, password)`` as httpx takes it), if your network or the API needs one;
     - ``sleep``: how to wait between retries (tests pass a function that returns at once).
     """
 
@@ -39,7 +48,7 @@ class Settings(TypedDict, total=False):
     rate_limit: bool | RateLimiter | str | None
     strict: bool
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
-    cert: ClientCert | None
+    cert: CertInput | None
     sleep: Callable[[float], Any] | None
 
 

@@ -140,7 +140,7 @@ MAX_PAGE_SIZE: int = _top_schema()["maximum"]
 P = TypeVar("P")
 I = TypeVar("I")  # noqa: E741
 I_co = TypeVar("I_co", covariant=True)
-FilterArg = odata.Filter | str | None
+FilterArg = odata.Filter | None  # a plain string is refused: aptic.Field(...) or aptic.raw(...)
 
 
 class Page(Protocol[I_co]):
