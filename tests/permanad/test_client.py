@@ -277,9 +277,20 @@ def test_price_must_be_whole_non_negative_cents(price: Any) -> None:
     assert (caught.value.field, fake.requests) == ("price", [])
 
 
-def test_status_trigger_is_refused_in_production() -> None:
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        permanad.ENVIRONMENTS["production"],
+        "https://PARTNER-API.Permanad.SE/v1",
+        "https://partner-api.permanad.se:443/v1",
+        "https://partner-api.permanad.se./v1",
+        "https://partner-api.permanad.se/v2",
+    ],
+)
+def test_status_trigger_is_refused_in_production(base_url: str) -> None:
+    """The production host however it is spelt (case, default port, trailing dot, another path)."""
     clock, fake = setup()
-    client = fake.client(("SE",), base_url=permanad.ENVIRONMENTS["production"], sleep=clock.sleep)
+    client = fake.client(("SE",), base_url=base_url, sleep=clock.sleep)
     with client, pytest.raises(errors.RequestValidationError) as caught:
         client.orders.create(order(status_trigger=StatusTrigger.READY_TO_SHIP))
 
