@@ -18,7 +18,6 @@ the fetches go through the client, whose shared limiter keeps every request with
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import math
 import threading
@@ -28,6 +27,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+from nordfin._core import aio
 from nordfin.errors import NordfinError, RateLimited, ServerError, TransportError
 
 __all__ = [
@@ -237,7 +237,7 @@ async def poll_async(
     policy: PollPolicy = PollPolicy(),
     gate: IntervalGate | None = None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] = aio.sleep,
     cancel: Cancel | None = None,
 ) -> T:
     """:func:`poll` for coroutines. Cancel it by cancelling its task, or through ``cancel``

@@ -8,7 +8,6 @@ Clients that count against one quota share one limiter through :meth:`RateLimite
 
 from __future__ import annotations
 
-import asyncio
 import math
 import threading
 import time
@@ -16,6 +15,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
+from nordfin._core import aio
 from nordfin.errors import RateLimited
 
 __all__ = ["RateLimiter"]
@@ -102,7 +102,7 @@ class RateLimiter:
         self,
         *,
         max_wait: float = math.inf,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = aio.sleep,
     ) -> None:
         """:meth:`acquire` for asyncio: the same rules, the wait is awaited."""
         wait = self._reserve_or_raise(max_wait)

@@ -17,7 +17,6 @@ The rules live once, in pure functions (:func:`plan_after_response`, :func:`plan
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import math
 import random
@@ -29,6 +28,7 @@ from datetime import UTC
 import attrs
 import httpx
 
+from nordfin._core import aio
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import get_logger, redact_url
 
@@ -273,7 +273,7 @@ class AsyncRetryTransport(_Base, httpx.AsyncBaseTransport):
         *,
         policy: RetryPolicy = RetryPolicy(),
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = aio.sleep,
         rnd: Callable[[], float] = random.random,
     ) -> None:
         super().__init__(policy, limiter, rnd)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import httpx
 
+from nordfin._core import aio
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, Quota, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
@@ -327,7 +327,7 @@ class AsyncOrders(_Polling):
         chosen = self._markets.choose(market)
         check_path_id("public_id", public_id)
         session = self._session(chosen)
-        sleep: Callable[[float], Awaitable[None]] = self._sleep or asyncio.sleep
+        sleep: Callable[[float], Awaitable[None]] = self._sleep or aio.sleep
         return await poll_async(
             (chosen, public_id),
             lambda: session.run(Plans.get(public_id)),
@@ -348,6 +348,8 @@ class AsyncOrders(_Polling):
         cancel: Cancel | None = None,
     ) -> dict[str, Order]:
         """``wait_for_decision`` for several orders at once (concurrently); returns id -> order."""
+        import asyncio  # only async clients load it
+
         ids = list(dict.fromkeys(public_ids))
         waits = [self.wait_for_decision(i, market=market, timeout=timeout, cancel=cancel) for i in ids]
         return dict(zip(ids, await asyncio.gather(*waits), strict=True))
