@@ -24,3 +24,11 @@ def _fresh_shared_limiters() -> Iterator[None]:
     RateLimiter.clear_shared()
     yield
     RateLimiter.clear_shared()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, a test module whose module-scoped fixture builds something expensive (a wheel,
+    the docs site) runs on one worker, so it is built once (``--dist loadgroup`` in ``nox -s tests``)."""
+    for item in items:
+        if "tests/release/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
