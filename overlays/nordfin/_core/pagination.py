@@ -75,13 +75,17 @@ class Pager(Generic[P, C, I]):
             page = self._fetch(cursor)
             yield page
             following = self._next_cursor(page, cursor)
+            del page  # the next fetch must not find this page still held: one page in memory at a time
             if following is None:
                 return
             cursor = cursors.advance(following)
 
     def __iter__(self) -> Iterator[I]:
         for page in self.pages():
-            yield from self._items(page)
+            items = self._items(page)
+            del page  # (see pages)
+            yield from items
+            del items
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(first={self._first!r})"
@@ -110,14 +114,18 @@ class AsyncPager(Generic[P, C, I]):
             page = await self._fetch(cursor)
             yield page
             following = self._next_cursor(page, cursor)
+            del page  # one page in memory at a time (see Pager.pages)
             if following is None:
                 return
             cursor = cursors.advance(following)
 
     async def _all_items(self) -> AsyncIterator[I]:
         async for page in self.pages():
-            for item in self._items(page):
+            items = self._items(page)
+            del page
+            for item in items:
                 yield item
+            del items
 
     def __aiter__(self) -> AsyncIterator[I]:
         return self._all_items()
