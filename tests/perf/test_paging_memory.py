@@ -9,6 +9,7 @@ from operator import attrgetter
 import pytest
 
 from nordfin._core.pagination import AsyncPager, Pager
+from nordfin.errors import ResponseValidationError
 
 
 class Page:
@@ -58,3 +59,20 @@ async def test_async_items_hold_one_page_at_a_time() -> None:
     assert isinstance(pager, AsyncPager)
 
     assert len([item async for item in pager]) == 1000
+
+
+@pytest.mark.parametrize("circle", [3, 7, 100])
+def test_a_longer_circle_is_caught_within_a_few_times_its_length(circle: int) -> None:
+    fetched: list[int] = []
+
+    def fetch(cursor: int) -> Page:
+        fetched.append(cursor)
+        return Page(cursor)
+
+    # 0, 1, ..., 4, then round 5 .. 5 + circle - 1 forever
+    def following(page: Page, cursor: int) -> int:
+        return cursor + 1 if cursor + 1 < 5 + circle else 5
+
+    with pytest.raises(ResponseValidationError, match="did not advance"):
+        sum(1 for _ in Pager(fetch, first=0, items=lambda page: page.items, next_cursor=following))
+    assert len(fetched) <= 2 * (5 + circle) + circle  # Brent: a power of two past the start, then the circle
