@@ -159,13 +159,13 @@ class SpecIndex:
         template variable matches one segment, or several when its parameter has
         ``x-nordfin-path-allows-slash``. Literal templates win over templated ones.
         """
-        for route in self._by_method.get(method.upper(), ()):
-            if not path.startswith(route.prefix):
-                continue
-            found = route.pattern.fullmatch(path)
-            if found is not None:
-                values = zip(route.names, found.groups(), strict=True)
-                return route.operation, {name: unquote(value) for name, value in values}
+        for route in self._by_method.get(method if method.isupper() else method.upper(), ()):
+            if not route.names:  # a literal template: no pattern needed
+                if path == route.prefix:
+                    return route.operation, {}
+            elif path.startswith(route.prefix) and (found := route.pattern.fullmatch(path)) is not None:
+                # one group per name, by construction of the pattern
+                return route.operation, dict(zip(route.names, map(unquote, found.groups()), strict=False))
         return None
 
     def allowed_methods(self, path: str) -> list[str]:
