@@ -41,6 +41,11 @@ def test_importing_a_client_loads_nothing_a_call_does_not_need_yet(slug: str) ->
     assert sorted(m for m in NOT_AT_IMPORT if m in loaded) == []
 
 
+def test_the_packaged_spec_files_are_read_without_importlib_resources() -> None:
+    # (python-stdnum, which the other APIs' checks use, imports it for its own data files)
+    assert "importlib.resources" not in loaded_after("import nordfin.goto")
+
+
 def test_import_nordfin_loads_neither_httpx_nor_the_core() -> None:
     loaded = loaded_after("import nordfin")
 
@@ -77,3 +82,15 @@ def test_an_invalid_value_is_worded_by_jsonschema() -> None:
     )
 
     assert "jsonschema" in loaded_after(refused)
+
+
+def test_packaged_files_are_read_through_importlib_resources_when_not_in_a_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nordfin._core import packaged
+
+    direct = packaged.read_packaged("generate.lock.json")
+    monkeypatch.setattr(packaged.importlib.util, "find_spec", lambda name: None)
+
+    assert packaged.read_packaged("generate.lock.json") == direct
+    assert json.loads(direct)["specs"]

@@ -17,7 +17,6 @@ Reading and writing XML and typing a query, which only the fakes need, are in ``
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,6 +34,7 @@ from nordfin._core.operation import (
     Response,
     read_operation,
 )
+from nordfin._core.packaged import read_packaged
 from nordfin._core.schema import SchemaChecker, coerce, schema_for, schema_types
 
 __all__ = [
@@ -55,8 +55,7 @@ def load_spec(slug: str) -> dict[str, Any]:
 
     The same dict is returned to every caller: treat it as read-only.
     """
-    resource = importlib.resources.files("nordfin_generated") / "specs" / slug / "openapi.json"
-    spec: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = json.loads(read_packaged("specs", slug, "openapi.json"))
     return spec
 
 
