@@ -71,9 +71,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The whole pytest suite: core, every API, contract tests, spec checks."""
+    """The whole pytest suite: core, every API, contract tests, spec checks, on every core (xdist)."""
     session.install("-e", ".[testing]", *group("test"))
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", "--dist", "loadgroup", *session.posargs)
 
 
 @nox.session(python=PYTHON)

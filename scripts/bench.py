@@ -1,23 +1,36 @@
-"""Per-call overhead of nordfin's clients against raw httpx, and the time of a full generation.
+"""nordfin's costs beside raw httpx: imports, calls, paging memory, the rate limiter, a full generation.
 
-Both sides talk to the same in-process ``httpx.MockTransport`` that answers a fixed body, so the
-ratio is nordfin's own cost: spec validation of the request, auth, retry and error plumbing,
-and parsing into the generated models. Rate limiting is off here (a 200/minute limiter would
-make this a benchmark of waiting); its cost is measured on its own.
+- Imports: ``import <module>`` in a fresh interpreter, ÷ ``import httpx`` measured in the same round.
+- Calls: both sides talk to the same in-process ``httpx.MockTransport`` that answers a fixed body, so
+  the ratio is nordfin's own cost: spec validation of the request, auth, retry and error plumbing,
+  parsing into the generated models. Rate limiting is off (a 200/minute limiter would make this a
+  benchmark of waiting); its cost is measured on its own.
+- Paging: peak traced memory while iterating 10,000 and 100,000 records, ÷ fetching one page.
 
-Usage: python scripts/bench.py [--calls N]
+Contenders alternate within each round and a figure is the median of the per-round ratios. Times
+are the CPU time of the measuring thread (``time.thread_time_ns``), so other work on a shared
+machine does not land on one side. Every figure goes to ``build/bench.json`` with the date and
+``os.cpu_count()``; README's table is that file's latest run (``--markdown`` prints it).
+
+Usage: python scripts/bench.py [--rounds N] [--markdown]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import itertools
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -28,6 +41,7 @@ from nordfin_generated.aptic.models import CustomerList
 from nordfin_generated.goto.models import PaymentTermsResponse
 
 ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "build" / "bench.json"
 BASE = "https://capi.lagerkoll.com/v1"
 TERM = {"code": "NET/30", "description": "30 days net"}
 ANSWERS = {
@@ -35,15 +49,60 @@ ANSWERS = {
     "list": {"paymentTerms": [dict(TERM, code=f"T{i}") for i in range(50)], "since": 7},
 }
 
-
 APTIC = "https://c000001.test.hosting.aptic.cloud/C000001-00001-T01/APIGW"
-CUSTOMERS = [
-    {"customerGuid": f"3f2504e0-4f89-11d3-9a0c-{n:012x}", "fullName": f"Kund {n}", "juridicalType": 0}
-    for n in range(25)
-]
-ANSWERS["aptic list"] = {"count": 25, "skip": 0, "total": 25, "value": CUSTOMERS}
+
+
+def customer(n: int) -> dict[str, Any]:
+    return {"customerGuid": f"3f2504e0-4f89-11d3-9a0c-{n:012x}", "fullName": f"Kund {n}", "juridicalType": 0}
+
+
+ANSWERS["aptic list"] = {"count": 25, "skip": 0, "total": 25, "value": [customer(n) for n in range(25)]}
 TOKEN = json.dumps({"access_token": "t", "expires_in": 3600}).encode()
 NAME = aptic.Field("fullName").eq("O'Brien")
+Figure = dict[str, Any]
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+IMPORTS = ["nordfin", "nordfin.goto", "nordfin.payex", "nordfin.payfunc", "nordfin.aptic", "nordfin.permanad"]
+IMPORT_TARGETS = {"nordfin": 1.1}  # the rest: 1.3
+
+
+def import_ms(module: str) -> float:
+    """Milliseconds of ``import <module>`` in a fresh interpreter (its own start-up not counted).
+
+    Bytecode is written and reused, as after an install: compiling sources is not importing.
+    """
+    code = f"import time\nt = time.perf_counter()\nimport {module}\nprint(time.perf_counter() - t)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return float(done.stdout) * 1000
+
+
+def import_figures(rounds: int) -> list[Figure]:
+    samples: dict[str, list[float]] = {m: [] for m in ["httpx", *IMPORTS]}
+    ratios: dict[str, list[float]] = {m: [] for m in IMPORTS}
+    for module in samples:
+        import_ms(module)  # writes the bytecode
+    for _ in range(rounds):
+        for module in samples:
+            samples[module].append(import_ms(module))
+        for module in IMPORTS:
+            ratios[module].append(samples[module][-1] / samples["httpx"][-1])
+    return [
+        figure(
+            f"import {m}",
+            statistics.median(samples[m]),
+            "ms",
+            statistics.median(ratios[m]),
+            "import httpx",
+            IMPORT_TARGETS.get(m, 1.3),
+        )
+        for m in IMPORTS
+    ]
+
+
+# --- calls ---------------------------------------------------------------------------------------
 
 
 def transport(kind: str) -> httpx.MockTransport:
@@ -84,38 +143,99 @@ def nordfin_call(kind: str) -> Callable[[], object]:
     return (lambda: terms.get("NET/30")) if kind == "get" else (lambda: terms.list())
 
 
-def per_call_ns(call: Callable[[], object], calls: int) -> list[int]:
-    samples = []
+def block_us(call: Callable[[], object], calls: int) -> float:
+    """CPU µs per call over ``calls`` calls in a row."""
+    start = time.thread_time_ns()
     for _ in range(calls):
-        start = time.perf_counter_ns()
         call()
-        samples.append(time.perf_counter_ns() - start)
-    return samples
+    return (time.thread_time_ns() - start) / calls / 1000
 
 
-def compare(kind: str, calls: int) -> list[float]:
-    """Median µs of raw httpx, raw httpx + model parsing, and nordfin, in alternating rounds."""
-    contenders = [raw_call(kind), parsed_call(kind), nordfin_call(kind)]
-    samples: list[list[int]] = [[] for _ in contenders]
-    for _ in range(10):
-        for call, into in zip(contenders, samples, strict=True):
-            into += per_call_ns(call, calls // 10)
-    return [statistics.median(s) / 1000 for s in samples]
+def call_figures(kind: str, rounds: int) -> list[Figure]:
+    """nordfin ÷ raw httpx and ÷ raw httpx + model parsing: medians of per-round ratios."""
+    raw, parsed, ours = raw_call(kind), parsed_call(kind), nordfin_call(kind)
+    for call in (raw, parsed, ours):
+        block_us(call, 200)  # warm: caches, the OAuth2 token, compiled validators
+    times: list[tuple[float, float, float]] = []
+    for _ in range(rounds):
+        blocks = [[block_us(c, 20) for _ in range(5)] for c in (raw, parsed, ours)]
+        times.append(tuple(statistics.median(b) for b in blocks))  # type: ignore[arg-type]
+    label = kind if kind.startswith("aptic") else f"goto {kind}"
+    ours_us = statistics.median(t[2] for t in times)
+    by_raw = statistics.median(t[2] / t[0] for t in times)
+    by_parsed = statistics.median(t[2] / t[1] for t in times)
+    raw_target, parsed_target = (1.2, None) if kind == "get" else (None, 1.1)
+    return [
+        figure(label, ours_us, "µs", by_raw, "raw httpx get+json", raw_target),
+        figure(label, ours_us, "µs", by_parsed, "raw httpx + model parse", parsed_target),
+    ]
 
 
-def limiter_cost_ns(calls: int) -> float:
+# --- memory, the limiter, generation ------------------------------------------------------------
+
+RECORDS, PAGE = 100_000, 100
+
+
+def paging_transport() -> httpx.MockTransport:
+    """Aptic's customer list, 100,000 records; the pages are encoded before anything is traced."""
+    pages = {}
+    for skip in range(0, RECORDS, PAGE):
+        value = [customer(n) for n in range(skip, skip + PAGE)]
+        pages[skip] = json.dumps({"count": PAGE, "skip": skip, "total": RECORDS, "value": value}).encode()
+    headers = {"content-type": "application/json"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/access_token"):
+            return httpx.Response(200, content=TOKEN, headers=headers)
+        return httpx.Response(200, content=pages[int(request.url.params["$skip"])], headers=headers)
+
+    return httpx.MockTransport(answer)
+
+
+def memory_figures() -> list[Figure]:
+    """Peak traced memory while iterating 10,000 and 100,000 customers in pages of 100, each ÷ the
+    peak of fetching one page: flat in the number of records when one page is held at a time (what
+    stays above one page are bounded caches, e.g. urllib's of the last 128 URLs)."""
+    client = aptic.Client(base_url=APTIC, client_id="c", client_secret="s", transport=paging_transport())
+    sum(1 for _ in itertools.islice(client.customers.iterate(page_size=PAGE), 200 * PAGE))  # warm
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    client.customers.list(top=PAGE)
+    one_page = tracemalloc.get_traced_memory()[1] - base
+    figures = []
+    for records in (RECORDS // 10, RECORDS):
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        count = sum(1 for _ in itertools.islice(client.customers.iterate(page_size=PAGE), records))
+        peak = tracemalloc.get_traced_memory()[1] - base
+        assert count == records, count
+        name = f"peak memory, {records:,} records"
+        figures.append(figure(name, peak / 1024, "KiB", peak / one_page, "fetching one page", None))
+    tracemalloc.stop()
+    return figures
+
+
+def limiter_figure(calls: int) -> Figure:
     limiter = RateLimiter(limit=10**9, period=60.0)
-    return statistics.median(per_call_ns(limiter.reserve, calls))
+    us = min(block_us(limiter.reserve, calls) for _ in range(5))
+    return figure("rate limiter reserve()", us, "µs", None, None, None)
 
 
-def redis_limiter_cost(calls: int) -> str:
+def redis_limiter_figure(calls: int) -> Figure:
     """The same ``reserve()`` shared through a loopback ``redis-server`` started here (one round trip
     and one Lua script per call), or why it could not be measured."""
     import shutil
     import socket
 
     if shutil.which("redis-server") is None:
-        return "not measured (no redis-server; apt-get install -y redis-server)"
+        return figure(
+            "rate limiter reserve(), shared through Redis: not measured (no redis-server)",
+            0.0,
+            "µs",
+            None,
+            None,
+            None,
+        )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -129,37 +249,80 @@ def redis_limiter_cost(calls: int) -> str:
                 break
             except RedisUnavailable:  # while it starts
                 time.sleep(0.05)
-        return f"{statistics.median(per_call_ns(limiter.reserve, calls)) / 1000:.2f} µs"
+        us = min(block_us(limiter.reserve, calls) for _ in range(5))
+        return figure("rate limiter reserve(), shared through Redis (loopback)", us, "µs", None, None, None)
     finally:
         server.terminate()
         server.wait()
 
 
-def generate_seconds() -> tuple[float, int]:
+def generate_figure() -> Figure:
     """Wall time of a full generation into a temporary folder (generate.py --check) and its exit code."""
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "scripts/generate.py", "--check"], cwd=ROOT, capture_output=True)
-    return time.perf_counter() - start, done.returncode
+    seconds = time.perf_counter() - start
+    name = "full generation (generate.py --check)" + ("" if done.returncode == 0 else " FAILED")
+    return figure(name, seconds, "s", None, None, 8.0)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def figure(
+    name: str, value: float, unit: str, ratio: float | None, baseline: str | None, target: float | None
+) -> Figure:
+    """One line of the benchmark; ``target`` bounds the ratio (or, without a baseline, the value)."""
+    rounded = None if ratio is None else round(ratio, 3)
+    return {
+        "name": name,
+        "value": round(value, 2),
+        "unit": unit,
+        "ratio": rounded,
+        "baseline": baseline,
+        "target": target,
+    }
+
+
+def markdown(run: dict[str, Any]) -> str:
+    lines = [
+        f"Last run: {run['date']}, {run['cpu_count']} CPUs, Python {run['python']}.",
+        "",
+        "| what | nordfin | ÷ | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    for f in run["figures"]:
+        ratio = "" if f["ratio"] is None else f"{f['ratio']:.2f}×"
+        target = (
+            "" if f["target"] is None else f"≤ {f['target']}" + ("×" if f["baseline"] else f" {f['unit']}")
+        )
+        lines.append(
+            f"| {f['name']} | {f['value']:,} {f['unit']} | {f['baseline'] or ''} | {ratio} | {target} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=5000)
-    calls = parser.parse_args().calls
-    print(f"per-call median over {calls} calls each, same in-process transport")
-    print("              raw httpx   + model parse     nordfin   ratio (to raw)  ratio (to raw + parse)")
+    parser.add_argument("--rounds", type=int, default=30, help="rounds of alternating measurements")
+    parser.add_argument("--markdown", action="store_true", help="print README's table of build/bench.json")
+    args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(OUT.read_text(encoding="utf-8"))))
+        return
+    figures = import_figures(max(args.rounds // 2, 5))
     for kind in ("get", "list", "aptic list"):
-        raw_us, parsed_us, our_us = compare(kind, calls)
-        label = kind if kind.startswith("aptic") else f"goto {kind}"
-        print(
-            f"  {label:<10} {raw_us:8.1f} µs {parsed_us:10.1f} µs {our_us:9.1f} µs"
-            f"   {our_us / raw_us:10.2f}   {our_us / parsed_us:16.2f}"
-        )
-    print(f"  rate limiter reserve(): {limiter_cost_ns(calls) / 1000:.2f} µs")
-    print(f"  shared through Redis (loopback): {redis_limiter_cost(calls)}")
-    seconds, status = generate_seconds()
-    note = "" if status == 0 else f" (exit {status}: generated/ differs from a fresh generation)"
-    print(f"full generation of every spec (generate.py --check): {seconds:.2f} s{note}")
+        figures += call_figures(kind, args.rounds)
+    figures += [*memory_figures(), limiter_figure(10_000), redis_limiter_figure(2_000), generate_figure()]
+    run = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "figures": figures,
+    }
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(markdown(run))
+    print(f"\nwritten to {OUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

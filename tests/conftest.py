@@ -64,3 +64,11 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pem = (folder / "plain.crt").read_text() + (folder / "plain.key").read_text()
     (folder / "combined.pem").write_text(pem)
     return folder
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, a test module whose module-scoped fixture builds something expensive (a wheel,
+    the docs site) runs on one worker, so it is built once (``--dist loadgroup`` in ``nox -s tests``)."""
+    for item in items:
+        if "tests/release/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

@@ -59,7 +59,10 @@ def contract(**overrides: Any) -> settings:
 @functools.cache
 def load(slug: str) -> dict[str, Any]:
     """``specs/<slug>/openapi.yaml`` as parsed YAML (treat as read-only)."""
-    return yaml.safe_load((ROOT / "specs" / slug / "openapi.yaml").read_text(encoding="utf-8"))
+    text = (ROOT / "specs" / slug / "openapi.yaml").read_text(encoding="utf-8")
+    # libyaml's loader when PyYAML has it: the same safe reading, some ten times faster, and every
+    # xdist worker reads every spec while collecting.
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def resolve(spec: dict[str, Any], node: Any) -> Any:

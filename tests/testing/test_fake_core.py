@@ -13,6 +13,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from nordfin._core.spec import Operation, SpecIndex
+from nordfin._core.xmlbody import read_xml
 from nordfin.testing import FAKES, fake_for
 from nordfin.testing._fake import Call, FakeApi, FakeError, ModelMismatch, operation, preferred_media_type
 
@@ -359,7 +360,7 @@ def test_xml_in_and_xml_out(fake: NotesFake, http: httpx.Client) -> None:
 
     assert (added.status_code, added.json()) == (201, {"text": "hi"})
     assert listed.headers["Content-Type"] == XML
-    assert INDEX.read_xml(listed.content, NOTE_REF | {"$ref": "#/components/schemas/Notes"}) == {
+    assert read_xml(INDEX, listed.content, NOTE_REF | {"$ref": "#/components/schemas/Notes"}) == {
         "notes": [{"text": "hi"}]
     }
 

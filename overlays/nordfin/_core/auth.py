@@ -6,7 +6,6 @@ exception text shows it.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import json
@@ -15,7 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote_plus
 
 import attrs
@@ -26,6 +25,9 @@ from nordfin._core.redact import Secret, get_logger, redact_url
 from nordfin._core.retry import parse_retry_after
 from nordfin._core.tokenstore import LOCAL, SharedToken, TokenStore
 from nordfin.errors import NordfinError, RateLimited, ResponseValidationError, Unauthorized, VendorError
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["BearerAuth", "HeaderKeysAuth", "OAuth2ClientCredentials", "WithHeaders"]
 
@@ -184,6 +186,8 @@ class OAuth2ClientCredentials(httpx.Auth):
             stale = token
 
     def _loop_lock(self) -> asyncio.Lock:
+        import asyncio  # only the async client gets here; a sync program never loads asyncio
+
         # An asyncio.Lock belongs to one event loop; a client may be used from several in turn.
         loop = asyncio.get_running_loop()
         with self._cache_lock:

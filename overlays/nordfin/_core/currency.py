@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pycountry
-
+from nordfin._core._iso_codes import CURRENCIES
 from nordfin._core.validate import check_str
 from nordfin.errors import RequestValidationError
 
 __all__ = ["ISO_4217", "check_currency"]
 
-#: ISO 4217 alphabetic codes, from pycountry's copy of the standard (kept up to date there).
-ISO_4217: frozenset[str] = frozenset(currency.alpha_3 for currency in pycountry.currencies)
+#: ISO 4217 alphabetic codes, from pycountry's copy of the standard (``scripts/iso_codes.py``).
+ISO_4217: frozenset[str] = CURRENCIES
 
 
 def check_currency(field: str, value: Any) -> str:

@@ -20,30 +20,29 @@ I = TypeVar("I")  # noqa: E741
 
 
 class _Cursors(Generic[C]):
-    """Remembers the cursors seen, to stop a server that sends us round in a circle."""
+    """Stops a server that sends us round in a circle, in constant memory (a walk of a million
+    pages must not keep a million cursors).
+
+    The same cursor again, or the first one, is refused at once; any longer circle is caught within
+    three times its length (plus the pages before it) by Brent's method: one remembered cursor,
+    moved at every power of two.
+    Only ``==`` is used, so cursors need not be hashable.
+    """
 
     def __init__(self, first: C) -> None:
-        self._seen: set[object] = set()
-        self._last = first
-        self._remember(first)
+        self._first = self._last = self._mark = first
+        self._steps, self._power = 0, 1
 
     def advance(self, cursor: C) -> C:
-        if cursor == self._last or self._remember(cursor):
+        if cursor == self._last or cursor == self._first or cursor == self._mark:
             raise ResponseValidationError(
                 operation="pagination", status=200, problems=["next page cursor did not advance"]
             )
+        self._steps += 1
+        if self._steps == self._power:
+            self._mark, self._power, self._steps = cursor, self._power * 2, 0
         self._last = cursor
         return cursor
-
-    def _remember(self, cursor: C) -> bool:
-        """Record ``cursor``; True if it was seen before. Unhashable cursors are only compared
-        with the previous one."""
-        try:
-            seen = cursor in self._seen
-            self._seen.add(cursor)
-        except TypeError:
-            return False
-        return seen
 
 
 class Pager(Generic[P, C, I]):
@@ -52,7 +51,7 @@ class Pager(Generic[P, C, I]):
     Nothing is fetched before iteration starts; each new iteration starts again from ``first``
     (which may be ``None``, e.g. "no continuation token yet": the first page is always fetched).
     The walk ends when ``next_cursor(page, cursor)`` returns ``None``.
-    A next cursor that was already used raises :class:`nordfin.errors.ResponseValidationError`.
+    A server that sends the walk round in a circle raises :class:`nordfin.errors.ResponseValidationError`.
     """
 
     def __init__(
@@ -75,13 +74,17 @@ class Pager(Generic[P, C, I]):
             page = self._fetch(cursor)
             yield page
             following = self._next_cursor(page, cursor)
+            del page  # the next fetch must not find this page still held: one page in memory at a time
             if following is None:
                 return
             cursor = cursors.advance(following)
 
     def __iter__(self) -> Iterator[I]:
         for page in self.pages():
-            yield from self._items(page)
+            items = self._items(page)
+            del page  # (see pages)
+            yield from items
+            del items
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(first={self._first!r})"
@@ -110,14 +113,18 @@ class AsyncPager(Generic[P, C, I]):
             page = await self._fetch(cursor)
             yield page
             following = self._next_cursor(page, cursor)
+            del page  # one page in memory at a time (see Pager.pages)
             if following is None:
                 return
             cursor = cursors.advance(following)
 
     async def _all_items(self) -> AsyncIterator[I]:
         async for page in self.pages():
-            for item in self._items(page):
+            items = self._items(page)
+            del page
+            for item in items:
                 yield item
+            del items
 
     def __aiter__(self) -> AsyncIterator[I]:
         return self._all_items()

@@ -21,7 +21,6 @@ never the client's half-second retries, which would poll faster than the vendor 
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import math
 import threading
@@ -31,6 +30,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+from nordfin._core import aio
 from nordfin._core.retry import single_attempt
 from nordfin.errors import NordfinError, RateLimited, ServerError, TransportError
 
@@ -258,7 +258,7 @@ async def poll_async(
     policy: PollPolicy = PollPolicy(),
     gate: IntervalGate | None = None,
     clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] = aio.sleep,
     cancel: Cancel | None = None,
 ) -> T:
     """:func:`poll` for coroutines. Cancel it by cancelling its task, or through ``cancel``

@@ -7,11 +7,12 @@ which ships in the wheel, so an installed client can say exactly what it was bui
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
 from typing import Any
 
 import attrs
+
+from nordfin._core.packaged import read_packaged
 
 __all__ = ["SpecProvenance", "spec_provenance"]
 
@@ -28,8 +29,7 @@ class SpecProvenance:
 
 @functools.cache
 def _lock() -> dict[str, Any]:
-    resource = importlib.resources.files("nordfin_generated") / "generate.lock.json"
-    lock: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    lock: dict[str, Any] = json.loads(read_packaged("generate.lock.json"))
     return lock
 
 

@@ -20,7 +20,6 @@ imported only then), so every process of a fleet draws from one quota.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 import threading
@@ -29,6 +28,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
+from nordfin._core import aio
 from nordfin.errors import RateLimited, RequestValidationError
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ class RateLimiter:
         self,
         *,
         max_wait: float = math.inf,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = aio.sleep,
         scope: str | None = None,
     ) -> None:
         """:meth:`acquire` for asyncio: the same rules, the wait is awaited."""

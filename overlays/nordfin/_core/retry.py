@@ -20,7 +20,6 @@ The rules live once, in pure functions (:func:`plan_after_response`, :func:`plan
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import hashlib
 import hmac
@@ -36,6 +35,7 @@ from datetime import UTC
 import attrs
 import httpx
 
+from nordfin._core import aio
 from nordfin._core.ratelimit import RateLimiter, for_transport
 from nordfin._core.redact import SENSITIVE_HEADERS, get_logger, redact_url
 
@@ -329,7 +329,7 @@ class AsyncRetryTransport(_Base, httpx.AsyncBaseTransport):
         *,
         policy: RetryPolicy = RetryPolicy(),
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = aio.sleep,
         rnd: Callable[[], float] = random.random,
     ) -> None:
         super().__init__(policy, for_transport(limiter, inner), rnd)

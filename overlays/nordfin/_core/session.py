@@ -241,7 +241,7 @@ def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any])
     problems = spec.validate_request(
         operation,
         path_params=path_params_of(spec, operation, kwargs["url"]),
-        query=httpx.QueryParams(params).multi_items() if params else [],
+        query=query_items(params) if params else [],
         headers=headers,
         content_type="application/json" if "json" in kwargs else headers.get("Content-Type"),
         body=json_body,
@@ -249,6 +249,21 @@ def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any])
     if problems:
         field, _, rule = problems[0].partition(": ")
         raise RequestValidationError(_argument_name(field), guard.explain(rule))
+
+
+def query_items(params: Any) -> list[tuple[str, str]]:
+    """The query as httpx will send it (``True`` as ``true``, a list as repeated pairs), read
+    without building an ``httpx.QueryParams`` (a quarter of a list call's checking time)."""
+    if not isinstance(params, Mapping):
+        return httpx.QueryParams(params).multi_items()
+    return [
+        (str(name), _WIRE[item] if item is None or isinstance(item, bool) else str(item))
+        for name, value in params.items()
+        for item in (value if isinstance(value, list | tuple) else (value,))
+    ]
+
+
+_WIRE: dict[bool | None, str] = {True: "true", False: "false", None: ""}
 
 
 def _argument_name(location: str) -> str:

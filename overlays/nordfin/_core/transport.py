@@ -4,17 +4,16 @@ rate limiting in the transport, no redirects followed, a ``User-Agent`` naming n
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 
 import attrs
 import httpx
 
+from nordfin._core import aio
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
 from nordfin._core.retry import AsyncRetryTransport, RetryPolicy, RetryTransport
@@ -69,12 +68,19 @@ def ssl_context(cert: ClientCert | None = None) -> ssl.SSLContext:
     return ctx
 
 
+def version(name: str) -> str:
+    """The installed version of ``name``; importlib.metadata is loaded by the first client, not on import."""
+    from importlib.metadata import version as installed
+
+    return installed(name)
+
+
 @cache
 def user_agent() -> str:
     """``nordfin/<installed version>``, or ``nordfin/0+unknown`` when run from a source tree."""
     try:
         return f"nordfin/{version('nordfin')}"
-    except PackageNotFoundError:
+    except ModuleNotFoundError:  # importlib.metadata's PackageNotFoundError
         return "nordfin/0+unknown"
 
 
@@ -138,7 +144,7 @@ def build_async_client(
     """:func:`build_sync_client` for ``httpx.AsyncClient`` and :class:`AsyncRetryTransport`."""
     if transport is None:
         transport = httpx.AsyncHTTPTransport(verify=ssl_context(cert), proxy=env_proxy(base_url))
-    retrying = AsyncRetryTransport(transport, policy=policy, limiter=limiter, sleep=sleep or asyncio.sleep)
+    retrying = AsyncRetryTransport(transport, policy=policy, limiter=limiter, sleep=sleep or aio.sleep)
     return httpx.AsyncClient(
         base_url=base_url,
         auth=auth,

@@ -11,8 +11,7 @@ import re
 import uuid
 from typing import Any, TypeVar
 
-import pycountry
-
+from nordfin._core._iso_codes import COUNTRIES
 from nordfin.errors import RequestValidationError
 
 __all__ = [
@@ -86,10 +85,10 @@ def _names(kinds: tuple[type, ...]) -> str:
 
 
 def check_country(field: str, code: Any) -> None:
-    """An assigned ISO 3166-1 alpha-2 code, upper-case (``SE``); the list is pycountry's."""
+    """An assigned ISO 3166-1 alpha-2 code, upper-case (``SE``); the list is pycountry's (``_iso_codes``)."""
     if not isinstance(code, str) or len(code) != 2 or not code.isupper():
         raise RequestValidationError(field, "must be an ISO 3166-1 alpha-2 country code such as SE")
-    if pycountry.countries.get(alpha_2=code) is None:
+    if code not in COUNTRIES:
         raise RequestValidationError(field, "is not an assigned ISO 3166-1 alpha-2 country code")
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Unpack
 
+from nordfin._core import aio
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, Quota, resolve_base_url
 from nordfin._core.checked import Checked
@@ -205,7 +205,7 @@ class Polling(Checked):
     ) -> dict[str, Order]:
         """``_wait_all`` for the ``AsyncClient``: the orders are awaited concurrently."""
         session: AsyncSession = self._markets.sessions[market]
-        sleep: Callable[[float], Awaitable[None]] = self._sleep or asyncio.sleep
+        sleep: Callable[[float], Awaitable[None]] = self._sleep or aio.sleep
 
         def wait(public_id: str) -> Awaitable[Order]:
             return poll_async(
@@ -218,6 +218,8 @@ class Polling(Checked):
                 sleep=sleep,
                 cancel=cancel,
             )
+
+        import asyncio  # only async clients load it (import nordfin.permanad stays light)
 
         return dict(zip(ids, await asyncio.gather(*map(wait, ids)), strict=True))
 

@@ -39,6 +39,8 @@ from pydantic import BaseModel, ValidationError
 
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.spec import Operation, SpecIndex, media_type_of
+from nordfin._core.xmlbody import read_xml, write_xml
+from nordfin.testing._query import typed_query
 
 __all__ = [
     "Call",
@@ -336,7 +338,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return Call(
             operation,
             path_params,
-            self.index.typed_query(operation, query),
+            typed_query(self.index, operation, query),
             request.headers,
             body,
             data,
@@ -379,7 +381,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
             except ValueError:
                 raise ValueError("is not valid JSON") from None
         if media is not None and _is_xml(media) and schema is not None:
-            return self.index.read_xml(content, schema)
+            return read_xml(self.index, content, schema)
         return content
 
     def _read_model(self, operation: Operation, media: str | None, data: Any) -> BaseModel | None:
@@ -426,7 +428,7 @@ class FakeApi(httpx.BaseTransport, httpx.AsyncBaseTransport):
         media, schema = self._negotiate(operation, status, accept)
         data = _jsonable(payload)
         if _is_xml(media):
-            content = self.index.write_xml(data, schema)
+            content = write_xml(self.index, data, schema)
         else:
             content = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         return _response(status, {**headers, "Content-Type": media}, content)

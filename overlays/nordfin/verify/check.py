@@ -277,7 +277,9 @@ class Checker:
             if media.endswith("json"):
                 return json.loads(raw)
             if media.endswith("xml"):
-                return self.index.read_xml(raw, schema)
+                from nordfin._core.xmlbody import read_xml  # only for an XML answer
+
+                return read_xml(self.index, raw, schema)
         except ValueError:
             context.add(
                 "invalid-body",
@@ -416,12 +418,12 @@ class Checker:
             if self.index.validator(branch).is_valid(value):
                 return index
         for index, branch in enumerate(branches):  # none fits: the one of the value's type
-            if _json_type(value) in self.index._types(branch):
+            if _json_type(value) in self.index.types(branch):
                 return index
         return None
 
     def _allows_null(self, node: dict[str, Any], value: Any) -> bool:
-        types = self.index._types(node)
+        types = self.index.types(node)
         if "null" in types or node.get("nullable") is True:
             return True
         if None in (node.get("enum") or []) or ("const" in node and node["const"] is None):

@@ -1,0 +1,96 @@
+"""What importing a client loads: only what a call needs, when it needs it (no timing here: the
+figures are ``nox -s bench``'s). Each check runs in a fresh interpreter, so nothing a test
+already imported can hide a module."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+SLUGS = ["goto", "payex", "payfunc", "aptic", "permanad"]
+# Heavy or unneeded at import: the wording engine (jsonschema, referencing: only once a value is
+# invalid), jsonschema-rs (on the first check), asyncio (async clients only), pycountry
+# (replaced by a generated table), importlib.metadata (the User-Agent, on the first client),
+# XML (the fakes only).
+NOT_AT_IMPORT = [
+    "jsonschema",
+    "referencing",
+    "jsonschema_rs",
+    "asyncio",
+    "pycountry",
+    "importlib.metadata",
+    "xml.etree.ElementTree",
+]
+
+
+def loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_importing_a_client_loads_nothing_a_call_does_not_need_yet(slug: str) -> None:
+    loaded = loaded_after(f"from nordfin.{slug} import Client, AsyncClient")
+
+    assert f"nordfin.{slug}" in loaded
+    assert sorted(m for m in NOT_AT_IMPORT if m in loaded) == []
+
+
+def test_the_packaged_spec_files_are_read_without_importlib_resources() -> None:
+    # (python-stdnum, which the other APIs' checks use, imports it for its own data files)
+    assert "importlib.resources" not in loaded_after("import nordfin.goto")
+
+
+def test_import_nordfin_loads_neither_httpx_nor_the_core() -> None:
+    loaded = loaded_after("import nordfin")
+
+    assert not {m for m in loaded if m.startswith(("httpx", "nordfin._core", "attr"))}
+    assert "nordfin._core.retry" in loaded_after("from nordfin import RetryPolicy")
+
+
+CALL = """
+import httpx
+from nordfin import goto
+answer = {"paymentTerms": [{"code": "NET/30", "description": "30 days net"}], "since": 7}
+client = goto.Client(
+    store="s", api_key="k", rate_limit=False,
+    transport=httpx.MockTransport(lambda request: httpx.Response(200, json=answer)),
+)
+term = client.payment_terms.get("NET/30")
+assert term.code == "NET/30"
+"""
+
+
+def test_a_valid_call_checks_with_jsonschema_rs_and_never_loads_the_wording_engine() -> None:
+    loaded = loaded_after(CALL)
+
+    assert "jsonschema_rs" in loaded
+    assert not {"jsonschema", "referencing", "asyncio"} & loaded
+
+
+def test_an_invalid_value_is_worded_by_jsonschema() -> None:
+    refused = CALL.replace(
+        'term = client.payment_terms.get("NET/30")\nassert term.code == "NET/30"',
+        "from nordfin.errors import RequestValidationError\n"
+        "try:\n    client.payment_terms.get('x' * 300)\nexcept RequestValidationError as error:\n"
+        "    assert 'at most 255' in str(error), error\nelse:\n    raise AssertionError('sent')",
+    )
+
+    assert "jsonschema" in loaded_after(refused)
+
+
+def test_packaged_files_are_read_through_importlib_resources_when_not_in_a_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nordfin._core import packaged
+
+    direct = packaged.read_packaged("generate.lock.json")
+    monkeypatch.setattr(packaged.importlib.util, "find_spec", lambda name: None)
+
+    assert packaged.read_packaged("generate.lock.json") == direct
+    assert json.loads(direct)["specs"]
