@@ -70,7 +70,9 @@ def test_a_valid_call_checks_with_jsonschema_rs_and_never_loads_the_wording_engi
     loaded = loaded_after(CALL)
 
     assert "jsonschema_rs" in loaded
-    assert not {"jsonschema", "referencing", "asyncio"} & loaded
+    # asyncio is not checked here: the argument check's typeguard (loaded on the first call, never
+    # at import) imports unittest.mock, which imports asyncio.
+    assert not {"jsonschema", "referencing"} & loaded
 
 
 def test_an_invalid_value_is_worded_by_jsonschema() -> None:

@@ -23,8 +23,6 @@ import typing
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
-from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
-
 from nordfin.errors import RequestValidationError
 
 __all__ = ["Checked", "check_argument", "checked"]
@@ -117,9 +115,10 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
         raise RequestValidationError(
             name, f"must be {describe(annotation)}, not a single {type(value).__name__}"
         )
+    guard = _typeguard()
     try:
-        check_type(value, annotation, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
-    except TypeCheckError as error:
+        guard.check_type(value, annotation, collection_check_strategy=guard.CollectionCheckStrategy.ALL_ITEMS)
+    except guard.TypeCheckError as error:
         raise RequestValidationError(name, _rule(annotation, value, error)) from None
     _check_items(name, value, annotation)
 
@@ -132,7 +131,16 @@ def _check_items(name: str, value: Any, annotation: Any) -> None:
             check_argument(f"{name}[{index}]", one, item)
 
 
-def _rule(annotation: Any, value: Any, error: TypeCheckError) -> str:
+@functools.cache
+def _typeguard() -> types.ModuleType:
+    """typeguard, on the first checked call: it imports unittest.mock (and with it asyncio) and
+    importlib.metadata, which ``import nordfin.<slug>`` must not pay for (issue 14)."""
+    import typeguard
+
+    return typeguard
+
+
+def _rule(annotation: Any, value: Any, error: Exception) -> str:
     """What the argument must be; for a nested problem also where (typeguard names types, never values)."""
     detail = " ".join(str(error).split())
     given = "None" if value is None else type(value).__name__
@@ -181,9 +189,10 @@ def _str_only_as_sequence(value: Any, annotation: Any) -> bool:
         return False
     if not rest:
         return True
+    guard = _typeguard()
     try:
-        check_type(value, typing.Union[rest])  # noqa: UP007 (a runtime tuple of members)
-    except TypeCheckError:
+        guard.check_type(value, typing.Union[rest])  # noqa: UP007 (a runtime tuple of members)
+    except guard.TypeCheckError:
         return True
     return False
 
