@@ -24,7 +24,11 @@ from tests.hardening._echo import EchoServer, serve
 from tests.hardening._five import SLUGS, build
 
 # Printable ASCII a header can carry, with the characters URL-encoding and Basic change.
-SECRET = st.text(alphabet=string.ascii_letters + string.digits + "-._~+/=&%:!$*", min_size=12, max_size=40)
+# A drawn value of letters alone can spell nordfin's own words ("PermanadErro" is in the class name
+# of every Permånad error), which are no leak: like real keys, secrets here hold a digit.
+SECRET = st.text(
+    alphabet=string.ascii_letters + string.digits + "-._~+/=&%:!$*", min_size=12, max_size=40
+).filter(lambda value: any(char.isdigit() for char in value))
 PART = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=4, max_size=16)
 CARD_TOKEN = st.tuples(PART, PART, PART).map(".".join)
 SECRETS = st.fixed_dictionaries(
