@@ -13,7 +13,8 @@ type, a body valid against its schema and the documented required headers. Anyth
 1. a 2xx the spec does not list is read as the operation's documented success answer whose body
    it fits (or as "no body" when that documented success has none);
 2. in a success body, a deviation at a schema the spec marks ``x-nordfin-inferred`` (on that
-   schema or on one it lies under) is accepted when the model can still read it: an enum value
+   schema, or on one it is written inside: a marker does not reach into a ``$ref``'d component,
+   which carries its own) is accepted when the model can still read it: an enum value
    not listed, a ``null`` where the schema allows none, a required member missing, a value
    outside a guessed bound (``BOUNDS``: length, range, pattern, format). A value of another type
    is never accepted: the model would hand it back as something it is not;
@@ -364,27 +365,26 @@ def _covered(spec: SpecIndex, schema: Any, path: tuple[Any, ...]) -> bool:
 
 
 def _walk(spec: SpecIndex, schema: Any, path: tuple[Any, ...]) -> bool:
-    node = schema
+    node, marked = schema, False
     for index, step in enumerate(path):  # the last step is the keyword: its schema is checked too
-        node, marked = _deref(spec, node, step)
-        if marked:
-            return True
+        node, marked = _deref(spec, node, step, marked)
         if index == len(path) - 1:
-            return False
+            return marked
         node = node.get(step) if isinstance(node, dict) else _item(node, step)
     return False
 
 
-def _deref(spec: SpecIndex, node: Any, step: Any) -> tuple[Any, bool]:
+def _deref(spec: SpecIndex, node: Any, step: Any, marked: bool) -> tuple[Any, bool]:
     """``node`` with ``$ref``s followed until it holds ``step`` (jsonschema leaves ``$ref`` out of
-    its paths), and whether a schema on the way carries the marker."""
-    marked = False
+    its paths), and whether it is marked. A marker covers its schema and the schemas written inside
+    it, not a component it refers to: crossing a ``$ref`` keeps only the referring schema's own."""
     for _ in range(32):  # a bound, as in SpecIndex.resolve
         if not isinstance(node, dict):
             return node, marked
         marked = marked or _MARKER in node
         if step in node or "$ref" not in node:
             return node, marked
+        marked = _MARKER in node
         node = spec.resolve({"$ref": node["$ref"]})
     return node, marked
 

@@ -12,8 +12,9 @@ import httpx
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import AsyncClientBase, ClientBase, ClientSetup, Options, Quota, resolve_base_url
 from nordfin._core.pagination import AsyncPager, Pager
-from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, poll_async, poll_many
+from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, WaitTimeout, poll_async, poll_many
 from nordfin._core.ratelimit import RateLimiter
+from nordfin._core.redact import get_logger
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Plan, Session
 from nordfin._core.spec import SpecIndex
@@ -68,9 +69,31 @@ PROFILE = ApiProfile(
 )
 
 
+_KNOWN_STATUSES = frozenset(OrderStatus)
+_unknown_seen: set[str] = set()
+_log = get_logger("nordfin.permanad")
+
+
 def is_final(order: Order) -> bool:
-    """Whether ``order`` has reached a final status (see ``FINAL_STATUSES``)."""
+    """Whether ``order`` has reached a final status (see ``FINAL_STATUSES``). A status the spec
+    does not list (the list is a guess) is taken as not decided yet, and logged once."""
+    if order.status not in _KNOWN_STATUSES and str(order.status) not in _unknown_seen:
+        _unknown_seen.add(str(order.status))
+        _log.warning(
+            "permanad order status %r is not in the spec: taken as not decided yet", str(order.status)
+        )
     return order.status in FINAL_STATUSES
+
+
+def _explained(error: WaitTimeout) -> WaitTimeout:
+    """``error``, saying so when the order's last status was one the spec does not list."""
+    status = getattr(error.last, "status", None)
+    if status is None or status in _KNOWN_STATUSES:
+        return error
+    return WaitTimeout(
+        f"{error}: its last status {str(status)!r} is not in the spec, so it was taken as not decided yet",
+        error.last,
+    )
 
 
 class Plans:
@@ -262,16 +285,19 @@ class Orders(_Polling):
         chosen = self._markets.choose(market)
         ids = [check_path_id("public_id", public_id) for public_id in public_ids]
         session = self._session(chosen)
-        return poll_many(
-            ids,
-            lambda public_id: session.run(Plans.get(public_id)),
-            is_final,
-            policy=self._policy_for(timeout),
-            gate=_KeyedGate(self._gate, chosen),
-            clock=self._clock,
-            sleep=self._sleep or time.sleep,
-            cancel=cancel,
-        )
+        try:
+            return poll_many(
+                ids,
+                lambda public_id: session.run(Plans.get(public_id)),
+                is_final,
+                policy=self._policy_for(timeout),
+                gate=_KeyedGate(self._gate, chosen),
+                clock=self._clock,
+                sleep=self._sleep or time.sleep,
+                cancel=cancel,
+            )
+        except WaitTimeout as error:
+            raise _explained(error) from None
 
 
 class AsyncOrders(_Polling):
@@ -328,16 +354,19 @@ class AsyncOrders(_Polling):
         check_path_id("public_id", public_id)
         session = self._session(chosen)
         sleep: Callable[[float], Awaitable[None]] = self._sleep or asyncio.sleep
-        return await poll_async(
-            (chosen, public_id),
-            lambda: session.run(Plans.get(public_id)),
-            is_final,
-            policy=self._policy_for(timeout),
-            gate=self._gate,
-            clock=self._clock,
-            sleep=sleep,
-            cancel=cancel,
-        )
+        try:
+            return await poll_async(
+                (chosen, public_id),
+                lambda: session.run(Plans.get(public_id)),
+                is_final,
+                policy=self._policy_for(timeout),
+                gate=self._gate,
+                clock=self._clock,
+                sleep=sleep,
+                cancel=cancel,
+            )
+        except WaitTimeout as error:
+            raise _explained(error) from None
 
     async def wait_for_decisions(
         self,
