@@ -85,9 +85,9 @@ def deviation_sites(op: h.Op, body: Any, *, inferred: bool, plain: bool = False)
         if enums and isinstance(value, str) and _all(enums, inferred):
             found["enum"].append(path)
         refusing = [s for s in schemas if _refuses_null(op, s.schema)]
-        if path and value is not None and refusing and _all(refusing, inferred):
-            if not plain or all(_is_plain(op, s.schema) for s in schemas):
-                found["null"].append(path)
+        readable = not plain or all(_is_plain(op, s.schema) for s in schemas)
+        if path and value is not None and refusing and _all(refusing, inferred) and readable:
+            found["null"].append(path)
     found["missing"] = [p for p, marked in h.required_members(op.spec, schema, body) if marked == inferred]
     return found
 

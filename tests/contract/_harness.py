@@ -878,19 +878,7 @@ def required_sites(
 ) -> Iterator[tuple[Any, ...]]:
     """Paths of the required properties present in ``value``, through properties, items and allOf
     (not anyOf/oneOf: which branch a generated model reads is its own business)."""
-    schema = resolve(spec, schema)
-    if not isinstance(schema, dict):
-        return
-    for branch in schema.get("allOf", []):
-        yield from required_sites(spec, branch, value, path)
-    if isinstance(value, dict):
-        yield from ((*path, key) for key in schema.get("required", []) if key in value)
-        for key, sub in schema.get("properties", {}).items():
-            if key in value:
-                yield from required_sites(spec, sub, value[key], (*path, key))
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(value):
-            yield from required_sites(spec, schema["items"], item, (*path, index))
+    return ((*path, *site) for site, _ in required_members(spec, schema, value))
 
 
 # --- where the spec is a guess (x-nordfin-inferred), read independently ----------------------------

@@ -92,7 +92,7 @@ def test_guessed_deviations_are_refused_in_strict_mode(op: h.Op, data: st.DataOb
 def test_a_null_where_the_spec_guessed_none_is_accepted_by_default(op: h.Op, data: st.DataObject) -> None:
     """A null in a plain member (string, number, boolean) whose non-nullability is a guess is read,
     and logged. (Every other member: ``test_leniency_models.py``.)"""
-    kind, where, answer = data.draw(d.deviated(op, inferred=True, kinds=("null",), plain=True), label="null")
+    _, where, answer = data.draw(d.deviated(op, inferred=True, kinds=("null",), plain=True), label="null")
     with d.warnings_logged() as records:
         exchange = h.answered_call(op, answer, data, strict=False)
     d.assert_accepted(op, f"a null at {where}", exchange, records)

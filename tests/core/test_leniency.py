@@ -37,7 +37,7 @@ def test_a_create_answered_201_is_read_as_the_documented_200(caplog: pytest.LogC
         first = goto_client.payment_terms.create(code="NET/30", description="30 days net")
         goto_client.payment_terms.create(code="NET/30", description="30 days net")
 
-    assert ("NET/30", "30 days net") == (first.code, first.description)
+    assert (first.code, first.description) == ("NET/30", "30 days net")
     warned = [r.getMessage() for r in caplog.records if "create_payment_term" in r.getMessage()]
     assert warned == [
         "goto create_payment_term: answered 201, which the spec does not document; read as its "
@@ -55,14 +55,15 @@ def test_a_create_answered_201_is_refused_in_strict_mode_as_maybe_applied() -> N
     assert caught.value.maybe_applied is True
     assert str(caught.value) == (
         "create_payment_term: the 201 answer does not match the spec: status: 201 is not a documented "
-        "success of create_payment_term. The POST may have taken effect (maybe_applied): look before repeating it"
+        "success of create_payment_term. The POST may have taken effect (maybe_applied): "
+        "look before repeating it"
     )
 
 
 def test_an_unreadable_success_of_a_write_says_it_may_have_taken_effect() -> None:
-    with client(answer(201, b"<html>Created</html>", "text/html")) as goto_client:
-        with pytest.raises(errors.ResponseValidationError) as caught:
-            goto_client.payment_terms.create(code="NET/30", description="30 days net")
+    created = answer(201, b"<html>Created</html>", "text/html")
+    with client(created) as goto_client, pytest.raises(errors.ResponseValidationError) as caught:
+        goto_client.payment_terms.create(code="NET/30", description="30 days net")
 
     assert caught.value.maybe_applied is True
     assert "may have taken effect" in str(caught.value)
@@ -103,9 +104,9 @@ def test_a_documented_constraint_is_enforced_by_default() -> None:
 def test_an_html_error_page_gives_the_status_family_with_a_redacted_excerpt() -> None:
     """A proxy's page that echoes the request's key: the key never reaches the message."""
     page = f"<html>\n<body>Bad   gateway for key {KEY} at 19811218-9876</body></html>".encode()
-    with client(answer(502, page, "text/html"), retry=RetryPolicy.none()) as goto_client:
-        with pytest.raises(errors.ServerError) as caught:
-            goto_client.payment_terms.get("NET/30")
+    proxy = answer(502, page, "text/html")
+    with client(proxy, retry=RetryPolicy.none()) as goto_client, pytest.raises(errors.ServerError) as caught:
+        goto_client.payment_terms.get("NET/30")
 
     assert caught.value.status == 502
     assert str(caught.value) == (
