@@ -55,7 +55,7 @@ def _nodes(
     node, marked = h.marked(op.spec, schema, marked)
     if not isinstance(node, dict) or depth == 0:
         return
-    yield ({"required": node["required"]} if depth == 6 and "required" in node else node), marked
+    yield ({"required": node.get("required", [])} if depth == 6 else node), marked
     for child in [*node.get("properties", {}).values(), node.get("items")]:
         if isinstance(child, dict):
             yield from _nodes(op, child, marked, depth - 1)

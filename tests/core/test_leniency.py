@@ -171,6 +171,7 @@ SPEC: dict[str, Any] = {
                     "fixed": {"$ref": "#/components/schemas/Fixed"},
                     "inner": {"$ref": "#/components/schemas/Guessed"},
                     "maybe": {"anyOf": [{"$ref": "#/components/schemas/Status"}, {"type": "null"}]},
+                    "either": {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/Guessed"}]},
                 },
             },
         }
@@ -200,9 +201,11 @@ def test_a_missing_member_of_a_guessed_object_is_a_guess() -> None:
 
 def test_deviations_outside_a_marker_are_not_guesses() -> None:
     """An unlisted value of a documented enum (also one referred to from a guessed object), a null
-    name, a missing name, a wrong type anywhere."""
+    name, a null where one branch is a guessed object (the member's nullability is documented), a
+    missing name, a wrong type anywhere."""
     part = {"name": "n", "inner": {"id": "i", "size": 1, "part": "z"}}
-    for body in ({"name": "n", "fixed": "z"}, part, {"name": None}, {}, {"name": "n", "status": 3}):
+    either = {"name": "n", "either": None}
+    for body in ({"name": "n", "fixed": "z"}, part, {"name": None}, either, {}, {"name": "n", "status": 3}):
         assert found(body) == [], body
 
 

@@ -309,7 +309,7 @@ def deviations(spec: SpecIndex, schema: Any, body: Any) -> list[Deviation]:
 def _tolerated(spec: SpecIndex, schema: Any, error: Any) -> list[Deviation] | None:
     """The deviations ``error`` stands for if lenient reading accepts all of them, else None."""
     where = "body" + "".join(f".{part}" for part in error.absolute_path)
-    if error.validator in ("anyOf", "oneOf"):
+    if error.validator in ("anyOf", "oneOf") and error.instance is not None:
         return _tolerated_branch(spec, schema, error)
     kind = _kind(error)
     if kind is None or not _covered(spec, schema, tuple(error.absolute_schema_path)):
@@ -322,7 +322,8 @@ def _tolerated(spec: SpecIndex, schema: Any, error: Any) -> list[Deviation] | No
 def _kind(error: Any) -> str | None:
     if error.validator == "required":
         return "missing"
-    if error.instance is None and error.validator in ("type", "enum", "const"):
+    if error.instance is None and error.validator in ("type", "enum", "const", "anyOf", "oneOf"):
+        # A null where no branch allows one is the member's deviation, not a branch's
         return "null"
     if error.validator in BOUNDS:
         return "bound"
