@@ -163,17 +163,28 @@ class AnswerReader:
         parse: Callable[[httpx.Response], Any],
         strict: bool,
     ) -> Any:
-        documented = _documented_success(operation, response.status_code)
-        if documented is None:
-            return self._undocumented(operation, response, parse, strict)
-        problems = self._problems(operation, response, response.status_code, headers=strict)
-        if strict and problems:
-            raise ResponseValidationError(
-                operation.operation_id, response.status_code, problems, response.content
-            )
+        status = response.status_code
         if strict:
+            problems = (
+                self._problems(operation, response, status, headers=True)
+                if _documented_success(operation, status)
+                else [f"status: {status} is not a documented success of {operation.operation_id}"]
+            )
+            if problems:
+                raise ResponseValidationError(operation.operation_id, status, problems, response.content)
             return parse(response)
-        return self._read(operation, response, response.status_code, parse)
+        if _documented_success(operation, status):
+            return self._read(operation, response, status, parse)
+        chosen = self._fitting_success(operation, response)
+        if chosen is None:
+            problem = f"status: {status} is not documented, and its body fits no documented success answer"
+            raise ResponseValidationError(operation.operation_id, status, [problem], response.content)
+        self._warn(
+            operation.operation_id,
+            "status",
+            f"answered {status}, which the spec does not document; read as its documented {chosen} answer",
+        )
+        return self._read(operation, response, chosen, parse)
 
     def _read(
         self,
@@ -195,32 +206,6 @@ class AnswerReader:
             raise ResponseValidationError(
                 operation.operation_id, response.status_code, problems, response.content
             ) from error
-
-    def _undocumented(
-        self,
-        operation: Operation,
-        response: httpx.Response,
-        parse: Callable[[httpx.Response], Any],
-        strict: bool,
-    ) -> Any:
-        status = response.status_code
-        if strict:
-            problem = f"status: {status} is not a documented success of {operation.operation_id}"
-            raise ResponseValidationError(operation.operation_id, status, [problem], response.content)
-        chosen = self._fitting_success(operation, response)
-        if chosen is None:
-            raise ResponseValidationError(
-                operation.operation_id,
-                status,
-                [f"status: {status} is not documented, and its body fits no documented success answer"],
-                response.content,
-            )
-        self._warn(
-            operation.operation_id,
-            "status",
-            f"answered {status}, which the spec does not document; read as its documented {chosen} answer",
-        )
-        return self._read(operation, response, chosen, parse)
 
     def _fitting_success(self, operation: Operation, response: httpx.Response) -> int | None:
         """The documented success status whose answer ``response``'s body fits: one with a body

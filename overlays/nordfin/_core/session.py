@@ -263,27 +263,6 @@ def path_params_of(spec: SpecIndex, operation: Operation, url: str) -> dict[str,
     return found[1]
 
 
-def check_response(spec: SpecIndex, operation_id: str, response: httpx.Response) -> None:
-    """Strict mode: the answer must be exactly what the spec allows."""
-    body: Any = None
-    if response.content:
-        try:
-            body = response.json()
-        except ValueError:
-            raise ResponseValidationError(
-                operation_id, response.status_code, ["body is not JSON"], response.content
-            ) from None
-    problems = spec.validate_response(
-        spec.operation(operation_id),
-        status=response.status_code,
-        content_type=response.headers.get("content-type"),
-        body=body,
-        headers=response.headers,
-    )
-    if problems:
-        raise ResponseValidationError(operation_id, response.status_code, problems, response.content)
-
-
 def parse_success(
     profile: ApiProfile, prepared: Prepared, response: httpx.Response, expect: type[T] | None
 ) -> T | None:
