@@ -10,7 +10,7 @@ from typing import Any
 
 import _harness as h
 import pytest
-from hypothesis import assume
+from hypothesis import HealthCheck, assume
 from hypothesis import strategies as st
 
 from nordfin.errors import ResponseValidationError
@@ -19,6 +19,12 @@ from nordfin.errors import ResponseValidationError
 UNLISTED = "nordfin-unlisted-value"
 KINDS = ("enum", "null", "missing")
 READS = ("GET", "HEAD", "OPTIONS")
+#: Answers drawn at most to find one with a member to break.
+TRIES = 4
+#: The contract settings, for properties that need a member the answers hold only now and then.
+FILTERING = h.contract(
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+)
 
 
 def body_key(op: h.Op) -> str | None:
@@ -26,24 +32,24 @@ def body_key(op: h.Op) -> str | None:
     return next((k for k in op.success_keys if h.json_content(op.responses[k])), None)
 
 
-def body_cases(*, inferred: bool) -> list[Any]:
+def body_cases(*, inferred: bool, plain: bool = False) -> list[Any]:
     """Operations whose success body has a member that can be broken under a marker (``inferred``),
-    or under none: a member refusing null, an enum, or (``inferred``) a guessed required member."""
+    or under none: a member refusing null, an enum, or (``inferred``) a guessed required member;
+    ``plain``: a plain member refusing null only (see ``deviation_sites``)."""
     cases = []
     for op in h.all_operations():
         key = body_key(op)
         schema = h.json_content(op.responses[key])[1] if key else None
-        if schema is not None and any(
-            _breakable(op, node, marked, inferred) for node, marked in _nodes(op, schema)
-        ):
+        nodes = [node for node, marked in _nodes(op, schema) if marked == inferred] if schema else []
+        if any(_breakable(op, node, inferred, plain) for node in nodes):
             cases.append(pytest.param(op, id=str(op)))
     assert cases, "no operation has a member to break: the property would test nothing"
     return cases
 
 
-def _breakable(op: h.Op, node: dict[str, Any], marked: bool, inferred: bool) -> bool:
-    if marked != inferred:
-        return False
+def _breakable(op: h.Op, node: dict[str, Any], inferred: bool, plain: bool) -> bool:
+    if plain:
+        return _refuses_null(op, node) and _is_plain(op, node)
     return _refuses_null(op, node) or "enum" in node or (inferred and bool(node.get("required")))
 
 
@@ -112,8 +118,11 @@ def deviated(
     draw: st.DrawFn, op: h.Op, *, inferred: bool, kinds: tuple[str, ...] = KINDS, plain: bool = False
 ) -> tuple[str, tuple[Any, ...], h.Answer]:
     """A valid success answer of ``op`` with one deviation of a drawn kind at a drawn site."""
-    valid = draw(h.answers(op, body_key(op) or ""), label="valid answer")
-    found = deviation_sites(op, valid.body, inferred=inferred, plain=plain)
+    for _ in range(TRIES):  # optional members are drawn now and then: a few answers find one
+        valid = draw(h.answers(op, body_key(op) or ""), label="valid answer")
+        found = deviation_sites(op, valid.body, inferred=inferred, plain=plain)
+        if any(found[k] for k in kinds):
+            break
     kinds = tuple(k for k in kinds if found[k])
     assume(kinds)
     kind = draw(st.sampled_from(kinds), label="kind")

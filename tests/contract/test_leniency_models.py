@@ -23,7 +23,7 @@ GUESSED = d.body_cases(inferred=True)
 
 
 @pytest.mark.parametrize("op", GUESSED)
-@h.contract()
+@d.FILTERING
 @given(data=st.data())
 def test_guessed_deviations_are_accepted_by_default(op: h.Op, data: st.DataObject) -> None:
     """An unlisted enum value, a null or a missing member, each where the spec guessed, is read
