@@ -54,19 +54,22 @@ def _breakable(op: h.Op, node: dict[str, Any], inferred: bool, plain: bool) -> b
 
 
 def _nodes(
-    op: h.Op, schema: Any, marked: bool = False, depth: int = 6
+    op: h.Op, schema: Any, marked: bool = False, depth: int = 6, item: bool = False
 ) -> Iterator[tuple[dict[str, Any], bool]]:
     """The member schemas below ``schema`` (through properties, items, allOf) and whether each is
-    under a marker; the body's own schema only for its ``required``."""
+    under a marker; the body's own schema only for its ``required``, an array's items but for
+    their type (a null item is no deviation we draw)."""
     node, marked = h.marked(op.spec, schema, marked)
     if not isinstance(node, dict) or depth == 0:
         return
-    yield ({"required": node.get("required", [])} if depth == 6 else node), marked
-    for child in [*node.get("properties", {}).values(), node.get("items")]:
-        if isinstance(child, dict):
-            yield from _nodes(op, child, marked, depth - 1)
+    kept = ("required", "enum") if item else ()
+    yield ({k: node[k] for k in ("required", *kept) if k in node} if depth == 6 or item else node), marked
+    for child in node.get("properties", {}).values():
+        yield from _nodes(op, child, marked, depth - 1)
+    if isinstance(node.get("items"), dict):
+        yield from _nodes(op, node["items"], marked, depth - 1, item=True)
     for branch in node.get("allOf", []):
-        yield from _nodes(op, branch, marked, depth - 1)
+        yield from _nodes(op, branch, marked, depth - 1, item)
 
 
 def at(value: Any, path: tuple[Any, ...]) -> Any:
@@ -76,8 +79,8 @@ def at(value: Any, path: tuple[Any, ...]) -> Any:
 
 
 def deviation_sites(op: h.Op, body: Any, *, inferred: bool, plain: bool = False) -> dict[str, list[Any]]:
-    """Where ``body`` can be broken, by kind: ``enum`` (an unlisted value), ``null`` (in a member
-    whose schema allows none), ``missing`` (a required member dropped); each site under a marker
+    """Where ``body`` can be broken, by kind: ``enum`` (an unlisted value), ``null`` (in an object's
+    member whose schema allows none), ``missing`` (a required member dropped); each site under a marker
     (``inferred``) or under none. ``plain``: null only in a member of a plain string, number or
     boolean schema (no format, no enum: what any generated parser reads without converting)."""
     schema = h.json_content(op.responses[body_key(op) or ""])[1]
@@ -92,7 +95,8 @@ def deviation_sites(op: h.Op, body: Any, *, inferred: bool, plain: bool = False)
             found["enum"].append(path)
         refusing = [s for s in schemas if _refuses_null(op, s.schema)]
         readable = not plain or all(_is_plain(op, s.schema) for s in schemas)
-        if path and value is not None and refusing and _all(refusing, inferred) and readable:
+        member = bool(path) and isinstance(path[-1], str)  # a null item of an array is no member
+        if member and value is not None and refusing and _all(refusing, inferred) and readable:
             found["null"].append(path)
     found["missing"] = [p for p, marked in h.required_members(op.spec, schema, body) if marked == inferred]
     return found

@@ -171,6 +171,7 @@ SPEC: dict[str, Any] = {
                     "fixed": {"$ref": "#/components/schemas/Fixed"},
                     "inner": {"$ref": "#/components/schemas/Guessed"},
                     "maybe": {"anyOf": [{"$ref": "#/components/schemas/Status"}, {"type": "null"}]},
+                    "list": {"type": "array", "items": {"type": "string"}, "x-nordfin-inferred": "sample"},
                     "either": {"oneOf": [{"type": "string"}, {"$ref": "#/components/schemas/Guessed"}]},
                 },
             },
@@ -202,10 +203,19 @@ def test_a_missing_member_of_a_guessed_object_is_a_guess() -> None:
 def test_deviations_outside_a_marker_are_not_guesses() -> None:
     """An unlisted value of a documented enum (also one referred to from a guessed object), a null
     name, a null where one branch is a guessed object (the member's nullability is documented), a
-    missing name, a wrong type anywhere."""
+    null item of a guessed array, a missing name, a wrong type anywhere."""
     part = {"name": "n", "inner": {"id": "i", "size": 1, "part": "z"}}
     either = {"name": "n", "either": None}
-    for body in ({"name": "n", "fixed": "z"}, part, {"name": None}, either, {}, {"name": "n", "status": 3}):
+    items = {"name": "n", "list": ["a", None]}  # a null item is no absent member
+    for body in (
+        {"name": "n", "fixed": "z"},
+        part,
+        {"name": None},
+        either,
+        items,
+        {},
+        {"name": "n", "status": 3},
+    ):
         assert found(body) == [], body
 
 

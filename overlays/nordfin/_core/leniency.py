@@ -15,7 +15,7 @@ type, a body valid against its schema and the documented required headers. Anyth
 2. in a success body, a deviation at a schema the spec marks ``x-nordfin-inferred`` (on that
    schema, or on one it is written inside: a marker does not reach into a ``$ref``'d component,
    which carries its own) is accepted when the model can still read it: an enum value
-   not listed, a ``null`` where the schema allows none, a required member missing, a value
+   not listed, a ``null`` member where the schema allows none, a required member missing, a value
    outside a guessed bound (``BOUNDS``: length, range, pattern, format). A value of another type
    is never accepted: the model would hand it back as something it is not;
 3. an error answer whose body is not the documented one (an HTML page, an empty body, another
@@ -308,8 +308,9 @@ def _kind(error: Any) -> str | None:
     if error.validator == "required":
         return "missing"
     if error.instance is None and error.validator in ("type", "enum", "const", "anyOf", "oneOf"):
-        # A null where no branch allows one is the member's deviation, not a branch's
-        return "null"
+        # A null where no branch allows one is the member's deviation, not a branch's. Only a
+        # member's: a null item of an array is not an absent value, and no model reads it.
+        return "null" if error.absolute_path and isinstance(error.absolute_path[-1], str) else None
     if error.validator in BOUNDS:
         return "bound"
     if error.validator == "enum" and _json_type(error.instance) in {
