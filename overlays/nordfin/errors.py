@@ -103,7 +103,13 @@ class ResponseValidationError(NordfinError):
 
     ``operation`` is the spec's operationId, ``status`` the HTTP status, ``problems`` the list of
     what was wrong (JSON paths and rules), ``raw`` the body as received.
+
+    ``maybe_applied`` is True when the server answered a write (POST, PUT, PATCH, DELETE) with a
+    success status that could not be read: the request may have taken effect, so look before
+    repeating it (a second create would make a second resource).
     """
+
+    maybe_applied: bool = False
 
     def __init__(self, operation: str, status: int, problems: list[str], raw: bytes = b"") -> None:
         self.operation = operation

@@ -889,24 +889,76 @@ def is_container(spec: dict[str, Any], schema: Any) -> bool:
 def required_sites(
     spec: dict[str, Any], schema: Any, value: Any, path: tuple[Any, ...] = ()
 ) -> Iterator[tuple[Any, ...]]:
-    """Paths of the documented required properties present in ``value``, through properties, items
-    and allOf (not anyOf/oneOf: which branch a generated model reads is its own business). A member
-    marked ``x-nordfin-inferred`` is left out: the generated parser reads it as None when missing
-    (scripts/generate.py, "Answers read as plain Python")."""
-    schema = resolve(spec, schema)
+    """Paths of the required properties present in ``value``, through properties, items and allOf
+    (not anyOf/oneOf: which branch a generated model reads is its own business)."""
+    return ((*path, *site) for site, _ in required_members(spec, schema, value))
+
+
+# --- where the spec is a guess (x-nordfin-inferred), read independently ----------------------------
+
+INFERRED = "x-nordfin-inferred"
+
+
+@dataclass(frozen=True)
+class Site:
+    """A member of an answer body with its schema (``$ref`` followed): ``inferred`` when that schema,
+    or one it is written inside (not across a ``$ref``), carries ``x-nordfin-inferred``."""
+
+    path: tuple[Any, ...]
+    schema: dict[str, Any]
+    inferred: bool
+
+
+def marked(spec: dict[str, Any], schema: Any, inferred: bool) -> tuple[Any, bool]:
+    """``schema`` with ``$ref``s followed, and whether it is under a marker: ``inferred`` (a marker
+    above it) or its own. A marker does not reach into a referenced component, which has its own."""
+    while isinstance(schema, dict):
+        if isinstance(schema.get("$ref"), str):
+            inferred = INFERRED in schema
+            schema = resolve(spec, {"$ref": schema["$ref"]})
+            continue
+        inferred = inferred or INFERRED in schema
+        break
+    return schema, inferred
+
+
+def sites(
+    spec: dict[str, Any], schema: Any, value: Any, path: tuple[Any, ...] = (), inferred: bool = False
+) -> Iterator[Site]:
+    """Every node of ``value`` reachable through properties, items and allOf, with its schema (not
+    through anyOf/oneOf: which branch applies is the validator's business)."""
+    schema, inferred = marked(spec, schema, inferred)
     if not isinstance(schema, dict):
         return
+    yield Site(path, schema, inferred)
     for branch in schema.get("allOf", []):
-        yield from required_sites(spec, branch, value, path)
+        yield from sites(spec, branch, value, path, inferred)
     if isinstance(value, dict):
-        members = schema.get("properties", {})
-        inferred = {k for k, v in members.items() if isinstance(v, dict) and "x-nordfin-inferred" in v}
-        yield from (
-            (*path, key) for key in schema.get("required", []) if key in value and key not in inferred
-        )
         for key, sub in schema.get("properties", {}).items():
             if key in value:
-                yield from required_sites(spec, sub, value[key], (*path, key))
+                yield from sites(spec, sub, value[key], (*path, key), inferred)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
-            yield from required_sites(spec, schema["items"], item, (*path, index))
+            yield from sites(spec, schema["items"], item, (*path, index), inferred)
+
+
+def required_members(spec: dict[str, Any], schema: Any, value: Any) -> Iterator[tuple[tuple[Any, ...], bool]]:
+    """(path, inferred) of each required member present in ``value``: ``inferred`` when the object
+    schema that requires it, or one above it, carries ``x-nordfin-inferred``."""
+    for site in sites(spec, schema, value):
+        node = value
+        for key in site.path:
+            node = node[key]
+        if isinstance(node, dict):
+            for key in site.schema.get("required", []):
+                if key in node:
+                    yield (*site.path, key), site.inferred
+
+
+def schema_types(spec: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    """The JSON types a (resolved) schema names, through anyOf/oneOf; empty when it names none."""
+    declared = schema.get("type", [])
+    types = {declared} if isinstance(declared, str) else set(declared)
+    for branch in (*schema.get("anyOf", []), *schema.get("oneOf", [])):
+        types |= schema_types(spec, marked(spec, branch, False)[0])
+    return types

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from nordfin._core.redact import mask_pii, redact_url
+from nordfin._core.redact import (
+    MASK,
+    SENSITIVE_HEADERS,
+    SENSITIVE_PARAMS,
+    mask_pii,
+    redact_text,
+    redact_url,
+)
 from nordfin._core.retry import parse_retry_after
 from nordfin.errors import (
     ApiError,
@@ -31,7 +38,9 @@ if TYPE_CHECKING:
     from nordfin._core.session import ApiProfile
 
 __all__ = [
+    "EXCERPT_CHARS",
     "ProblemError",
+    "body_excerpt",
     "error_class",
     "error_from_response",
     "field_messages",
@@ -101,7 +110,41 @@ def _message(method: str, url: str, response: httpx.Response, vendor: VendorErro
     text = vendor.message or response.reason_phrase or "error"
     code = f" [{vendor.code}]" if vendor.code is not None else ""
     field = f" (field {vendor.field})" if vendor.field else ""
-    return mask_pii(f"{method} {url} answered {response.status_code}{code}: {text}{field}")
+    # A body the overlay could not read (a proxy's HTML page, another JSON shape, nothing) is
+    # shown as a short excerpt, so the reader sees what came rather than a parser's complaint.
+    shown = "" if vendor.data is not None else f"; body: {body_excerpt(response)}"
+    return mask_pii(f"{method} {url} answered {response.status_code}{code}: {text}{field}{shown}")
+
+
+EXCERPT_CHARS = 120
+
+
+def body_excerpt(response: httpx.Response, limit: int = EXCERPT_CHARS) -> str:
+    """The start of ``response``'s body for a message: its media type, then at most ``limit``
+    characters with whitespace collapsed, the request's credentials and every URL's secrets
+    masked (a server may echo them); ``(empty)`` when there is none."""
+    if not response.content:
+        return "(empty)"
+    text = response.content[: limit * 4].decode("utf-8", "replace")
+    for secret in _request_secrets(response):
+        text = text.replace(secret, MASK)
+    text = " ".join(text.split())
+    cut = text[:limit] + ("…" if len(text) > limit or len(response.content) > limit * 4 else "")
+    media = response.headers.get("content-type", "").split(";", 1)[0].strip()
+    return f"({media or 'no Content-Type'}) {redact_text(cut)!r}"
+
+
+def _request_secrets(response: httpx.Response) -> list[str]:
+    """The credentials the request carried (sensitive headers and query values, and the token
+    after an auth scheme), longest first so that no part of one is left behind."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response built without its request
+        return []
+    values = [v for k, v in request.headers.items() if k.lower() in SENSITIVE_HEADERS]
+    values += [v for k, v in request.url.params.multi_items() if k.lower() in SENSITIVE_PARAMS]
+    values += [v.split(" ", 1)[1] for v in values if " " in v]
+    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:

@@ -47,7 +47,7 @@ class SchemaChecker:
                 return []
         except (ValueError, TypeError):  # not JSON-like (e.g. an object), or a schema it refuses
             pass
-        found = [_describe(where, error) for error in self.validator(schema).iter_errors(instance)]
+        found = [describe_error(where, error) for error in self.validator(schema).iter_errors(instance)]
         return [f"{field}: {rule}" for field, rule in sorted(found, key=lambda item: item[0])]
 
     def fast_validator(self, schema: Any) -> Any:
@@ -128,7 +128,7 @@ def coerce(value: str, types: AbstractSet[str]) -> Any:
 # --- wording a problem (jsonschema, imported on the first invalid value) --------------------------
 
 
-def _describe(where: str, error: Any) -> tuple[str, str]:
+def describe_error(where: str, error: Any) -> tuple[str, str]:
     """(field, rule) for a jsonschema error, the rule stripped of the offending value."""
     field = where + "".join(f".{part}" for part in error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
@@ -137,7 +137,7 @@ def _describe(where: str, error: Any) -> tuple[str, str]:
         if missing is not None:
             return f"{field}.{missing}", "is required"
     if error.context:
-        return _describe(where, _closest(error.context))
+        return describe_error(where, _closest(error.context))
     if error.validator in _LIMITS:
         return field, _LIMITS[error.validator].format(error.validator_value)
     return field, _without_value(error.message, error.instance)

@@ -11,7 +11,16 @@ from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, Quota, resolve_base_url
 from nordfin._core.checked import Checked
 from nordfin._core.hosts import same_host
-from nordfin._core.polling import Cancel, IntervalGate, PollPolicy, poll_async, poll_many, polling_gate
+from nordfin._core.polling import (
+    Cancel,
+    IntervalGate,
+    PollPolicy,
+    WaitTimeout,
+    poll_async,
+    poll_many,
+    polling_gate,
+)
+from nordfin._core.redact import get_logger
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.settings import Settings, options
@@ -79,9 +88,31 @@ PROFILE = ApiProfile(
 )
 
 
+_KNOWN_STATUSES = frozenset(OrderStatus)
+_unknown_seen: set[str] = set()
+_log = get_logger("nordfin.permanad")
+
+
 def is_final(order: Order) -> bool:
-    """Whether ``order`` has reached a final status (see ``FINAL_STATUSES``)."""
+    """Whether ``order`` has reached a final status (see ``FINAL_STATUSES``). A status the spec
+    does not list (the list is a guess) is taken as not decided yet, and logged once."""
+    if order.status not in _KNOWN_STATUSES and str(order.status) not in _unknown_seen:
+        _unknown_seen.add(str(order.status))
+        _log.warning(
+            "permanad order status %r is not in the spec: taken as not decided yet", str(order.status)
+        )
     return order.status in FINAL_STATUSES
+
+
+def _explained(error: WaitTimeout) -> WaitTimeout:
+    """``error``, saying so when the order's last status was one the spec does not list."""
+    status = getattr(error.last, "status", None)
+    if status is None or status in _KNOWN_STATUSES:
+        return error
+    return WaitTimeout(
+        f"{error}: its last status {str(status)!r} is not in the spec, so it was taken as not decided yet",
+        error.last,
+    )
 
 
 class Calls:
@@ -185,16 +216,19 @@ class Polling(Checked):
     ) -> dict[str, Order]:
         """Every order on its own once-a-minute schedule, one after another within the shared limit."""
         session: Session = self._markets.sessions[market]
-        return poll_many(
-            ids,
-            lambda public_id: session.run(Calls.get(public_id)),
-            is_final,
-            policy=self._policy_for(timeout),
-            gate=_KeyedGate(self._gate, market),
-            clock=self._clock,
-            sleep=self._sleep or time.sleep,
-            cancel=cancel,
-        )
+        try:
+            return poll_many(
+                ids,
+                lambda public_id: session.run(Calls.get(public_id)),
+                is_final,
+                policy=self._policy_for(timeout),
+                gate=_KeyedGate(self._gate, market),
+                clock=self._clock,
+                sleep=self._sleep or time.sleep,
+                cancel=cancel,
+            )
+        except WaitTimeout as error:
+            raise _explained(error) from None
 
     async def _wait_all_async(
         self,
@@ -221,7 +255,10 @@ class Polling(Checked):
 
         import asyncio  # only async clients load it (import nordfin.permanad stays light)
 
-        return dict(zip(ids, await asyncio.gather(*map(wait, ids)), strict=True))
+        try:
+            return dict(zip(ids, await asyncio.gather(*map(wait, ids)), strict=True))
+        except WaitTimeout as error:
+            raise _explained(error) from None
 
 
 class _KeyedGate(IntervalGate):
