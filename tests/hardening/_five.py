@@ -35,5 +35,6 @@ def build(slug: str, secrets: dict[str, str], **settings: Any) -> tuple[Any, Cal
         secret = secrets["client_secret"]
         client = aptic.Client(client_id="app", client_secret=secret, api_key=key, **settings)
         return client, lambda: client.customers.get("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
-    client = permanad.Client(api_keys={"SE": key}, market="SE", rate_limit=False, **settings)
+    settings.setdefault("rate_limit", False)  # its process-wide 100 per 5 minutes, unless one is given
+    client = permanad.Client(api_keys={"SE": key}, market="SE", **settings)
     return client, lambda: client.orders.get("ord-123")
