@@ -10,8 +10,10 @@ production limiter, however many calls a test suite makes."""
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nordfin import errors
+from nordfin import errors, permanad
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.retry import MAX_RETRY_AFTER, RetryPolicy, credential_scope, parse_retry_after
 from nordfin.testing.aptic import FakeAptic
@@ -30,6 +32,7 @@ from nordfin.testing.payex import FakePayex
 from nordfin.testing.payfunc import FakePayFunc
 from nordfin.testing.permanad import FakeClock, FakePermanad
 from tests.hardening._five import SLUGS, build
+from tests.permanad._orders import order
 
 LIMITER_MARGIN = 1.0  # RateLimiter(1000, 60.0): default_margin is 1 s
 EPS = 1e-6  # the fake clock adds and subtracts floats
@@ -204,3 +207,49 @@ def test_a_fakes_clients_never_wait_on_the_production_limiter(slug: str) -> None
             for _ in range(100):
                 call()
     assert waits == []
+
+
+# --- polling: Permånad is the one API with a polling rule ("at most once a minute per order") ------
+
+#: A failed read of the order, drawn as (status, Retry-After); status 0 is a refused connection.
+FAILURE = st.one_of(
+    st.just((500, None)),
+    st.tuples(st.sampled_from([429, 503]), st.one_of(st.none(), RETRY_AFTER)),
+    st.just((0, None)),
+)
+
+
+def failed(status: int, retry_after: str | None) -> httpx.Response:
+    if status == 0:
+        raise httpx.ConnectError("refused")
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
+    return httpx.Response(status, headers=headers, json={"error": {"code": "Busy", "message": "busy"}})
+
+
+@given(failures=st.lists(st.one_of(st.none(), FAILURE), max_size=6), delay=st.floats(0.0, 900.0))
+def test_polling_never_polls_an_order_faster_than_the_vendors_minute(
+    failures: list[tuple[int, str | None] | None], delay: float
+) -> None:
+    """Whatever the order's reads answer (the fake's answer: None; a 500; a 429 or 503 with a drawn
+    Retry-After; a refused connection), two reads of the order are a minute apart at least."""
+    clock = FakeClock()
+    fake = FakePermanad(clock=clock, decision_delay=delay)
+    gets: list[float] = []
+    answers = list(failures)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method != "GET":
+            return fake.handle_request(request)
+        gets.append(clock())
+        failure = answers.pop(0) if answers else None
+        return fake.handle_request(request) if failure is None else failed(*failure)
+
+    settings: dict[str, Any] = {"api_keys": {"SE": fake.api_keys["SE"]}, "environment": "sandbox"}
+    settings["rate_limit"] = RateLimiter(100, 300.0, clock=clock)  # the vendor's quota, on the fake clock
+    client = permanad.Client(
+        **settings, transport=httpx.MockTransport(answer), clock=clock, sleep=clock.sleep
+    )
+    with client, contextlib.suppress(errors.NordfinError):  # a failure may end the wait; it must end
+        created = client.orders.create(order())
+        client.orders.wait_for_decision(created.public_id, timeout=4 * 3600.0)
+    assert all(later - earlier >= 60.0 for earlier, later in itertools.pairwise(gets))
