@@ -55,7 +55,7 @@ RETRY_AFTER = st.one_of(
 
 
 class Host:
-    """Answers every API call of the drawn phase: ``status`` with ``Retry-After`` (None: no header);
+    """Answers every API call with ``status`` and ``Retry-After`` (None: no header; a test may change both);
     token requests get a token derived from the client's credentials (so one secret, one token)."""
 
     def __init__(self, status: int, retry_after: str | None) -> None:
