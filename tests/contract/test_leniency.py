@@ -60,7 +60,9 @@ def test_an_undocumented_success_status_is_read_as_the_documented_one(op: h.Op, 
     if expect is None:
         assert exchange.result is None
     elif len(op.success_keys) == 1:
-        assert h.canonical(h.as_json(exchange.result)) == h.canonical(answer.body)
+        assert h.canonical(h.without_nulls(h.as_json(exchange.result))) == h.canonical(
+            h.without_nulls(answer.body)
+        )
 
 
 @pytest.mark.parametrize("op", UNDOCUMENTED_2XX)
