@@ -15,10 +15,11 @@ every answer against it.
 
 - An answer model is any schema an answer (a response of any status) can reach. A schema that a
   request can reach too is read the same way: a member left out reads as None and, when sent, a
-  None member the spec does not require is left out. Except where that would lose a state a
-  request needs: a schema that a request reaches and that has an optional member the spec allows
-  to be null keeps three states in answers too (`keeps_three_states`: Aptic's CustomerParameter
-  and ExtraField, whose updates clear a member with null).
+  None member the spec does not require is left out. Where that would lose a state a request
+  needs (a schema a request reaches with an optional member the spec allows to be null: null
+  clears it, left out keeps it), the spec gives the request its own schema (Aptic's
+  CustomerParameterInput and ExtraFieldInput); generation stops if one schema is both
+  (`keeps_three_states`).
 - A member the spec does not require reads as None when it is missing (or null); no answer member
   is typed or valued `Unset`. Request-only models keep the generator's three states
   (value / None / UNSET, one sentinel shared by all five packages: nordfin_generated.unset).
@@ -267,7 +268,11 @@ def loosen_answers(spec: dict[str, Any]) -> None:
         for op in path_item.values():
             if isinstance(op, dict) and "responses" in op:
                 roots += list(op["responses"].values())
-    answers = reachable_components(roots, components) - keeps_three_states(spec, components)
+    answers = reachable_components(roots, components)
+    if shared := sorted(answers & keeps_three_states(spec, components)):
+        raise SystemExit(
+            f"answers and requests share {shared}: give the request its own schema (module docstring)"
+        )
     for name in sorted(answers):
         loosen_schema(components[name], components, components[name].get("title") or name)
     for root in roots:
@@ -279,7 +284,7 @@ def loosen_answers(spec: dict[str, Any]) -> None:
 def keeps_three_states(spec: dict[str, Any], components: dict[str, Any]) -> set[str]:
     """Schemas a request reaches that have an optional member the spec allows to be null: in a
     request, null (clear it) and a member left out (keep it) differ, so they keep the generator's
-    three states, also where an answer reaches them (Aptic's CustomerParameter and ExtraField)."""
+    three states and must not be answer schemas too."""
     roots: list[Any] = [spec.get("components", {}).get(k, {}) for k in ("requestBodies", "parameters")]
     for path_item in spec.get("paths", {}).values():
         roots.append(path_item.get("parameters", []))

@@ -201,7 +201,7 @@ def test_accrued_interest_iterates_until_a_page_is_not_full() -> None:
         (lambda api: api.customers.create(aptic.CustomerCreate(parent_customer="x")), "parentCustomer"),
         (lambda api: api.customers.invoke_service(GUID, "a/b"), "service_definition"),
         (lambda api: api.services.invoke("Export", asynchronous="yes"), "asynchronous"),  # type: ignore[arg-type]
-        (lambda api: api.customers.extra_fields(GUID).create(aptic.ExtraField(value=["x"])), "name"),
+        (lambda api: api.customers.extra_fields(GUID).create(aptic.ExtraFieldInput(value=["x"])), "name"),
         (lambda api: api.customers.parameters(GUID).create([]), "parameters"),
     ],
 )

@@ -55,7 +55,7 @@ BILLING = aptic.CustomerAddressInput(
     city="Stockholm",
     country_code="SE",
 )
-SEGMENT = aptic.ExtraField(name="SEGMENT", value=["GOLD"])
+SEGMENT = aptic.ExtraFieldInput(name="SEGMENT", value=["GOLD"])
 
 
 def test_the_whole_flow_sync() -> None:
@@ -219,9 +219,9 @@ def test_sub_resources_of_a_customer() -> None:
         guid = client.customers.create(obrien()).customer_guid
         customers = client.customers
         customers.parameters(guid).create(
-            [aptic.CustomerParameter(name="REMINDER_FEE", type_="BOOL", value="false")]
+            [aptic.CustomerParameterInput(name="REMINDER_FEE", type_="BOOL", value="false")]
         )
-        customers.parameters(guid).update("REMINDER_FEE", [aptic.CustomerParameter(value="true")])
+        customers.parameters(guid).update("REMINDER_FEE", [aptic.CustomerParameterInput(value="true")])
         mandate = customers.direct_debit_mandates(guid).create(
             aptic.DirectDebitMandateInput(
                 direct_debit_mandate_type=aptic.DirectDebitMandateType.SWEDISH_AUTOGIRO,

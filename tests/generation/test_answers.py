@@ -94,38 +94,59 @@ def test_every_operation_of_every_spec_has_the_public_seam() -> None:
             )
 
 
-def three_state_models() -> set[tuple[str, str]]:
-    """(slug, class) of the request schemas generate.py keeps three-state, in answers too."""
+def load_generate() -> ModuleType:
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
-        generate = importlib.import_module("generate")
+        return importlib.import_module("generate")
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    found = set()
-    for slug in SLUGS:
-        spec = yaml.safe_load((ROOT / "specs" / slug / "openapi.yaml").read_text(encoding="utf-8"))
-        found |= {(slug, name) for name in generate.keeps_three_states(spec, spec["components"]["schemas"])}
-    return found
 
 
 def test_no_answer_model_is_typed_or_valued_unset() -> None:
-    """Every model an answer returns, except the few whose request form needs three states."""
+    """Every model an answer returns, nested models included, without exception."""
     from nordfin_generated.unset import Unset
 
     assert len(ANSWER_MODELS) >= 70  # all five specs' answers, nested models included
-    kept = three_state_models() & {(slug, cls.__name__) for cls, slug in ANSWER_MODELS.items()}
-    assert kept == {("aptic", "CustomerParameter"), ("aptic", "ExtraField")}
     members = 0
-    for cls, slug in ANSWER_MODELS.items():
+    for cls in ANSWER_MODELS:
         unset = [n for n, a in hints(cls).items() if Unset in set(classes_in(a))]
         members += len(hints(cls))
-        if (slug, cls.__name__) in kept:
-            assert unset, f"{cls.__name__} should keep three states"
-            continue
         assert unset == [], f"{cls.__module__}.{cls.__name__}"
         for field in attrs.fields(cls):
             assert not isinstance(field.default, Unset), f"{cls.__name__}.{field.name}"
     assert members >= 380
+
+
+def test_a_request_that_clears_with_null_has_its_own_schema() -> None:
+    """A request schema with an optional nullable member keeps three states (null clears, left out
+    keeps), so no answer may share it: the specs split such schemas, and generation refuses one."""
+    from nordfin_generated.aptic.models import CustomerParameterInput, ExtraFieldInput
+    from nordfin_generated.unset import Unset
+
+    for cls in (CustomerParameterInput, ExtraFieldInput):
+        assert cls not in ANSWER_MODELS
+        assert Unset in set(classes_in(hints(cls)["name"])), cls.__name__
+    generate = load_generate()
+    shared = {"type": "object", "properties": {"note": {"type": ["string", "null"]}}}
+    spec = {
+        "components": {"schemas": {"Note": shared}},
+        "paths": {
+            "/notes": {
+                "patch": {
+                    "requestBody": {
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}
+                    },
+                    "responses": {
+                        "200": {
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}
+                        }
+                    },
+                }
+            }
+        },
+    }
+    with pytest.raises(SystemExit, match="Note"):
+        generate.loosen_answers(spec)
 
 
 def test_every_enum_an_answer_holds_is_open() -> None:

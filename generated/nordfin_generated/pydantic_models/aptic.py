@@ -439,6 +439,45 @@ class CustomerParameter(BaseModel):
     ] = None
 
 
+class CustomerParameterInput(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    name: Annotated[
+        str | None,
+        Field(
+            description="Name of party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    type: Annotated[
+        str | None,
+        Field(
+            description="Type of party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    value: Annotated[
+        str | None,
+        Field(
+            description="The value of the party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    href: Annotated[
+        str | None,
+        Field(
+            description="Link to party parameter",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+
+
 class CustomerAddressInput(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -592,6 +631,24 @@ class ExtraFieldValue(BaseModel):
 
 
 class ExtraField(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    name: Annotated[
+        str | None,
+        Field(
+            description="Name of Extra field data",
+            max_length=1000,
+            pattern="^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$",
+        ),
+    ] = None
+    value: Annotated[
+        list[ValueItem] | None, Field(description="The value of the extra field")
+    ] = None
+
+
+class ExtraFieldInput(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,

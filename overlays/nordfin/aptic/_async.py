@@ -42,12 +42,14 @@ from nordfin_generated.aptic.models import (
     CustomerList,
     CustomerListItem,
     CustomerParameter,
+    CustomerParameterInput,
     CustomerParameterList,
     CustomerUpdate,
     DirectDebitMandate,
     DirectDebitMandateInput,
     DirectDebitMandateList,
     ExtraField,
+    ExtraFieldInput,
     ExtraFieldList,
     ExtraFieldValue,
     LedgerSummary,
@@ -137,12 +139,15 @@ class AsyncQuestions(AsyncItems[UserQuestionList, UserQuestion]):
 
 
 AsyncParameters = AsyncEditableItems[
-    CustomerParameterList, CustomerParameter, Sequence[CustomerParameter], Sequence[CustomerParameter]
+    CustomerParameterList,
+    CustomerParameter,
+    Sequence[CustomerParameterInput],
+    Sequence[CustomerParameterInput],
 ]
 AsyncAddresses = AsyncEditableItems[
     CustomerAddressList, CustomerAddress, CustomerAddressInput, CustomerAddressInput
 ]
-AsyncExtraFields = AsyncEditableItems[ExtraFieldList, ExtraField, ExtraField, ExtraFieldValue]
+AsyncExtraFields = AsyncEditableItems[ExtraFieldList, ExtraField, ExtraFieldInput, ExtraFieldValue]
 AsyncCreditInsurances = AsyncEditableItems[
     CreditInsuranceList, CreditInsurance, CreditInsuranceCreate, CreditInsuranceUpdate
 ]

@@ -20,11 +20,11 @@ from nordfin.errors import RequestValidationError
 from nordfin_generated.aptic.models import (
     BankAccountClass,
     CustomerCreate,
-    CustomerParameter,
+    CustomerParameterInput,
     CustomerUpdate,
     DirectDebitMandateInput,
     DirectDebitMandateType,
-    ExtraField,
+    ExtraFieldInput,
     GenderType,
     JuridicalType,
 )
@@ -87,23 +87,23 @@ def mandate(body: Any) -> DirectDebitMandateInput:
     return checked
 
 
-def parameters(body: Any) -> list[CustomerParameter]:
-    """Parameters to add: a non-empty sequence of ``CustomerParameter``, each with a name."""
-    if isinstance(body, CustomerParameter):
+def parameters(body: Any) -> list[CustomerParameterInput]:
+    """Parameters to add: a non-empty sequence of ``CustomerParameterInput``, each with a name."""
+    if isinstance(body, CustomerParameterInput):
         body = [body]
     check_type("parameters", body, (list, tuple))
     items: Sequence[Any] = body
     if not items:
         raise RequestValidationError("parameters", "must hold at least one parameter")
     for index, item in enumerate(items):
-        named = _model(f"parameters[{index}]", item, CustomerParameter)
+        named = _model(f"parameters[{index}]", item, CustomerParameterInput)
         _named(f"parameters[{index}].name", named.name)
     return list(items)
 
 
-def extra_field(body: Any) -> ExtraField:
+def extra_field(body: Any) -> ExtraFieldInput:
     """An extra field to add: it needs a name, or it could never be read, changed or deleted."""
-    field = _model("extra_field", body, ExtraField)
+    field = _model("extra_field", body, ExtraFieldInput)
     _named("name", field.name)
     return field
 

@@ -91,12 +91,14 @@ from nordfin_generated.aptic.models import (
     CustomerAddressList,
     CustomerList,
     CustomerParameter,
+    CustomerParameterInput,
     CustomerParameterList,
     DirectDebitMandate,
     DirectDebitMandateInput,
     DirectDebitMandateList,
     Empty,
     ExtraField,
+    ExtraFieldInput,
     ExtraFieldList,
     ExtraFieldValue,
     LedgerSummary,
@@ -281,7 +283,7 @@ PARAMETERS: Kind[CustomerParameterList, CustomerParameter] = Kind(
     update=update_customer_parameter,
     delete=delete_customer_parameter,
     check_create=_checks.parameters,
-    inputs=(Sequence[CustomerParameter], Sequence[CustomerParameter]),
+    inputs=(Sequence[CustomerParameterInput], Sequence[CustomerParameterInput]),
 )
 ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
     "addresses",
@@ -308,7 +310,7 @@ EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
     update=update_customer_extra_field,
     delete=delete_customer_extra_field,
     check_create=_checks.extra_field,
-    inputs=(ExtraField, ExtraFieldValue),
+    inputs=(ExtraFieldInput, ExtraFieldValue),
 )
 DIRECT_DEBIT_MANDATES: Kind[DirectDebitMandateList, DirectDebitMandate] = Kind(
     "direct_debit_mandates",

@@ -43,12 +43,14 @@ from nordfin_generated.aptic.models import (
     CustomerList,
     CustomerListItem,
     CustomerParameter,
+    CustomerParameterInput,
     CustomerParameterList,
     CustomerUpdate,
     DirectDebitMandate,
     DirectDebitMandateInput,
     DirectDebitMandateList,
     ExtraField,
+    ExtraFieldInput,
     ExtraFieldList,
     ExtraFieldValue,
     LedgerSummary,
@@ -138,12 +140,15 @@ class Questions(Items[UserQuestionList, UserQuestion]):
 
 
 Parameters = EditableItems[
-    CustomerParameterList, CustomerParameter, Sequence[CustomerParameter], Sequence[CustomerParameter]
+    CustomerParameterList,
+    CustomerParameter,
+    Sequence[CustomerParameterInput],
+    Sequence[CustomerParameterInput],
 ]
 Addresses = EditableItems[
     CustomerAddressList, CustomerAddress, CustomerAddressInput, CustomerAddressInput
 ]
-ExtraFields = EditableItems[ExtraFieldList, ExtraField, ExtraField, ExtraFieldValue]
+ExtraFields = EditableItems[ExtraFieldList, ExtraField, ExtraFieldInput, ExtraFieldValue]
 CreditInsurances = EditableItems[
     CreditInsuranceList, CreditInsurance, CreditInsuranceCreate, CreditInsuranceUpdate
 ]

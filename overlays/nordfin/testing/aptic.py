@@ -483,7 +483,7 @@ class FakeAptic(FakeApi):
     def _create_parameters(self, call: Call) -> tuple[int, Any]:
         guid = self._guid_of(call)
         customer = self._customers[guid]
-        members = self._members["CustomerParameter"] - {"href"}
+        members = self._members["CustomerParameterInput"] - {"href"}
         new = [_present(_only(item, members)) for item in call.data]
         self._refuse_taken_names(customer.parameters, new, "A parameter with this name exists.")
         customer.parameters.extend(new)
@@ -552,7 +552,7 @@ class FakeAptic(FakeApi):
     @operation("create_customer_extra_field")
     def _create_extra_field(self, call: Call) -> tuple[int, Any]:
         fields = self._customer(call).extra_fields
-        new = _present(_only(call.data, self._members["ExtraField"]))
+        new = _present(_only(call.data, self._members["ExtraFieldInput"]))
         self._refuse_taken_names(fields, [new], "An extra field with this name exists.")
         fields.append(new)
         return 200, copy.deepcopy(new)

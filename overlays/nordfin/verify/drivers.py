@@ -303,7 +303,7 @@ def _aptic_children(run: Run, api: Any, guid: Any) -> None:
     fields = run.client.customers.extra_fields(guid)
     name = run.name("field").upper().replace("-", "_")
     if (
-        run.step("add an extra field", lambda: fields.create(api.ExtraField(name=name, value=["x"])))
+        run.step("add an extra field", lambda: fields.create(api.ExtraFieldInput(name=name, value=["x"])))
         is not None
     ):
         run.made(f"extra field {name}", lambda: fields.delete(name))
@@ -312,12 +312,12 @@ def _aptic_children(run: Run, api: Any, guid: Any) -> None:
     parameter = run.name("param").upper().replace("-", "_")
     if run.step(
         "add a parameter",
-        lambda: parameters.create([api.CustomerParameter(name=parameter, type_="BOOL", value="false")]),
+        lambda: parameters.create([api.CustomerParameterInput(name=parameter, type_="BOOL", value="false")]),
     ):
         run.made(f"parameter {parameter}", lambda: parameters.delete(parameter))
         run.step(
             "change the parameter",
-            lambda: parameters.update(parameter, [api.CustomerParameter(value="true")]),
+            lambda: parameters.update(parameter, [api.CustomerParameterInput(value="true")]),
         )
     insurances = run.client.customers.credit_insurances(guid)
     insurance = api.CreditInsuranceCreate(

@@ -16,6 +16,7 @@ from .customer_create import CustomerCreate
 from .customer_list import CustomerList
 from .customer_list_item import CustomerListItem
 from .customer_parameter import CustomerParameter
+from .customer_parameter_input import CustomerParameterInput
 from .customer_parameter_list import CustomerParameterList
 from .customer_update import CustomerUpdate
 from .direct_debit_mandate import DirectDebitMandate
@@ -24,6 +25,7 @@ from .direct_debit_mandate_list import DirectDebitMandateList
 from .direct_debit_mandate_type import DirectDebitMandateType
 from .empty import Empty
 from .extra_field import ExtraField
+from .extra_field_input import ExtraFieldInput
 from .extra_field_list import ExtraFieldList
 from .extra_field_value import ExtraFieldValue
 from .gender_type import GenderType
@@ -53,6 +55,7 @@ __all__ = (
     "CustomerList",
     "CustomerListItem",
     "CustomerParameter",
+    "CustomerParameterInput",
     "CustomerParameterList",
     "CustomerUpdate",
     "DirectDebitMandate",
@@ -61,6 +64,7 @@ __all__ = (
     "DirectDebitMandateType",
     "Empty",
     "ExtraField",
+    "ExtraFieldInput",
     "ExtraFieldList",
     "ExtraFieldValue",
     "GenderType",

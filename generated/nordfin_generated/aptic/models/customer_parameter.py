@@ -8,60 +8,49 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="CustomerParameter")
 
 
 @_attrs_define
 class CustomerParameter:
-    """A customer (party) parameter."""
+    """A customer (party) parameter as answered. nordfin splits the vendor's one CustomerParameter schema into this answer
+    form and the request form CustomerParameterInput, so answers read as plain Python.
 
-    name: None | str | Unset = UNSET
+    """
+
+    name: None | str = None
     """ Name of party parameter """
-    type_: None | str | Unset = UNSET
+    type_: None | str = None
     """ Type of party parameter """
-    value: None | str | Unset = UNSET
+    value: None | str = None
     """ The value of the party parameter """
-    href: None | str | Unset = UNSET
+    href: None | str = None
     """ Link to party parameter """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name: None | str
+        name = self.name
 
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
+        type_: None | str
+        type_ = self.type_
 
-        value: None | str | Unset
-        if isinstance(self.value, Unset):
-            value = UNSET
-        else:
-            value = self.value
+        value: None | str
+        value = self.value
 
-        href: None | str | Unset
-        if isinstance(self.href, Unset):
-            href = UNSET
-        else:
-            href = self.href
+        href: None | str
+        href = self.href
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if value is not UNSET:
+        if value is not None:
             field_dict["value"] = value
-        if href is not UNSET:
+        if href is not None:
             field_dict["href"] = href
 
         return field_dict
@@ -70,41 +59,33 @@ class CustomerParameter:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_name(data: object) -> None | str | Unset:
+        def _parse_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        name = _parse_name(d.pop("name", UNSET))
+        name = _parse_name(d.pop("name", None))
 
-        def _parse_type_(data: object) -> None | str | Unset:
+        def _parse_type_(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = _parse_type_(d.pop("type", None))
 
-        def _parse_value(data: object) -> None | str | Unset:
+        def _parse_value(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        value = _parse_value(d.pop("value", UNSET))
+        value = _parse_value(d.pop("value", None))
 
-        def _parse_href(data: object) -> None | str | Unset:
+        def _parse_href(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        href = _parse_href(d.pop("href", UNSET))
+        href = _parse_href(d.pop("href", None))
 
         _result = cls(
             name=name,

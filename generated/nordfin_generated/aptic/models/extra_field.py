@@ -8,32 +8,28 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="ExtraField")
 
 
 @_attrs_define
 class ExtraField:
-    """An extra field with its values."""
+    """An extra field with its values as answered. nordfin splits the vendor's one ExtraField schema into this answer form
+    and the request form ExtraFieldInput, so answers read as plain Python.
 
-    name: None | str | Unset = UNSET
+    """
+
+    name: None | str = None
     """ Name of Extra field data """
-    value: list[str] | None | Unset = UNSET
+    value: list[str] | None = None
     """ The value of the extra field """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
+        name: None | str
+        name = self.name
 
-        value: list[str] | None | Unset
-        if isinstance(self.value, Unset):
-            value = UNSET
-        elif isinstance(self.value, list):
+        value: list[str] | None
+        if isinstance(self.value, list):
             value = self.value
 
         else:
@@ -42,9 +38,9 @@ class ExtraField:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if value is not UNSET:
+        if value is not None:
             field_dict["value"] = value
 
         return field_dict
@@ -53,19 +49,15 @@ class ExtraField:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_name(data: object) -> None | str | Unset:
+        def _parse_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        name = _parse_name(d.pop("name", UNSET))
+        name = _parse_name(d.pop("name", None))
 
-        def _parse_value(data: object) -> list[str] | None | Unset:
+        def _parse_value(data: object) -> list[str] | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, list):
@@ -75,9 +67,9 @@ class ExtraField:
                 return value_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[str] | None | Unset, data)
+            return cast(list[str] | None, data)
 
-        value = _parse_value(d.pop("value", UNSET))
+        value = _parse_value(d.pop("value", None))
 
         _result = cls(
             name=name,

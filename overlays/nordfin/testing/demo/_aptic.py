@@ -23,7 +23,7 @@ def demo_aptic() -> None:
             aptic.CustomerAddressInput(street="Storgatan", house_no="1", zip_code="11122", city="Stockholm")
         )
         say("add an address", address.full_address)
-        client.customers.extra_fields(guid).create(aptic.ExtraField(name="SEGMENT", value=["GOLD"]))
+        client.customers.extra_fields(guid).create(aptic.ExtraFieldInput(name="SEGMENT", value=["GOLD"]))
         say("add an extra field", client.customers.extra_fields(guid).get("SEGMENT").value)
         for n in range(249):
             client.customers.create(aptic.CustomerCreate(full_name=f"Kund {n:03}"))

@@ -7,6 +7,7 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.extra_field import ExtraField
+from ...models.extra_field_input import ExtraFieldInput
 from ...models.problem import Problem
 
 OPERATION_ID = "create_customer_extra_field"
@@ -18,7 +19,7 @@ SUCCESS_MODEL: Any = ExtraField
 def build_request(
     customer_guid: str,
     *,
-    body: ExtraField,
+    body: ExtraFieldInput,
 ) -> dict[str, Any]:
     """The keyword arguments of `httpx.Client.build_request` for this operation."""
     headers: dict[str, Any] = {}

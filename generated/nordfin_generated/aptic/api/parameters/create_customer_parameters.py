@@ -7,6 +7,7 @@ import httpx
 
 from ...client import AuthenticatedClient, Client
 from ...models.customer_parameter import CustomerParameter
+from ...models.customer_parameter_input import CustomerParameterInput
 from ...models.problem import Problem
 
 OPERATION_ID = "create_customer_parameters"
@@ -18,7 +19,7 @@ SUCCESS_MODEL: Any = CustomerParameter
 def build_request(
     customer_guid: str,
     *,
-    body: list[CustomerParameter],
+    body: list[CustomerParameterInput],
 ) -> dict[str, Any]:
     """The keyword arguments of `httpx.Client.build_request` for this operation."""
     headers: dict[str, Any] = {}

@@ -6,7 +6,7 @@ from urllib.parse import quote
 import httpx
 
 from ...client import AuthenticatedClient, Client
-from ...models.customer_parameter import CustomerParameter
+from ...models.customer_parameter_input import CustomerParameterInput
 from ...models.problem import Problem
 
 OPERATION_ID = "update_customer_parameter"
@@ -19,7 +19,7 @@ def build_request(
     customer_guid: str,
     name: str,
     *,
-    body: list[CustomerParameter],
+    body: list[CustomerParameterInput],
 ) -> dict[str, Any]:
     """The keyword arguments of `httpx.Client.build_request` for this operation."""
     headers: dict[str, Any] = {}
