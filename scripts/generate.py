@@ -252,6 +252,7 @@ BOOLEAN_SCHEMA_KEYS = {
 ANSWER = "x-nordfin-answer"  # on an object schema: its model is read from answers
 TOLERATE = "x-nordfin-tolerate"  # on an answer object: members that read as None when missing
 INFERRED = "x-nordfin-inferred"
+LOOSENED = "x-nordfin-loosened"  # on a component once loosen_component has rewritten it
 
 
 def loosen_answers(spec: dict[str, Any]) -> None:
@@ -274,7 +275,7 @@ def loosen_answers(spec: dict[str, Any]) -> None:
             f"answers and requests share {shared}: give the request its own schema (module docstring)"
         )
     for name in sorted(answers):
-        loosen_schema(components[name], components, components[name].get("title") or name)
+        loosen_component(name, components)
     for root in roots:
         for media in (root.get("content") or {}).values() if isinstance(root, dict) else ():
             if isinstance(media, dict) and isinstance(media.get("schema"), dict):
@@ -325,6 +326,14 @@ def component_name(node: dict[str, Any]) -> str | None:
     return ref[len(prefix) :] if isinstance(ref, str) and ref.startswith(prefix) else None
 
 
+def loosen_component(name: str, components: dict[str, Any]) -> None:
+    """Loosen the component ``name`` once (an allOf needs its parts loosened before itself)."""
+    node = components[name]
+    if isinstance(node, dict) and not node.get(LOOSENED):
+        node[LOOSENED] = True
+        loosen_schema(node, components, node.get("title") or name)
+
+
 def loosen_schema(node: Any, components: dict[str, Any], owner: str | None) -> None:
     """Loosen one schema of an answer and the inline schemas inside it (not through `$ref`s).
 
@@ -344,6 +353,9 @@ def loosen_schema(node: Any, components: dict[str, Any], owner: str | None) -> N
         if node.get(key):
             node[key] = open_union(node[key], components)
     if node.get("allOf"):  # the model of an allOf is the merge of its parts: name them on the whole
+        for member in node["allOf"]:
+            if (name := component_name(member)) in components:
+                loosen_component(name, components)
         parts = [resolve(m, components) for m in node["allOf"]]
         tolerate = sorted({name for part in parts for name in part.get(TOLERATE, ())})
         if any(part.get(ANSWER) for part in parts):
@@ -359,6 +371,7 @@ def loosen_object(
     for name, member in list(properties.items()):
         if not isinstance(member, dict):
             continue
+        guessed = INFERRED in member  # read before the member is rewritten below
         inline = inline_class_name(member, owner, name)
         loosen_schema(member, components, inline)
         if inline is not None and inline not in components:
@@ -366,7 +379,7 @@ def loosen_object(
             components[inline] = {k: v for k, v in member.items() if k != "title"}
             member = {"$ref": f"#/components/schemas/{inline}"}
         member = open_enum(member, components)
-        if name not in required or INFERRED in member:
+        if name not in required or guessed:
             tolerate.append(name)
             member = nullable(member, components)
         properties[name] = member
@@ -377,10 +390,10 @@ def loosen_object(
 
 def inline_class_name(member: dict[str, Any], owner: str | None, name: str) -> str | None:
     """The class name openapi-python-client gives an inline enum or object member (None: not one)."""
-    from openapi_python_client.strings import pascal_case  # the generator's own rule
-
     if "$ref" in member or not ("enum" in member or "properties" in member):
         return None
+    from openapi_python_client.strings import pascal_case  # the generator's own rule
+
     if "properties" in member and member.get("title"):
         return str(member["title"])
     if owner is None:

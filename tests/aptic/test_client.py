@@ -14,7 +14,13 @@ import httpx
 import pytest
 
 from nordfin import RetryPolicy, aptic
-from nordfin.errors import NotFound, RequestValidationError, ServerError, Unauthorized
+from nordfin.errors import (
+    NotFound,
+    RequestValidationError,
+    ResponseValidationError,
+    ServerError,
+    Unauthorized,
+)
 
 BASE = "https://c000001.test.hosting.aptic.cloud/C000001-00001-T01/APIGW"
 TOKEN_URL = BASE + "/login/oauth/access_token"
@@ -166,6 +172,28 @@ def test_iterate_stops_on_an_empty_page_even_if_total_says_more() -> None:
 
     assert list(api.customers.iterate()) == []
     assert len(recorder.api_requests) == 1
+
+
+def test_iterate_without_the_guessed_envelope_members_pages_on_while_pages_are_full(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """That count, skip and total are always there is a guess of the spec: an answer without them
+    is read (with a warning), and paging goes on while pages come back full."""
+    people = [{"customerGuid": str(uuid.UUID(int=n)), "fullName": f"P{n}"} for n in range(150)]
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        skip, top = int(request.url.params["$skip"]), int(request.url.params["$top"])
+        return httpx.Response(200, json={"value": people[skip : skip + top]})
+
+    api, recorder = client(pages)
+    with caplog.at_level(logging.WARNING, logger="nordfin"):
+        names = [customer.full_name for customer in api.customers.iterate()]
+
+    assert [p["fullName"] for p in people] == names
+    assert [r.url.params["$skip"] for r in recorder.api_requests] == ["0", "100"]
+    assert any("body.count" in r.getMessage() and "list_customers" in r.getMessage() for r in caplog.records)
+    with pytest.raises(ResponseValidationError, match=r"body\.count"):
+        client(pages, strict=True)[0].customers.list()
 
 
 def test_accrued_interest_iterates_until_a_page_is_not_full() -> None:

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from nordfin.errors import ResponseValidationError
 
-#: A string no enum of our specs lists.
+#: A string and an integer no enum of our specs lists.
 UNLISTED = "nordfin-unlisted-value"
+UNLISTED_NUMBER = 2_000_000_000
 KINDS = ("enum", "null", "missing")
 READS = ("GET", "HEAD", "OPTIONS")
 #: Answers drawn at most to find one with a member to break.
@@ -40,36 +41,45 @@ def body_cases(*, inferred: bool, plain: bool = False) -> list[Any]:
     for op in h.all_operations():
         key = body_key(op)
         schema = h.json_content(op.responses[key])[1] if key else None
-        nodes = [node for node, marked in _nodes(op, schema) if marked == inferred] if schema else []
-        if any(_breakable(op, node, inferred, plain) for node in nodes):
+        if any(_breakable(op, node, inferred, plain) for node in _nodes(op, schema) if schema):
             cases.append(pytest.param(op, id=str(op)))
     assert cases, "no operation has a member to break: the property would test nothing"
     return cases
 
 
-def _breakable(op: h.Op, node: dict[str, Any], inferred: bool, plain: bool) -> bool:
+def _breakable(op: h.Op, site: h.Site, inferred: bool, plain: bool) -> bool:
+    """Whether ``site`` has a deviation to draw under a marker (``inferred``) or under none: a null
+    in a member (its own marker), an unlisted enum value (a marker on it or above), a required
+    member dropped (its own marker; ``inferred`` only)."""
+    node, member = site.schema, bool(site.path) and isinstance(site.path[-1], str)
+    null = member and _refuses_null(op, node) and site.guessed == inferred
     if plain:
-        return _refuses_null(op, node) and _is_plain(op, node)
-    return _refuses_null(op, node) or "enum" in node or (inferred and bool(node.get("required")))
+        return null and _is_plain(op, node)
+    enum = bool(site.path) and "enum" in node and site.inferred == inferred
+    missing = inferred and any(h.guessed_member(node, k) for k in node.get("required", []))
+    return null or enum or missing
 
 
 def _nodes(
-    op: h.Op, schema: Any, marked: bool = False, depth: int = 6, item: bool = False
-) -> Iterator[tuple[dict[str, Any], bool]]:
-    """The member schemas below ``schema`` (through properties, items, allOf) and whether each is
-    under a marker; the body's own schema only for its ``required``, an array's items but for
-    their type (a null item is no deviation we draw)."""
+    op: h.Op,
+    schema: Any,
+    marked: bool = False,
+    depth: int = 6,
+    path: tuple[Any, ...] = (),
+    guessed: bool = False,
+) -> Iterator[h.Site]:
+    """The schemas below ``schema`` (through properties, items, allOf) as sites: ``path`` ends in
+    ``0`` for an array's item (a null item is no deviation we draw), is empty for the body."""
     node, marked = h.marked(op.spec, schema, marked)
     if not isinstance(node, dict) or depth == 0:
         return
-    kept = ("required", "enum") if item else ()
-    yield ({k: node[k] for k in ("required", *kept) if k in node} if depth == 6 or item else node), marked
-    for child in node.get("properties", {}).values():
-        yield from _nodes(op, child, marked, depth - 1)
+    yield h.Site(path, node, marked, guessed)
+    for name, child in node.get("properties", {}).items():
+        yield from _nodes(op, child, marked, depth - 1, (*path, name), h.guessed_member(node, name))
     if isinstance(node.get("items"), dict):
-        yield from _nodes(op, node["items"], marked, depth - 1, item=True)
+        yield from _nodes(op, node["items"], marked, depth - 1, (*path, 0))
     for branch in node.get("allOf", []):
-        yield from _nodes(op, branch, marked, depth - 1, item)
+        yield from _nodes(op, branch, marked, depth - 1, path, guessed)
 
 
 def at(value: Any, path: tuple[Any, ...]) -> Any:
@@ -91,15 +101,21 @@ def deviation_sites(op: h.Op, body: Any, *, inferred: bool, plain: bool = False)
     for path, schemas in by_path.items():
         value = at(body, path)
         enums = [s for s in schemas if isinstance(s.schema.get("enum"), list)]
-        if enums and isinstance(value, str) and _all(enums, inferred):
+        if enums and _listable(value) and _all(enums, inferred):
             found["enum"].append(path)
         refusing = [s for s in schemas if _refuses_null(op, s.schema)]
         readable = not plain or all(_is_plain(op, s.schema) for s in schemas)
         member = bool(path) and isinstance(path[-1], str)  # a null item of an array is no member
-        if member and value is not None and refusing and _all(refusing, inferred) and readable:
+        guessed = all(s.guessed == inferred for s in refusing)  # a member's own marker
+        if member and value is not None and refusing and guessed and readable:
             found["null"].append(path)
     found["missing"] = [p for p, marked in h.required_members(op.spec, schema, body) if marked == inferred]
     return found
+
+
+def _listable(value: Any) -> bool:
+    """A value an enum of ours can list: a string or an integer (not a bool, which is an int too)."""
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def _all(sites: list[h.Site], inferred: bool) -> bool:
@@ -131,7 +147,8 @@ def deviated(
     assume(kinds)
     kind = draw(st.sampled_from(kinds), label="kind")
     path = draw(st.sampled_from(found[kind]), label="where")
-    new = {"enum": UNLISTED, "null": None, "missing": h.NO_BODY}[kind]
+    unlisted = UNLISTED if isinstance(at(valid.body, path), str) else UNLISTED_NUMBER
+    new = {"enum": unlisted, "null": None, "missing": h.NO_BODY}[kind]
     broken = h.Answer(valid.status, valid.headers, valid.media_type, h.replaced(valid.body, path, new))
     assume(h.spec_problems(op, broken))  # e.g. an enum that lists our unlisted value after all
     return kind, path, broken

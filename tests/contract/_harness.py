@@ -902,11 +902,14 @@ INFERRED = "x-nordfin-inferred"
 @dataclass(frozen=True)
 class Site:
     """A member of an answer body with its schema (``$ref`` followed): ``inferred`` when that schema,
-    or one it is written inside (not across a ``$ref``), carries ``x-nordfin-inferred``."""
+    or one it is written inside (not across a ``$ref``), carries ``x-nordfin-inferred``; ``guessed``
+    when the member's own schema, as written in its object's ``properties``, does (its presence and
+    non-null are guesses: CONTRIBUTING, "Marking guesses")."""
 
     path: tuple[Any, ...]
     schema: dict[str, Any]
     inferred: bool
+    guessed: bool = False
 
 
 def marked(spec: dict[str, Any], schema: Any, inferred: bool) -> tuple[Any, bool]:
@@ -923,28 +926,33 @@ def marked(spec: dict[str, Any], schema: Any, inferred: bool) -> tuple[Any, bool
 
 
 def sites(
-    spec: dict[str, Any], schema: Any, value: Any, path: tuple[Any, ...] = (), inferred: bool = False
+    spec: dict[str, Any],
+    schema: Any,
+    value: Any,
+    path: tuple[Any, ...] = (),
+    inferred: bool = False,
+    guessed: bool = False,
 ) -> Iterator[Site]:
     """Every node of ``value`` reachable through properties, items and allOf, with its schema (not
     through anyOf/oneOf: which branch applies is the validator's business)."""
     schema, inferred = marked(spec, schema, inferred)
     if not isinstance(schema, dict):
         return
-    yield Site(path, schema, inferred)
+    yield Site(path, schema, inferred, guessed)
     for branch in schema.get("allOf", []):
-        yield from sites(spec, branch, value, path, inferred)
+        yield from sites(spec, branch, value, path, inferred, guessed)
     if isinstance(value, dict):
         for key, sub in schema.get("properties", {}).items():
             if key in value:
-                yield from sites(spec, sub, value[key], (*path, key), inferred)
+                yield from sites(spec, sub, value[key], (*path, key), inferred, guessed_member(schema, key))
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
             yield from sites(spec, schema["items"], item, (*path, index), inferred)
 
 
 def required_members(spec: dict[str, Any], schema: Any, value: Any) -> Iterator[tuple[tuple[Any, ...], bool]]:
-    """(path, inferred) of each required member present in ``value``: ``inferred`` when the object
-    schema that requires it, or one above it, carries ``x-nordfin-inferred``."""
+    """(path, guessed) of each required member present in ``value``: ``guessed`` when the member's
+    own schema carries ``x-nordfin-inferred`` (CONTRIBUTING, "Marking guesses")."""
     for site in sites(spec, schema, value):
         node = value
         for key in site.path:
@@ -952,7 +960,13 @@ def required_members(spec: dict[str, Any], schema: Any, value: Any) -> Iterator[
         if isinstance(node, dict):
             for key in site.schema.get("required", []):
                 if key in node:
-                    yield (*site.path, key), site.inferred
+                    yield (*site.path, key), guessed_member(site.schema, key)
+
+
+def guessed_member(schema: dict[str, Any], name: str) -> bool:
+    """Whether member ``name`` of the object ``schema`` carries the marker on its own schema."""
+    member = schema.get("properties", {}).get(name)
+    return isinstance(member, dict) and INFERRED in member
 
 
 def schema_types(spec: dict[str, Any], schema: dict[str, Any]) -> set[str]:

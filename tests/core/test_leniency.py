@@ -154,10 +154,11 @@ SPEC: dict[str, Any] = {
             "Fixed": {"type": "string", "enum": ["x", "y"]},
             "Guessed": {
                 "type": "object",
-                "required": ["id", "size"],
+                "required": ["id", "size", "seen"],
                 "x-nordfin-inferred": "shape from a sample",
                 "properties": {
                     "id": {"type": "string"},
+                    "seen": {"type": "string", "x-nordfin-inferred": "always there is a guess"},
                     "size": {"type": "integer", "maximum": 9},
                     "part": {"$ref": "#/components/schemas/Fixed"},
                 },
@@ -186,25 +187,26 @@ def found(body: Any) -> list[Deviation]:
 
 
 def test_deviations_under_a_marker_are_guesses() -> None:
-    body = {"name": "n", "status": "c", "inner": {"id": None, "size": 10}, "maybe": "d"}
+    body = {"name": "n", "status": "c", "inner": {"id": "i", "seen": None, "size": 10}, "maybe": "d"}
 
     assert sorted(found(body), key=str) == [
-        Deviation("null", "body.inner.id"),
+        Deviation("null", "body.inner.seen"),
         Deviation("bound", "body.inner.size", "is greater than the maximum of 9"),
         Deviation("enum", "body.maybe"),
         Deviation("enum", "body.status"),
     ]
 
 
-def test_a_missing_member_of_a_guessed_object_is_a_guess() -> None:
-    assert found({"name": "n", "inner": {"size": 1}}) == [Deviation("missing", "body.inner.id")]
+def test_a_missing_member_is_a_guess_under_its_own_marker() -> None:
+    assert found({"name": "n", "inner": {"id": "i", "size": 1}}) == [Deviation("missing", "body.inner.seen")]
 
 
 def test_deviations_outside_a_marker_are_not_guesses() -> None:
     """An unlisted value of a documented enum (also one referred to from a guessed object), a null
     name, a null where one branch is a guessed object (the member's nullability is documented), a
-    null item of a guessed array, a missing name, a wrong type anywhere."""
-    part = {"name": "n", "inner": {"id": "i", "size": 1, "part": "z"}}
+    null item of a guessed array, a missing name, a wrong type anywhere; a missing or null member of
+    a guessed object whose own schema is not marked (the object's marker is about its shape)."""
+    part = {"name": "n", "inner": {"id": "i", "seen": "s", "size": 1, "part": "z"}}
     either = {"name": "n", "either": None}
     items = {"name": "n", "list": ["a", None]}  # a null item is no absent member
     for body in (
@@ -215,6 +217,8 @@ def test_deviations_outside_a_marker_are_not_guesses() -> None:
         items,
         {},
         {"name": "n", "status": 3},
+        {"name": "n", "inner": {"seen": "s", "size": 1}},
+        {"name": "n", "inner": {"id": None, "seen": "s", "size": 1}},
     ):
         assert found(body) == [], body
 

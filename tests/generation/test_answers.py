@@ -225,6 +225,38 @@ def test_an_inferred_member_missing_or_null_reads_as_none() -> None:
         assert answer.since is None
 
 
+def test_the_members_marked_on_their_own_schema_are_the_tolerated_ones() -> None:
+    """What the model reads as None is what _core.leniency accepts missing (CONTRIBUTING, "Marking
+    guesses"): a member marked on its own schema, also an inline enum (which generation rewrites),
+    also next to a ``$ref`` to an enum (which generation opens), also through an allOf whose part
+    sorts after it; not the members of an object marked as a whole."""
+    generate = load_generate()
+    ref = {"$ref": "#/components/schemas/Envelope"}
+    schemas = {
+        "AList": {
+            "allOf": [ref, {"type": "object", "required": ["v"], "properties": {"v": {"type": "string"}}}]
+        },
+        "Kind": {"type": "string", "enum": ["a", "b"]},
+        "Envelope": {
+            "type": "object",
+            "required": ["n", "kind", "shape"],
+            "x-nordfin-inferred": "the shape",
+            "properties": {
+                "n": {"type": "integer", "x-nordfin-inferred": "always there?"},
+                "kind": {"$ref": "#/components/schemas/Kind", "x-nordfin-inferred": "always there?"},
+                "shape": {"type": "string"},
+            },
+        },
+    }
+    answer = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/AList"}}}}
+    spec = {"components": {"schemas": schemas}, "paths": {"/a": {"get": {"responses": {"200": answer}}}}}
+
+    generate.loosen_answers(spec)
+
+    assert schemas["Envelope"][generate.TOLERATE] == ["n", "kind"]
+    assert schemas["AList"][generate.TOLERATE] == ["kind", "n"]
+
+
 @pytest.mark.parametrize(
     ("module", "body"),
     [

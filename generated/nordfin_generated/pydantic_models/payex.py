@@ -199,34 +199,12 @@ class EdiAddressInfo(BaseModel):
     ]
 
 
-class Method(StrEnum):
+class OperationMethod(StrEnum):
     get = "GET"
     post = "POST"
     put = "PUT"
     patch = "PATCH"
     delete = "DELETE"
-
-
-class Operation(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    rel: Annotated[
-        str,
-        Field(
-            description="The operation's name: add-billing-address, update, delete, update-legal-address-from-population-register, add-disbursement-orders, ..."
-        ),
-    ]
-    href: Uri
-    method: Method
-
-
-class Operations(RootModel[list[Operation]]):
-    root: Annotated[
-        list[Operation],
-        Field(description="The operations currently allowed; empty when none is."),
-    ]
 
 
 class AddressInput(BaseModel):
@@ -279,79 +257,6 @@ class AddressInput(BaseModel):
         ),
     ]
     country_code: Annotated[CountryCode, Field(alias="countryCode")]
-
-
-class Address(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    addressee: Annotated[str, Field(max_length=72)]
-    street_address: Annotated[
-        str | None, Field(alias="streetAddress", max_length=72)
-    ] = None
-    co_address: Annotated[str | None, Field(alias="coAddress", max_length=72)] = None
-    city: Annotated[str, Field(max_length=27)]
-    zip_code: Annotated[str, Field(alias="zipCode", max_length=9)]
-    country_code: Annotated[CountryCodeAnswer, Field(alias="countryCode")]
-    operations: Operations | None = None
-
-
-class Customer(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    id: Annotated[Uri, Field(alias="@id")]
-    customer_no: Annotated[CustomerNoAnswer, Field(alias="customerNo")]
-    national_identifier: Annotated[
-        NationalIdentifier | None, Field(alias="nationalIdentifier")
-    ] = None
-    vat_no: Annotated[VatNo | None, Field(alias="vatNo")] = None
-    legal_entity: Annotated[LegalEntity | None, Field(alias="legalEntity")] = None
-    name: Annotated[str, Field(max_length=72)]
-    email_address: Annotated[EmailAddress | None, Field(alias="emailAddress")] = None
-    protected_identity: Annotated[
-        bool | None,
-        Field(
-            alias="protectedIdentity",
-            description="The customer has a protected identity (postal distribution by Skatteverket; Sweden only).",
-        ),
-    ] = None
-    preferred_language_code: Annotated[
-        PreferredLanguageCode | None, Field(alias="preferredLanguageCode")
-    ] = None
-    legal_status: Annotated[LegalStatus | None, Field(alias="legalStatus")] = None
-    msisdn: Msisdn | None = None
-    distribution_type: Annotated[
-        DistributionType | None, Field(alias="distributionType")
-    ] = None
-    active_consents: Annotated[
-        list[Consent] | None,
-        Field(
-            alias="activeConsents",
-            description='Active consents (the table types it "object"; it is a list of strings).',
-        ),
-    ] = None
-    e_di_address_info: Annotated[
-        EdiAddressInfo | None, Field(alias="eDIAddressInfo")
-    ] = None
-    legal_address: Annotated[
-        Uri | Address,
-        Field(
-            alias="legalAddress",
-            description="The legal address' URI, or the address itself with `$expand=legaladdress`.",
-        ),
-    ]
-    billing_address: Annotated[
-        Uri | Address | None,
-        Field(
-            alias="billingAddress",
-            description="The billing address' URI, or the address itself with `$expand=billingaddress`; absent when the customer has none.",
-        ),
-    ] = None
-    surpluses: Uri | None = None
-    operations: Operations | None = None
 
 
 class CustomerCreate(BaseModel):
@@ -475,37 +380,6 @@ class Status(StrEnum):
     pending_regulate = "pending-regulate"
 
 
-class Surplus(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    id: Annotated[Uri, Field(alias="@id")]
-    surplus_id: Annotated[
-        str,
-        Field(
-            alias="surplusId",
-            description="The surplus' id; not case sensitive.",
-            max_length=50,
-        ),
-    ]
-    balance: Amount
-    currency: Annotated[
-        str, Field(description="ISO 4217 currency code.", pattern="^[A-Z]{3}$")
-    ]
-    date: Annotated[
-        str,
-        Field(
-            description="Creation date, `yyyy-MM-ddTHH:mm:ss` (no time zone).",
-            pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$",
-        ),
-    ]
-    status: Status
-    invoice: Uri | None = None
-    account: Uri | None = None
-    operations: Operations | None = None
-
-
 class Navigation(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -515,15 +389,6 @@ class Navigation(BaseModel):
     first: Uri | None = None
     previous: Uri | None = None
     next: Uri | None = None
-
-
-class SurplusList(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    items: list[Surplus]
-    navigation: Navigation | None = None
 
 
 class NorwegianBankAccount(BaseModel):
@@ -635,6 +500,167 @@ class DisbursementOrderCreate(BaseModel):
     swedish_sus: Annotated[SwedishSus | None, Field(alias="swedishSus")] = None
 
 
+class ProblemMessages(RootModel[dict[str, list[str]]]):
+    root: dict[str, list[str]]
+
+
+class ProblemType(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            description="The problem's type: `ledger/customer/v1/problems/<code>` for this API. The set is open (the vendor's own example writes `ledger/{domain}/v1/problems/validation`; older PayEx pages write absolute URLs)."
+        ),
+    ]
+
+
+class ProblemCamelCase(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    type: ProblemType
+    title: str | None = None
+    status: int | None = None
+    instance: str | None = None
+    detail: str | None = None
+    problems: ProblemMessages | None = None
+
+
+class Operation(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    rel: Annotated[
+        str,
+        Field(
+            description="The operation's name: add-billing-address, update, delete, update-legal-address-from-population-register, add-disbursement-orders, ..."
+        ),
+    ]
+    href: Uri
+    method: OperationMethod
+
+
+class Operations(RootModel[list[Operation]]):
+    root: Annotated[
+        list[Operation],
+        Field(description="The operations currently allowed; empty when none is."),
+    ]
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    addressee: Annotated[str, Field(max_length=72)]
+    street_address: Annotated[
+        str | None, Field(alias="streetAddress", max_length=72)
+    ] = None
+    co_address: Annotated[str | None, Field(alias="coAddress", max_length=72)] = None
+    city: Annotated[str, Field(max_length=27)]
+    zip_code: Annotated[str, Field(alias="zipCode", max_length=9)]
+    country_code: Annotated[CountryCodeAnswer, Field(alias="countryCode")]
+    operations: Operations | None = None
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    id: Annotated[Uri, Field(alias="@id")]
+    customer_no: Annotated[CustomerNoAnswer, Field(alias="customerNo")]
+    national_identifier: Annotated[
+        NationalIdentifier | None, Field(alias="nationalIdentifier")
+    ] = None
+    vat_no: Annotated[VatNo | None, Field(alias="vatNo")] = None
+    legal_entity: Annotated[LegalEntity | None, Field(alias="legalEntity")] = None
+    name: Annotated[str, Field(max_length=72)]
+    email_address: Annotated[EmailAddress | None, Field(alias="emailAddress")] = None
+    protected_identity: Annotated[
+        bool | None,
+        Field(
+            alias="protectedIdentity",
+            description="The customer has a protected identity (postal distribution by Skatteverket; Sweden only).",
+        ),
+    ] = None
+    preferred_language_code: Annotated[
+        PreferredLanguageCode | None, Field(alias="preferredLanguageCode")
+    ] = None
+    legal_status: Annotated[LegalStatus | None, Field(alias="legalStatus")] = None
+    msisdn: Msisdn | None = None
+    distribution_type: Annotated[
+        DistributionType | None, Field(alias="distributionType")
+    ] = None
+    active_consents: Annotated[
+        list[Consent] | None,
+        Field(
+            alias="activeConsents",
+            description='Active consents (the table types it "object"; it is a list of strings).',
+        ),
+    ] = None
+    e_di_address_info: Annotated[
+        EdiAddressInfo | None, Field(alias="eDIAddressInfo")
+    ] = None
+    legal_address: Annotated[
+        Uri | Address,
+        Field(
+            alias="legalAddress",
+            description="The legal address' URI, or the address itself with `$expand=legaladdress`.",
+        ),
+    ]
+    billing_address: Annotated[
+        Uri | Address | None,
+        Field(
+            alias="billingAddress",
+            description="The billing address' URI, or the address itself with `$expand=billingaddress`; absent when the customer has none.",
+        ),
+    ] = None
+    surpluses: Uri | None = None
+    operations: Operations | None = None
+
+
+class Surplus(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    id: Annotated[Uri, Field(alias="@id")]
+    surplus_id: Annotated[
+        str,
+        Field(
+            alias="surplusId",
+            description="The surplus' id; not case sensitive.",
+            max_length=50,
+        ),
+    ]
+    balance: Amount
+    currency: Annotated[
+        str, Field(description="ISO 4217 currency code.", pattern="^[A-Z]{3}$")
+    ]
+    date: Annotated[
+        str,
+        Field(
+            description="Creation date, `yyyy-MM-ddTHH:mm:ss` (no time zone).",
+            pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        ),
+    ]
+    status: Status
+    invoice: Uri | None = None
+    account: Uri | None = None
+    operations: Operations | None = None
+
+
+class SurplusList(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    items: list[Surplus]
+    navigation: Navigation | None = None
+
+
 class DisbursementOrder(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -661,32 +687,6 @@ class DisbursementOrderList(BaseModel):
     )
     items: list[DisbursementOrder]
     navigation: Navigation | None = None
-
-
-class ProblemMessages(RootModel[dict[str, list[str]]]):
-    root: dict[str, list[str]]
-
-
-class ProblemType(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="The problem's type: `ledger/customer/v1/problems/<code>` for this API. The set is open (the vendor's own example writes `ledger/{domain}/v1/problems/validation`; older PayEx pages write absolute URLs)."
-        ),
-    ]
-
-
-class ProblemCamelCase(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    type: ProblemType
-    title: str | None = None
-    status: int | None = None
-    instance: str | None = None
-    detail: str | None = None
-    problems: ProblemMessages | None = None
 
 
 class ProblemPascalCase(BaseModel):

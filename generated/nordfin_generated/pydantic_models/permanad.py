@@ -491,21 +491,13 @@ class Pagination(BaseModel):
     total_pages: Annotated[int, Field(alias="totalPages", ge=0)]
 
 
-class Data2(BaseModel):
+class OrderListResponseData(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
     )
     orders: list[Order]
     pagination: Pagination
-
-
-class OrderListResponse(BaseModel):
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-    )
-    data: Data2
 
 
 class FieldModel(BaseModel):
@@ -534,3 +526,11 @@ class ErrorResponse(BaseModel):
         populate_by_name=True,
     )
     error: Error
+
+
+class OrderListResponse(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+    )
+    data: OrderListResponseData

@@ -12,12 +12,17 @@ type, a body valid against its schema and the documented required headers. Anyth
 
 1. a 2xx the spec does not list is read as the operation's documented success answer whose body
    it fits (or as "no body" when that documented success has none);
-2. in a success body, a deviation at a schema the spec marks ``x-nordfin-inferred`` (on that
-   schema, or on one it is written inside: a marker does not reach into a ``$ref``'d component,
-   which carries its own) is accepted when the model can still read it: an enum value
-   not listed, a ``null`` member where the schema allows none, a required member missing, a value
-   outside a guessed bound (``BOUNDS``: length, range, pattern, format). A value of another type
-   is never accepted: the model would hand it back as something it is not;
+2. in a success body, a deviation the spec marks as a guess (``x-nordfin-inferred``) is accepted:
+
+   - a required member missing, or a ``null`` member where the schema allows none, when the
+     member's own schema (as written in its object's ``properties``) carries the marker. The
+     generated model reads exactly these members as None (scripts/generate.py); a marker on the
+     whole object explains its shape and does not make every member optional;
+   - an enum value not listed, or a value outside a bound (``BOUNDS``: length, range, pattern,
+     format), when the marker is on the schema holding the enum or bound, or on one it is written
+     inside (a marker does not reach into a ``$ref``'d component, which carries its own).
+
+   A value of another type is never accepted: the model would hand it back as something it is not;
 3. an error answer whose body is not the documented one (an HTML page, an empty body, another
    JSON shape) raises the status family's error, with the status and a short redacted excerpt.
 
@@ -298,11 +303,19 @@ def _tolerated(spec: SpecIndex, schema: Any, error: Any) -> list[Deviation] | No
     if error.validator in ("anyOf", "oneOf") and error.instance is not None:
         return _tolerated_branch(spec, schema, error)
     kind = _kind(error)
-    if kind is None or not _covered(spec, schema, tuple(error.absolute_schema_path)):
+    if kind is None or not _covered(spec, schema, tuple(error.absolute_schema_path), kind, _absent(error)):
         return None
     if kind == "missing":
         where = describe_error("body", error)[0]
     return [Deviation(kind, where, describe_error("body", error)[1] if kind == "bound" else "")]
+
+
+def _absent(error: Any) -> str | None:
+    """The member a ``required`` error is about (None for other errors)."""
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return None
+    absent = [p for p in error.validator_value if p not in error.instance]
+    return next((p for p in absent if repr(p) in error.message), None)
 
 
 def _kind(error: Any) -> str | None:
@@ -339,17 +352,56 @@ def _branches(context: list[Any]) -> Iterator[list[Any]]:
     yield from by_branch.values()
 
 
-_COVERED: dict[tuple[int, tuple[Any, ...]], bool] = {}
+_COVERED: dict[tuple[int, tuple[Any, ...], str, str | None], bool] = {}
 
 
-def _covered(spec: SpecIndex, schema: Any, path: tuple[Any, ...]) -> bool:
-    """Whether the keyword at ``path`` (a schema path from ``schema``) lies under an inferred
-    marker; worked out once per schema and path (the schemas live as long as the spec)."""
-    key = (id(schema), path)
+def _covered(spec: SpecIndex, schema: Any, path: tuple[Any, ...], kind: str, absent: str | None) -> bool:
+    """Whether the error at ``path`` (a schema path from ``schema``) is about a guess; worked out
+    once per schema and path (the schemas live as long as the spec).
+
+    A missing member (``absent``) or a ``null`` member is a guess when the member's own schema, as
+    written in its object's ``properties``, carries the marker: the generated model reads exactly
+    those members as None (scripts/generate.py), and a note on the whole object explains its shape
+    without making every member optional. Any other keyword is a guess when it lies under a marker
+    (on its schema or on one it is written inside).
+    """
+    key = (id(schema), path, kind, absent)
     found = _COVERED.get(key)
     if found is None:
-        found = _COVERED[key] = _walk(spec, schema, path)
+        if kind == "missing":
+            found = _MARKER in _member(_holding(spec, _at(spec, schema, path[:-1]), path[-1]), absent)
+        elif kind == "null":
+            found = _MARKER in _at(spec, schema, _member_path(path))
+        else:
+            found = _walk(spec, schema, path)
+        _COVERED[key] = found
     return found
+
+
+def _member_path(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The schema path of the member whose keyword ``path`` ends at: up to its last property name
+    (the path itself where the member has no ``properties`` entry, e.g. ``additionalProperties``)."""
+    names = [i for i, step in enumerate(path[:-1]) if step == "properties"]
+    return path[: names[-1] + 2] if names else path
+
+
+def _member(node: Any, name: str | None) -> Any:
+    properties = node.get("properties") if isinstance(node, dict) else None
+    member = properties.get(name) if isinstance(properties, dict) else None
+    return member if isinstance(member, dict) else {}
+
+
+def _at(spec: SpecIndex, schema: Any, path: tuple[Any, ...]) -> Any:
+    """The schema at ``path`` as written (a final ``$ref`` not followed)."""
+    node = schema
+    for step in path:
+        node = _holding(spec, node, step)
+        node = node.get(step) if isinstance(node, dict) else _item(node, step)
+    return node if isinstance(node, dict) else {}
+
+
+def _holding(spec: SpecIndex, node: Any, step: Any) -> Any:
+    return _deref(spec, node, step, False)[0]
 
 
 def _walk(spec: SpecIndex, schema: Any, path: tuple[Any, ...]) -> bool:

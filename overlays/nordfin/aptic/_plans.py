@@ -146,14 +146,15 @@ FilterArg = odata.Filter | None  # a plain string is refused: aptic.Field(...) o
 
 
 class Page(Protocol[I_co]):
-    """What every Aptic list answer is: ``count`` items from offset ``skip`` of ``total``."""
+    """What every Aptic list answer is: ``count`` items from offset ``skip`` of ``total`` (each None
+    when the vendor leaves it out: that they are always there is a guess of the spec)."""
 
     @property
-    def count(self) -> int: ...
+    def count(self) -> int | None: ...
     @property
-    def skip(self) -> int: ...
+    def skip(self) -> int | None: ...
     @property
-    def total(self) -> int: ...
+    def total(self) -> int | None: ...
     @property
     def value(self) -> Sequence[I_co]: ...
 
@@ -187,12 +188,15 @@ class ListArgs:
 
 
 def following_page(page: Page[Any], args: ListArgs) -> ListArgs | None:
-    """The arguments of the page after ``page``; None at ``total`` or after an empty page."""
-    following = page.skip + len(page.value)
+    """The arguments of the page after ``page``; None at ``total`` or after an empty page. An answer
+    without ``total`` pages on while pages come back full, as a bare array does."""
+    if page.total is None:
+        return following_list(page.value, args)
+    following = (args.skip if page.skip is None else page.skip) + len(page.value)
     return args.at(following) if page.value and following < page.total else None
 
 
-def following_list(items: list[Any], args: ListArgs) -> ListArgs | None:
+def following_list(items: Sequence[Any], args: ListArgs) -> ListArgs | None:
     """For a bare array (no ``total``): go on while pages come back full."""
     return args.at(args.skip + len(items)) if len(items) == args.top else None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,17 +17,20 @@ T = TypeVar("T", bound="CustomerList")
 
 @_attrs_define
 class CustomerList:
-    count: int
-    skip: int
-    total: int
     value: list[CustomerListItem]
+    count: int | None = None
+    skip: int | None = None
+    total: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        count: int | None
         count = self.count
 
+        skip: int | None
         skip = self.skip
 
+        total: int | None
         total = self.total
 
         value = []
@@ -39,12 +42,15 @@ class CustomerList:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "count": count,
-                "skip": skip,
-                "total": total,
                 "value": value,
             }
         )
+        if count is not None:
+            field_dict["count"] = count
+        if skip is not None:
+            field_dict["skip"] = skip
+        if total is not None:
+            field_dict["total"] = total
 
         return field_dict
 
@@ -53,11 +59,27 @@ class CustomerList:
         from ..models.customer_list_item import CustomerListItem  # noqa: PLC0415
 
         d = dict(src_dict)
-        count = d.pop("count")
 
-        skip = d.pop("skip")
+        def _parse_count(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
 
-        total = d.pop("total")
+        count = _parse_count(d.pop("count", None))
+
+        def _parse_skip(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        skip = _parse_skip(d.pop("skip", None))
+
+        def _parse_total(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        total = _parse_total(d.pop("total", None))
 
         value = []
         _value = d.pop("value")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,38 +15,57 @@ T = TypeVar("T", bound="ListEnvelope")
 class ListEnvelope:
     """One page of a list: `count` items in this page, starting at `skip`, of `total` matching items in all."""
 
-    count: int
-    skip: int
-    total: int
+    count: int | None = None
+    skip: int | None = None
+    total: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        count: int | None
         count = self.count
 
+        skip: int | None
         skip = self.skip
 
+        total: int | None
         total = self.total
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "count": count,
-                "skip": skip,
-                "total": total,
-            }
-        )
+        field_dict.update({})
+        if count is not None:
+            field_dict["count"] = count
+        if skip is not None:
+            field_dict["skip"] = skip
+        if total is not None:
+            field_dict["total"] = total
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        count = d.pop("count")
 
-        skip = d.pop("skip")
+        def _parse_count(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
 
-        total = d.pop("total")
+        count = _parse_count(d.pop("count", None))
+
+        def _parse_skip(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        skip = _parse_skip(d.pop("skip", None))
+
+        def _parse_total(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        total = _parse_total(d.pop("total", None))
 
         _result = cls(
             count=count,

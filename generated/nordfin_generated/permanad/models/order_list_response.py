@@ -18,6 +18,7 @@ T = TypeVar("T", bound="OrderListResponse")
 @_attrs_define
 class OrderListResponse:
     data: OrderListResponseData
+    """ One page of orders. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,6 +18,8 @@ T = TypeVar("T", bound="OrderListResponseData")
 
 @_attrs_define
 class OrderListResponseData:
+    """One page of orders."""
+
     orders: list[Order]
     pagination: Pagination
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -1,5 +1,3 @@
-# NOT COLLECTED (file name): fails until the generator and _core.leniency agree on which missing
-# members a marker covers (issue 17 note). Rename back to test_leniency_models.py when they do.
 """Lenient reading of guessed enums, nulls and required members, which needs the generated models
 to read them: an unlisted enum value as a ``str``, a null or a missing guessed member as ``None``
 (the code generator's templates). Strict mode's refusal of the same answers is proved in
