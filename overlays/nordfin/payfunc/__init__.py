@@ -20,7 +20,7 @@ from nordfin.payfunc._checks import (
     ScheduleInput,
     card_method,
 )
-from nordfin.payfunc._plans import ENVIRONMENTS
+from nordfin.payfunc._plans import ENVIRONMENTS, SubscriptionDict
 from nordfin.payfunc._sync import Client
 from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
@@ -47,6 +47,7 @@ __all__ = [
     "ScheduleDict",
     "ScheduleInput",
     "Subscription",
+    "SubscriptionDict",
     "card_method",
     "errors",
     "models",
