@@ -25,7 +25,8 @@ from nordfin.payfunc._sync import Client
 from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
 SPEC = spec_provenance("payfunc")  # the spec this module was generated from
-SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
+SPEC_VERSION = SPEC.version  # its info.version
+SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
