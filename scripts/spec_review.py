@@ -188,12 +188,22 @@ def exists(spec: Any, pointer: str) -> bool:
     return True
 
 
-def inference_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(inferences that became confirmed, confirmed details that became inferred)."""
+@dataclass
+class Inferences:
+    """How the guesses (``x-nordfin-inferred``) moved between two versions of a spec."""
+
+    confirmed: list[str] = field(default_factory=list)  # were guessed, now stated by the vendor
+    now_inferred: list[str] = field(default_factory=list)  # were stated, now guessed
+    new_guesses: list[str] = field(default_factory=list)  # added by the change, and guessed
+
+
+def inference_changes(old: dict[str, Any], new: dict[str, Any]) -> Inferences:
     before, after = set(inferred_pointers(old)), set(inferred_pointers(new))
-    confirmed = sorted(p for p in before - after if exists(new, p))
-    now_inferred = sorted(p for p in after - before if exists(old, p))
-    return confirmed, now_inferred
+    return Inferences(
+        confirmed=sorted(p for p in before - after if exists(new, p)),
+        now_inferred=sorted(p for p in after - before if exists(old, p)),
+        new_guesses=sorted(p for p in after - before if not exists(old, p)),
+    )
 
 
 def oasdiff(root: Path, old: Path, new: Path) -> list[dict[str, Any]]:
@@ -358,8 +368,7 @@ class Review:
     findings: list[Finding] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     items: dict[str, Delta] = field(default_factory=dict)
-    confirmed: list[str] = field(default_factory=list)
-    now_inferred: list[str] = field(default_factory=list)
+    inferences: Inferences = field(default_factory=Inferences)
     python: list[PyDiff] = field(default_factory=list)
     removed_api: bool = False
 
@@ -445,9 +454,11 @@ def render(review: Review, base: str, package_old: str | None, package_new: str 
             for c in others
         ]
     out += ["", "### Inferences (`x-nordfin-inferred`)", ""]
+    guesses = review.inferences
     out += bullets(
-        [f"confirmed by the vendor now: `{p}`" for p in review.confirmed]
-        + [f"now inferred (was stated): `{p}`" for p in review.now_inferred]
+        [f"confirmed by the vendor now: `{p}`" for p in guesses.confirmed]
+        + [f"now inferred (was stated): `{p}`" for p in guesses.now_inferred]
+        + [f"new guess (added, inferred): `{p}`" for p in guesses.new_guesses]
     )
     out += ["", "### Python API (griffe)", ""]
     if not review.python:
@@ -466,7 +477,8 @@ def changelog_lines(review: Review) -> list[str]:
     lines = [f"- {review.slug}: added operation `{o}`" for o in ops.added]
     lines += [f"- {review.slug}: **BREAKING** {b}" for b in review.breaking]
     lines += [
-        f"- {review.slug}: `{p}` confirmed by the vendor (no longer inferred)" for p in review.confirmed
+        f"- {review.slug}: `{p}` confirmed by the vendor (no longer inferred)"
+        for p in review.inferences.confirmed
     ]
     return lines or [f"- {review.slug}: spec text changed; no API change"]
 
@@ -493,7 +505,7 @@ def review_spec(root: Path, base: str, slug: str, base_tree: Path, scratch: Path
         review.changes = oasdiff(root, old_file, head)
     old_inv, new_inv = inventory(old), inventory(new)
     review.items = {k: delta(old_inv[k], new_inv[k]) for k in old_inv}
-    review.confirmed, review.now_inferred = inference_changes(old, new)
+    review.inferences = inference_changes(old, new)
     review.python = python_diff(base_tree, root, slug)
     return review
 

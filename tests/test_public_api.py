@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
 
 from nordfin._core.base import ClientSetup
-from nordfin._core.checked import Checked, check_argument
+from nordfin._core.checked import Checked, _required_keys, check_argument
 from nordfin._core.settings import Settings
 from nordfin.errors import RequestValidationError
 
@@ -162,10 +162,26 @@ def calls(slug: str, mode: str) -> list[tuple[str, str]]:
     found = []
     for resource in resources(make_client(slug, mode)):
         for name, method in public_methods(type(resource)).items():
-            for parameter in list(inspect.signature(inspect.unwrap(method)).parameters)[1:]:
+            for parameter in list(arguments_of(method))[1:]:
                 found.append((f"{type(resource).__name__}.{name}", parameter))
     for name, function in functions(slug).items() if mode == "sync" else ():
-        found += [(f"nordfin.{slug}.{name}", p) for p in inspect.signature(function).parameters]
+        found += [(f"nordfin.{slug}.{name}", p) for p in arguments_of(function)]
+    return found
+
+
+def arguments_of(function: Any) -> dict[str, tuple[Any, bool]]:
+    """Each argument's annotation and whether it must be given; the keys of ``**kw: Unpack[TD]``
+    are arguments of their own (``subscriptions.create(..., items=...)``)."""
+    function = inspect.unwrap(function)
+    hints = typing.get_type_hints(function)
+    found: dict[str, tuple[Any, bool]] = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        if parameter.kind is parameter.VAR_KEYWORD and typing.get_origin(hints[name]) is typing.Unpack:
+            (keywords,) = typing.get_args(hints[name])
+            required = _required_keys(keywords, typing.get_type_hints(keywords, include_extras=True))
+            found |= {key: (one, key in required) for key, one in typing.get_type_hints(keywords).items()}
+        else:
+            found[name] = (hints.get(name), parameter.default is inspect.Parameter.empty)
     return found
 
 
@@ -229,16 +245,16 @@ def test_every_public_method_refuses_a_wrong_type_by_name(
     """A wrong type for any argument is a RequestValidationError naming it; nothing is sent and no
     raw TypeError, AttributeError or KeyError escapes."""
     method = find_method(make_client(slug, mode), path)
-    signature = inspect.signature(inspect.unwrap(method))
-    hints = typing.get_type_hints(inspect.unwrap(method))
+    found = arguments_of(method)
+    hints = {name: annotation for name, (annotation, _) in found.items()}
     if isinstance(hints[parameter], typing.TypeVar):  # Aptic's generic sub-resources: the kind says
         hints[parameter] = method.__self__._kind.inputs[0 if method.__name__ == "create" else 1]
     assume(not typeguard_accepts(hints[parameter], wrong))
     arguments: dict[str, Any] = {}
     before = True
-    for name, one in list(signature.parameters.items())[0 if path.startswith("nordfin.") else 1 :]:
+    for name, (_, required) in list(found.items())[0 if path.startswith("nordfin.") else 1 :]:
         before = before and name != parameter
-        if one.default is inspect.Parameter.empty:
+        if required:
             # Arguments are checked in order: those before the wrong one must pass, later ones never matter.
             valid = [c for c in candidates(hints[name]) if accepts(hints[name], c)] if before else [None]
             assume(valid)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from typing import Literal, NotRequired, TypedDict, Unpack
+from typing import Literal, NotRequired, Required, TypedDict, Unpack
 
 import pytest
 
@@ -22,6 +22,11 @@ class Options(TypedDict, total=False):
     strict: bool
 
 
+class Plan(TypedDict, total=False):
+    name: Required[str]
+    note: str
+
+
 class Resource(Checked):
     def add(self, line: Line, *, count: int = 1) -> int:
         return count
@@ -34,6 +39,9 @@ class Resource(Checked):
 
     def configure(self, **settings: Unpack[Options]) -> dict[str, object]:
         return dict(settings)
+
+    def subscribe(self, **plan: Unpack[Plan]) -> dict[str, object]:
+        return dict(plan)
 
     async def fetch(self, key: str) -> str:
         return key
@@ -68,6 +76,14 @@ def test_an_unknown_setting_and_a_wrong_one_are_named() -> None:
     wrong = refused(lambda: Resource().configure(timeout="1"))  # type: ignore[typeddict-item]
 
     assert (unknown.field, wrong.field) == ("timout", "timeout")
+
+
+def test_a_required_keyword_of_an_unpacked_typeddict_is_required() -> None:
+    """``**plan: Unpack[Plan]`` without its ``Required`` key is refused by the key's name, as a
+    missing parameter is, instead of reaching the method's body (a raw ``KeyError`` there)."""
+    error = refused(lambda: Resource().subscribe(note="x"))  # type: ignore[call-arg]
+
+    assert (error.field, error.rule) == ("name", "is required")
 
 
 def test_a_string_is_not_a_sequence_of_ids() -> None:

@@ -346,6 +346,14 @@ def test_the_async_client_runs_the_same_calls(fake: FakePayFunc) -> None:
         (lambda c: c.balance.add(ACCOUNT, [{"name": "x", "price": 1}, {"nmae": "y"}]), "items"),
         (lambda c: c.subscriptions.update(ACCOUNT, "abcd", itmes=[{"name": "x"}]), "itmes"),
         (lambda c: c.subscriptions.update(ACCOUNT, "abcd"), "changes"),
+        (lambda c: c.subscriptions.create(ACCOUNT, items=1, schedule="monthly"), "currency"),
+        (lambda c: c.subscriptions.replace(ACCOUNT, "abcd", items=1, currency="SEK"), "schedule"),
+        (
+            lambda c: c.subscriptions.replace(
+                ACCOUNT, "abcd", items=1, currency="SEK", schedule="weekly", end=1
+            ),
+            "end",
+        ),
         (
             lambda c: c.subscriptions.create(ACCOUNT, items=1, currency="SEK", schedule="monthly", strat=1),
             "strat",

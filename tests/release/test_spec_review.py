@@ -205,6 +205,26 @@ def test_harmless_change_is_not_flagged(repo: Path) -> None:
     assert "added `nordfin.toy.count_things`" in report
 
 
+def test_a_new_inferred_property_is_listed_as_a_new_guess(repo: Path) -> None:
+    """A property the change adds with ``x-nordfin-inferred`` is a guess the reviewer must see;
+    a guess the base already had is not news."""
+    edit(
+        repo,
+        "specs/toy/openapi.yaml",
+        "        name: {type: string, examples: [spoon]}\n",
+        "        name: {type: string, examples: [spoon]}\n"
+        "        size:\n"
+        "          type: integer\n"
+        "          x-nordfin-inferred: The vendor's sample answer shows a size; no text describes it.\n",
+    )
+
+    status, report = review(repo)
+    guesses = [line for line in report.splitlines() if line.startswith("- new guess")]
+
+    assert status == 0
+    assert guesses == ["- new guess (added, inferred): `/components/schemas/Thing/properties/size`"]
+
+
 def test_lint_errors_fail_the_review(repo: Path) -> None:
     """Each of our rules, and the built-in example check, is an error."""
     spec = "specs/toy/openapi.yaml"

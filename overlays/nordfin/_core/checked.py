@@ -108,6 +108,9 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
             if key not in allowed:
                 raise RequestValidationError(key, "is not an argument this method takes")
             check_argument(key, one, _strip_required(allowed[key]))
+        missing = sorted(_required_keys(annotation, allowed) - value.keys())  # as ``bind`` does
+        if missing:
+            raise RequestValidationError(missing[0], "is required")
         return
     if isinstance(value, bool) and _is_number(annotation) and not _mentions(annotation, bool):
         raise RequestValidationError(name, f"must be {describe(annotation)}, not a bool")
@@ -195,6 +198,16 @@ def _str_only_as_sequence(value: Any, annotation: Any) -> bool:
     except guard.TypeCheckError:
         return True
     return False
+
+
+def _required_keys(typed_dict: Any, hints: dict[str, Any]) -> set[str]:
+    """The keys ``typed_dict`` requires. Its ``__required_keys__`` alone is wrong where the class was
+    written under ``from __future__ import annotations`` (a ``Required[...]`` there is still text
+    when the class is made), so the resolved ``hints`` have the last word."""
+    marked = {key: typing.get_origin(hint) for key, hint in hints.items()}
+    return {key for key, origin in marked.items() if origin is typing.Required} | {
+        key for key in typed_dict.__required_keys__ if marked.get(key) is not typing.NotRequired
+    }
 
 
 def _strip_required(annotation: Any) -> Any:

@@ -14,6 +14,7 @@ from nordfin._core.checked import Checked
 from nordfin._core.pagination import AsyncPager
 from nordfin._core.session import AsyncSession
 from nordfin.aptic import _plans as plans
+from nordfin.aptic import models
 from nordfin.aptic._plans import (
     CLIENT_DOC,
     DEFAULT_PAGE_SIZE,
@@ -27,36 +28,6 @@ from nordfin.aptic._plans import (
     Key,
     ListArgs,
     Page,
-)
-from nordfin_generated.aptic.models import (
-    AccruedInterest,
-    CreditInsurance,
-    CreditInsuranceCreate,
-    CreditInsuranceList,
-    CreditInsuranceUpdate,
-    Customer,
-    CustomerAddress,
-    CustomerAddressInput,
-    CustomerAddressList,
-    CustomerCreate,
-    CustomerList,
-    CustomerListItem,
-    CustomerParameter,
-    CustomerParameterInput,
-    CustomerParameterList,
-    CustomerUpdate,
-    DirectDebitMandate,
-    DirectDebitMandateInput,
-    DirectDebitMandateList,
-    ExtraField,
-    ExtraFieldInput,
-    ExtraFieldList,
-    ExtraFieldValue,
-    LedgerSummary,
-    ServiceResult,
-    UserQuestion,
-    UserQuestionList,
-    UserQuestionResponse,
 )
 
 __all__ = [
@@ -122,34 +93,42 @@ class AsyncEditableItems(AsyncItems[P, I], Generic[P, I, C, U]):
         await self._session.run(plans.delete_plan(self._kind, self.customer_guid, key))
 
 
-class AsyncMandates(AsyncItems[DirectDebitMandateList, DirectDebitMandate]):
+class AsyncMandates(AsyncItems[models.DirectDebitMandateList, models.DirectDebitMandate]):
     """``client.customers.direct_debit_mandates(guid)``: list, read, register (no update or delete)."""
 
-    async def create(self, mandate: DirectDebitMandateInput) -> DirectDebitMandate:
+    async def create(self, mandate: models.DirectDebitMandateInput) -> models.DirectDebitMandate:
         """Register a mandate: a known type and a non-empty receiving account are checked first."""
         return await self._session.run(plans.create_plan(self._kind, self.customer_guid, mandate))
 
 
-class AsyncQuestions(AsyncItems[UserQuestionList, UserQuestion]):
+class AsyncQuestions(AsyncItems[models.UserQuestionList, models.UserQuestion]):
     """``client.customers.user_questions(guid)``: list, read and answer questions."""
 
-    async def respond(self, action_guid: Guid, response: UserQuestionResponse) -> None:
+    async def respond(self, action_guid: Guid, response: models.UserQuestionResponse) -> None:
         """Answer (or postpone, with ``postpone_to``) the question."""
         await self._session.run(plans.respond_plan(self._kind, self.customer_guid, action_guid, response))
 
 
 AsyncParameters = AsyncEditableItems[
-    CustomerParameterList,
-    CustomerParameter,
-    Sequence[CustomerParameterInput],
-    Sequence[CustomerParameterInput],
+    models.CustomerParameterList,
+    models.CustomerParameter,
+    Sequence[models.CustomerParameterInput],
+    Sequence[models.CustomerParameterInput],
 ]
 AsyncAddresses = AsyncEditableItems[
-    CustomerAddressList, CustomerAddress, CustomerAddressInput, CustomerAddressInput
+    models.CustomerAddressList,
+    models.CustomerAddress,
+    models.CustomerAddressInput,
+    models.CustomerAddressInput,
 ]
-AsyncExtraFields = AsyncEditableItems[ExtraFieldList, ExtraField, ExtraFieldInput, ExtraFieldValue]
+AsyncExtraFields = AsyncEditableItems[
+    models.ExtraFieldList, models.ExtraField, models.ExtraFieldInput, models.ExtraFieldValue
+]
 AsyncCreditInsurances = AsyncEditableItems[
-    CreditInsuranceList, CreditInsurance, CreditInsuranceCreate, CreditInsuranceUpdate
+    models.CreditInsuranceList,
+    models.CreditInsurance,
+    models.CreditInsuranceCreate,
+    models.CreditInsuranceUpdate,
 ]
 
 
@@ -169,28 +148,28 @@ class AsyncCustomers(Checked):
         orderby: str | None = None,
         skip: int = 0,
         top: int = DEFAULT_PAGE_SIZE,
-    ) -> CustomerList:
+    ) -> models.CustomerList:
         """One page of customers matching ``filter`` (an ``aptic.Field`` expression or raw text)."""
         return await self._session.run(plans.customers_plan(ListArgs.of(filter, orderby, skip, top)))
 
     def iterate(
         self, *, filter: FilterArg = None, orderby: str | None = None, page_size: int = MAX_PAGE_SIZE
-    ) -> AsyncPager[CustomerList, ListArgs, CustomerListItem]:
+    ) -> AsyncPager[models.CustomerList, ListArgs, models.CustomerListItem]:
         """Every matching customer, lazily, ``page_size`` per request, until the answer's ``total``."""
         fetch = lambda args: self._session.run(plans.customers_plan(args))  # noqa: E731
         first = ListArgs.of(filter, orderby, 0, page_size)
         return AsyncPager(fetch, first=first, items=lambda page: page.value, next_cursor=plans.following_page)
 
-    async def get(self, customer_guid: Guid) -> Customer:
+    async def get(self, customer_guid: Guid) -> models.Customer:
         """The customer with its addresses and links."""
         return await self._session.run(plans.customer_plan(customer_guid))
 
-    async def create(self, customer: CustomerCreate) -> Customer:
+    async def create(self, customer: models.CustomerCreate) -> models.Customer:
         """Create a customer. A create is never sent twice: only a request that never reached
         the server is retried. Give ``customer_guid`` to choose the GUID yourself."""
         return await self._session.run(plans.create_customer_plan(customer))
 
-    async def update(self, customer_guid: Guid, changes: CustomerUpdate) -> None:
+    async def update(self, customer_guid: Guid, changes: models.CustomerUpdate) -> None:
         """Change the members set in ``changes`` (``None`` clears one; UNSET ones are not sent)."""
         await self._session.run(plans.update_customer_plan(customer_guid, changes))
 
@@ -198,7 +177,7 @@ class AsyncCustomers(Checked):
         """Delete the customer."""
         await self._session.run(plans.delete_customer_plan(customer_guid))
 
-    async def ledger_summary(self, customer_guid: Guid) -> LedgerSummary:
+    async def ledger_summary(self, customer_guid: Guid) -> models.LedgerSummary:
         """The customer's balances and related purchases, invoices, accounts and guarantees."""
         return await self._session.run(plans.ledger_summary_plan(customer_guid))
 
@@ -222,7 +201,7 @@ class AsyncCustomers(Checked):
         filter: FilterArg = None,
         orderby: str | None = None,
         page_size: int = MAX_PAGE_SIZE,
-    ) -> AsyncPager[InterestPage, ListArgs, AccruedInterest]:
+    ) -> AsyncPager[InterestPage, ListArgs, models.AccruedInterest]:
         """All of it, lazily; without a ``total`` the walk ends at the first page that is not full."""
         guid = plans.customer(customer_guid)
         fetch = lambda args: self._session.run(plans.accrued_interest_plan(guid, args))  # noqa: E731
@@ -236,7 +215,7 @@ class AsyncCustomers(Checked):
         body: Json = None,
         *,
         asynchronous: bool | None = None,
-    ) -> ServiceResult:
+    ) -> models.ServiceResult:
         """Run the custom action ``service_definition`` for the customer with ``body`` (any JSON).
 
         A custom action may change data, so it is retried only when it never reached the server.
@@ -277,7 +256,7 @@ class AsyncServices(Checked):
 
     async def invoke(
         self, service_definition: str, body: Json = None, *, asynchronous: bool | None = None
-    ) -> ServiceResult:
+    ) -> models.ServiceResult:
         """Run the custom action ``service_definition`` with ``body`` (any JSON)."""
         return await self._session.run(plans.service_plan(None, service_definition, body, asynchronous))
 

@@ -15,6 +15,7 @@ from nordfin._core.checked import Checked
 from nordfin._core.pagination import Pager
 from nordfin._core.session import Session
 from nordfin.aptic import _plans as plans
+from nordfin.aptic import models
 from nordfin.aptic._plans import (
     CLIENT_DOC,
     DEFAULT_PAGE_SIZE,
@@ -28,36 +29,6 @@ from nordfin.aptic._plans import (
     Key,
     ListArgs,
     Page,
-)
-from nordfin_generated.aptic.models import (
-    AccruedInterest,
-    CreditInsurance,
-    CreditInsuranceCreate,
-    CreditInsuranceList,
-    CreditInsuranceUpdate,
-    Customer,
-    CustomerAddress,
-    CustomerAddressInput,
-    CustomerAddressList,
-    CustomerCreate,
-    CustomerList,
-    CustomerListItem,
-    CustomerParameter,
-    CustomerParameterInput,
-    CustomerParameterList,
-    CustomerUpdate,
-    DirectDebitMandate,
-    DirectDebitMandateInput,
-    DirectDebitMandateList,
-    ExtraField,
-    ExtraFieldInput,
-    ExtraFieldList,
-    ExtraFieldValue,
-    LedgerSummary,
-    ServiceResult,
-    UserQuestion,
-    UserQuestionList,
-    UserQuestionResponse,
 )
 
 __all__ = [
@@ -123,34 +94,42 @@ class EditableItems(Items[P, I], Generic[P, I, C, U]):
         self._session.run(plans.delete_plan(self._kind, self.customer_guid, key))
 
 
-class Mandates(Items[DirectDebitMandateList, DirectDebitMandate]):
+class Mandates(Items[models.DirectDebitMandateList, models.DirectDebitMandate]):
     """``client.customers.direct_debit_mandates(guid)``: list, read, register (no update or delete)."""
 
-    def create(self, mandate: DirectDebitMandateInput) -> DirectDebitMandate:
+    def create(self, mandate: models.DirectDebitMandateInput) -> models.DirectDebitMandate:
         """Register a mandate: a known type and a non-empty receiving account are checked first."""
         return self._session.run(plans.create_plan(self._kind, self.customer_guid, mandate))
 
 
-class Questions(Items[UserQuestionList, UserQuestion]):
+class Questions(Items[models.UserQuestionList, models.UserQuestion]):
     """``client.customers.user_questions(guid)``: list, read and answer questions."""
 
-    def respond(self, action_guid: Guid, response: UserQuestionResponse) -> None:
+    def respond(self, action_guid: Guid, response: models.UserQuestionResponse) -> None:
         """Answer (or postpone, with ``postpone_to``) the question."""
         self._session.run(plans.respond_plan(self._kind, self.customer_guid, action_guid, response))
 
 
 Parameters = EditableItems[
-    CustomerParameterList,
-    CustomerParameter,
-    Sequence[CustomerParameterInput],
-    Sequence[CustomerParameterInput],
+    models.CustomerParameterList,
+    models.CustomerParameter,
+    Sequence[models.CustomerParameterInput],
+    Sequence[models.CustomerParameterInput],
 ]
 Addresses = EditableItems[
-    CustomerAddressList, CustomerAddress, CustomerAddressInput, CustomerAddressInput
+    models.CustomerAddressList,
+    models.CustomerAddress,
+    models.CustomerAddressInput,
+    models.CustomerAddressInput,
 ]
-ExtraFields = EditableItems[ExtraFieldList, ExtraField, ExtraFieldInput, ExtraFieldValue]
+ExtraFields = EditableItems[
+    models.ExtraFieldList, models.ExtraField, models.ExtraFieldInput, models.ExtraFieldValue
+]
 CreditInsurances = EditableItems[
-    CreditInsuranceList, CreditInsurance, CreditInsuranceCreate, CreditInsuranceUpdate
+    models.CreditInsuranceList,
+    models.CreditInsurance,
+    models.CreditInsuranceCreate,
+    models.CreditInsuranceUpdate,
 ]
 
 
@@ -170,28 +149,28 @@ class Customers(Checked):
         orderby: str | None = None,
         skip: int = 0,
         top: int = DEFAULT_PAGE_SIZE,
-    ) -> CustomerList:
+    ) -> models.CustomerList:
         """One page of customers matching ``filter`` (an ``aptic.Field`` expression or raw text)."""
         return self._session.run(plans.customers_plan(ListArgs.of(filter, orderby, skip, top)))
 
     def iterate(
         self, *, filter: FilterArg = None, orderby: str | None = None, page_size: int = MAX_PAGE_SIZE
-    ) -> Pager[CustomerList, ListArgs, CustomerListItem]:
+    ) -> Pager[models.CustomerList, ListArgs, models.CustomerListItem]:
         """Every matching customer, lazily, ``page_size`` per request, until the answer's ``total``."""
         fetch = lambda args: self._session.run(plans.customers_plan(args))  # noqa: E731
         first = ListArgs.of(filter, orderby, 0, page_size)
         return Pager(fetch, first=first, items=lambda page: page.value, next_cursor=plans.following_page)
 
-    def get(self, customer_guid: Guid) -> Customer:
+    def get(self, customer_guid: Guid) -> models.Customer:
         """The customer with its addresses and links."""
         return self._session.run(plans.customer_plan(customer_guid))
 
-    def create(self, customer: CustomerCreate) -> Customer:
+    def create(self, customer: models.CustomerCreate) -> models.Customer:
         """Create a customer. A create is never sent twice: only a request that never reached
         the server is retried. Give ``customer_guid`` to choose the GUID yourself."""
         return self._session.run(plans.create_customer_plan(customer))
 
-    def update(self, customer_guid: Guid, changes: CustomerUpdate) -> None:
+    def update(self, customer_guid: Guid, changes: models.CustomerUpdate) -> None:
         """Change the members set in ``changes`` (``None`` clears one; UNSET ones are not sent)."""
         self._session.run(plans.update_customer_plan(customer_guid, changes))
 
@@ -199,7 +178,7 @@ class Customers(Checked):
         """Delete the customer."""
         self._session.run(plans.delete_customer_plan(customer_guid))
 
-    def ledger_summary(self, customer_guid: Guid) -> LedgerSummary:
+    def ledger_summary(self, customer_guid: Guid) -> models.LedgerSummary:
         """The customer's balances and related purchases, invoices, accounts and guarantees."""
         return self._session.run(plans.ledger_summary_plan(customer_guid))
 
@@ -223,7 +202,7 @@ class Customers(Checked):
         filter: FilterArg = None,
         orderby: str | None = None,
         page_size: int = MAX_PAGE_SIZE,
-    ) -> Pager[InterestPage, ListArgs, AccruedInterest]:
+    ) -> Pager[InterestPage, ListArgs, models.AccruedInterest]:
         """All of it, lazily; without a ``total`` the walk ends at the first page that is not full."""
         guid = plans.customer(customer_guid)
         fetch = lambda args: self._session.run(plans.accrued_interest_plan(guid, args))  # noqa: E731
@@ -237,7 +216,7 @@ class Customers(Checked):
         body: Json = None,
         *,
         asynchronous: bool | None = None,
-    ) -> ServiceResult:
+    ) -> models.ServiceResult:
         """Run the custom action ``service_definition`` for the customer with ``body`` (any JSON).
 
         A custom action may change data, so it is retried only when it never reached the server.
@@ -278,7 +257,7 @@ class Services(Checked):
 
     def invoke(
         self, service_definition: str, body: Json = None, *, asynchronous: bool | None = None
-    ) -> ServiceResult:
+    ) -> models.ServiceResult:
         """Run the custom action ``service_definition`` with ``body`` (any JSON)."""
         return self._session.run(plans.service_plan(None, service_definition, body, asynchronous))
 

@@ -14,7 +14,8 @@ from nordfin.goto._sync import Client, PaymentTermsSync
 from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
 
 SPEC = spec_provenance("goto")  # the spec this module was generated from
-SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
+SPEC_VERSION = SPEC.version  # its info.version
+SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",

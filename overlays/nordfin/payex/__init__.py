@@ -29,7 +29,8 @@ from nordfin.payex.models import (
 )
 
 SPEC = spec_provenance("payex")  # the spec this module was generated from
-SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
+SPEC_VERSION = SPEC.version  # its info.version
+SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",

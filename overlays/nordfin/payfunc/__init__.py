@@ -20,12 +20,13 @@ from nordfin.payfunc._checks import (
     ScheduleInput,
     card_method,
 )
-from nordfin.payfunc._plans import ENVIRONMENTS
+from nordfin.payfunc._plans import ENVIRONMENTS, SubscriptionDict
 from nordfin.payfunc._sync import Client
 from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
 SPEC = spec_provenance("payfunc")  # the spec this module was generated from
-SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
+SPEC_VERSION = SPEC.version  # its info.version
+SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
@@ -47,6 +48,7 @@ __all__ = [
     "ScheduleDict",
     "ScheduleInput",
     "Subscription",
+    "SubscriptionDict",
     "card_method",
     "errors",
     "models",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Sequence
+from typing import Unpack
 
 from nordfin._core.base import AsyncClientBase
 from nordfin._core.pagination import AsyncPager
@@ -28,6 +29,7 @@ from nordfin.payfunc._plans import (
     OrderCalls,
     PayFuncSetup,
     SubscriptionCalls,
+    SubscriptionDict,
     refuse_currency_change,
 )
 from nordfin_generated.payfunc.models import (
@@ -166,53 +168,17 @@ class AsyncSubscriptions(AccountScoped):
     _session: AsyncSession
 
     async def create(
-        self,
-        account_id: str | None,
-        *,
-        items: ItemsInput,
-        currency: str,
-        schedule: ScheduleInput,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
-        number: str | None = None,
-        callback: str | None = None,
+        self, account_id: str | None, **subscription: Unpack[SubscriptionDict]
     ) -> list[Subscription]:
-        """Add a subscription (``start``/``end`` dates, ``number``, ``callback`` optional)."""
-        body = SubscriptionCalls.body(
-            items=items,
-            currency=currency,
-            schedule=schedule,
-            start=start,
-            end=end,
-            number=number,
-            callback=callback,
-        )
-        return await self._session.run(SubscriptionCalls.create(self._ref(account_id), body))
+        """Add a subscription: ``items``, ``currency`` and ``schedule`` (``start``/``end`` dates,
+        ``number``, ``callback`` optional)."""
+        return await self._session.run(SubscriptionCalls.create(self._ref(account_id), subscription))
 
     async def replace(
-        self,
-        account_id: str | None,
-        subscription_id: str,
-        *,
-        items: ItemsInput,
-        currency: str,
-        schedule: ScheduleInput,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
-        number: str | None = None,
-        callback: str | None = None,
+        self, account_id: str | None, subscription_id: str, **subscription: Unpack[SubscriptionDict]
     ) -> list[Subscription]:
-        """Replace a subscription with a full one; it keeps its id."""
-        body = SubscriptionCalls.body(
-            items=items,
-            currency=currency,
-            schedule=schedule,
-            start=start,
-            end=end,
-            number=number,
-            callback=callback,
-        )
-        call = SubscriptionCalls.replace(self._ref(account_id), subscription_id, body)
+        """Replace a subscription with a full one (the keywords of ``create``); it keeps its id."""
+        call = SubscriptionCalls.replace(self._ref(account_id), subscription_id, subscription)
         return await self._session.run(call)
 
     async def update(

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Unpack
+from typing import Any, Required, TypedDict, Unpack
 
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, resolve_base_url
@@ -77,6 +77,7 @@ __all__ = [
     "OrderCalls",
     "PayFuncSetup",
     "SubscriptionCalls",
+    "SubscriptionDict",
     "key_claims",
 ]
 
@@ -210,6 +211,33 @@ class BalanceCalls:
         return Call(settle_account_balance, SettleResult, {"account_id": ref})
 
 
+class SubscriptionDict(TypedDict, total=False):
+    """A whole subscription, as ``subscriptions.create`` and ``replace`` take it, by keyword."""
+
+    items: Required[ItemsInput]
+    currency: Required[str]
+    schedule: Required[ScheduleInput]
+    start: dt.date | None
+    end: dt.date | None
+    number: str | None
+    callback: str | None
+
+
+def _subscription(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The members of a subscription's body, built once for a create, a replace and an update:
+    each given field checked and converted, the others UNSET (not sent). ``Checked`` has already
+    made sure that a create or a replace has its required keys."""
+    return {
+        "items": _opt(fields.get("items"), inputs.items),
+        "currency": _opt(fields.get("currency"), inputs.currency),
+        "schedule": _opt(fields.get("schedule"), inputs.schedule),
+        "start": _opt(fields.get("start"), lambda v: _date(v, "start")),
+        "end": _opt(fields.get("end"), lambda v: _date(v, "end")),
+        "number": _opt(fields.get("number"), lambda v: check_str("number", v)),
+        "callback": _opt(fields.get("callback"), lambda v: check_str("callback", v)),
+    }
+
+
 def subscription_id(value: Any) -> str:
     return inputs.identifier("subscription_id", value, 4)
 
@@ -218,33 +246,17 @@ class SubscriptionCalls:
     """The account's subscriptions; every call answers all of them."""
 
     @staticmethod
-    def body(
-        *,
-        items: ItemsInput,
-        currency: str,
-        schedule: ScheduleInput,
-        start: dt.date | None = None,
-        end: dt.date | None = None,
-        number: str | None = None,
-        callback: str | None = None,
-    ) -> SubscriptionCreatable:
-        return SubscriptionCreatable(
-            items=inputs.items(items),
-            currency=inputs.currency(currency),
-            schedule=inputs.schedule(schedule),
-            start=_opt(start, lambda v: _date(v, "start")),
-            end=_opt(end, lambda v: _date(v, "end")),
-            number=_opt(number, lambda v: check_str("number", v)),
-            callback=_opt(callback, lambda v: check_str("callback", v)),
-        )
-
-    @staticmethod
-    def create(ref: str, body: SubscriptionCreatable) -> Call[list[Any]]:
+    def create(ref: str, subscription: SubscriptionDict) -> Call[list[Any]]:
+        body = SubscriptionCreatable(**_subscription(subscription))
         return Call(create_subscription, list, {"account_id": ref, "body": body})
 
     @staticmethod
-    def replace(ref: str, sub_id: str, body: SubscriptionCreatable) -> Call[list[Any]]:
-        arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id), "body": body}
+    def replace(ref: str, sub_id: str, subscription: SubscriptionDict) -> Call[list[Any]]:
+        arguments = {
+            "account_id": ref,
+            "subscription_id": subscription_id(sub_id),
+            "body": SubscriptionCreatable(**_subscription(subscription)),
+        }
         return Call(replace_subscription, list, arguments)
 
     @staticmethod
@@ -253,15 +265,7 @@ class SubscriptionCalls:
         given = {name: value for name, value in changes.items() if value is not None}
         if not given:
             raise RequestValidationError("changes", "give at least one field to change")
-        body = SubscriptionUpdate(
-            items=_opt(given.get("items"), inputs.items),
-            currency=_opt(given.get("currency"), inputs.currency),
-            schedule=_opt(given.get("schedule"), inputs.schedule),
-            start=_opt(given.get("start"), lambda v: _date(v, "start")),
-            end=_opt(given.get("end"), lambda v: _date(v, "end")),
-            number=_opt(given.get("number"), lambda v: check_str("number", v)),
-            callback=_opt(given.get("callback"), lambda v: check_str("callback", v)),
-        )
+        body = SubscriptionUpdate(**_subscription(given))
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id), "body": body}
         return Call(update_subscription, list, arguments)
 

@@ -18,7 +18,8 @@ from nordfin.permanad.errors import WaitCancelled, WaitTimeout
 from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
 
 SPEC = spec_provenance("permanad")  # the spec this module was generated from
-SPEC_VERSION, SPEC_SHA256 = SPEC.version, SPEC.sha256
+SPEC_VERSION = SPEC.version  # its info.version
+SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
