@@ -14,8 +14,9 @@ SLUGS = ["goto", "payex", "payfunc", "aptic", "permanad"]
 # Heavy or unneeded at import: the wording engine (jsonschema, referencing: only once a value is
 # invalid), jsonschema-rs (on the first check), asyncio (async clients only), pycountry
 # (replaced by a generated table), importlib.metadata (the User-Agent, on the first client),
-# XML (the fakes only).
+# XML (the fakes only), python-stdnum (the checksum checks, on the first that needs it).
 NOT_AT_IMPORT = [
+    "stdnum",
     "jsonschema",
     "referencing",
     "jsonschema_rs",
@@ -41,9 +42,16 @@ def test_importing_a_client_loads_nothing_a_call_does_not_need_yet(slug: str) ->
     assert sorted(m for m in NOT_AT_IMPORT if m in loaded) == []
 
 
-def test_the_packaged_spec_files_are_read_without_importlib_resources() -> None:
-    # (python-stdnum, which the other APIs' checks use, imports it for its own data files)
-    assert "importlib.resources" not in loaded_after("import nordfin.goto")
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_packaged_spec_files_are_read_without_importlib_resources(slug: str) -> None:
+    # (python-stdnum imports it for its own data files: one more reason it loads only when used)
+    assert "importlib.resources" not in loaded_after(f"import nordfin.{slug}")
+
+
+def test_a_checksum_check_loads_python_stdnum_when_it_runs() -> None:
+    check = "from nordfin.permanad._checks import normalise_nin\nprint(normalise_nin('SE', '811228-9874'))"
+
+    assert "stdnum.se.personnummer" in loaded_after(check)
 
 
 def test_import_nordfin_loads_neither_httpx_nor_the_core() -> None:
