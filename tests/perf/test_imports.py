@@ -104,3 +104,14 @@ def test_packaged_files_are_read_through_importlib_resources_when_not_in_a_folde
 
     assert packaged.read_packaged("generate.lock.json") == direct
     assert json.loads(direct)["specs"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_generated_models_package_imports_each_model_on_first_use(slug: str) -> None:
+    package = f"nordfin_generated.{slug}.models"
+    name, module = {"goto": ("PaymentTerm", "payment_term")}.get(slug, ("Order", "order"))
+    if slug in ("payex", "aptic"):
+        name, module = "Customer", "customer"
+
+    assert not {m for m in loaded_after(f"import {package}") if m.startswith(f"{package}.")}
+    assert f"{package}.{module}" in loaded_after(f"from {package} import {name}")

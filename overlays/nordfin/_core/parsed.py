@@ -17,6 +17,7 @@ import sys
 import types
 import typing
 import uuid
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -100,10 +101,30 @@ def _hints(cls: type) -> dict[str, Any] | None:
     module = sys.modules.get(cls.__module__)
     package = cls.__module__.rsplit(".", 1)[0]
     try:
-        names = {**vars(importlib.import_module(package)), **(vars(module) if module else {})}
-        return typing.get_type_hints(cls, globalns=names)
+        names = _PackageNames(importlib.import_module(package))
+        return typing.get_type_hints(cls, globalns=dict(vars(module) if module else {}), localns=names)
     except Exception:  # an annotation we cannot resolve: leave the class unchecked, never fail here
         return None
+
+
+class _PackageNames(Mapping[str, Any]):
+    """The models a package exports (``__all__``), each read from it only when an annotation names
+    it: the generated ``models`` package imports a model on first use (issue 14)."""
+
+    def __init__(self, package: types.ModuleType) -> None:
+        self._package = package
+        self._names = frozenset(getattr(package, "__all__", ()))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            raise KeyError(name)  # the module's own names and builtins are looked up next
+        return getattr(self._package, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _slot(name: str, annotation: Any) -> _Slot | None:
