@@ -102,6 +102,8 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
     With ``keywords``, ``value`` holds keyword arguments collected by ``**settings: Unpack[TD]``:
     each is checked and named on its own, and an unknown keyword is refused by its name.
     """
+    if not keywords and type(value) in _exact_classes(annotation):
+        return  # exactly a class the annotation names (a str for `str | None`): nothing to refuse
     if keywords:
         allowed = typing.get_type_hints(annotation, include_extras=True)
         for key, one in value.items():
@@ -121,6 +123,24 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
     except guard.TypeCheckError as error:
         raise RequestValidationError(name, _rule(annotation, value, error)) from None
     _check_items(name, value, annotation)
+
+
+_EXACT: dict[Any, frozenset[type]] = {}  # per annotation; a race only computes it twice
+
+
+def _exact_classes(annotation: Any) -> frozenset[type]:
+    """The plain classes ``annotation`` (or its union) names, none parametrised (``str``, ``int``,
+    an enum, a model): an argument of exactly one of them passes every check here."""
+    try:
+        found = _EXACT.get(annotation)
+    except TypeError:  # unhashable metadata in an annotation: always the full check
+        return frozenset()
+    if found is None:
+        members = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+        found = _EXACT[annotation] = frozenset(
+            m for m in members if isinstance(m, type) and typing.get_origin(m) is None
+        )
+    return found
 
 
 def _check_items(name: str, value: Any, annotation: Any) -> None:

@@ -34,15 +34,22 @@ class _Slot:
     item_models: tuple[type, ...]  # model classes the items of a list value may be
     plain: tuple[type, ...]  # other classes the value may be (str, float, an enum, list, ...)
 
+    def fits_plainly(self, value: Any) -> bool:
+        """A slot that may hold no model: does ``value`` fit (what ``_check`` would accept)?"""
+        if value is None or self.models or self.item_models:
+            return value is None
+        return isinstance(value, self.plain) or (float in self.plain and isinstance(value, int))
+
 
 def unparsed(value: Any, where: str = "body") -> list[str]:
     """Where ``value`` (a parsed answer) holds raw JSON in place of a model; empty when nowhere."""
     if isinstance(value, list):
         return _in_items(value, where)
-    slots = _slots(type(value)) if attrs.has(type(value)) else ()
     problems: list[str] = []
-    for slot in slots:
-        problems += _check(slot, getattr(value, slot.name), f"{where}.{slot.name}")
+    for slot in _slots(type(value)):
+        field = getattr(value, slot.name)
+        if not slot.fits_plainly(field):  # (the place is named only where something may be wrong)
+            problems += _check(slot, field, f"{where}.{slot.name}")
     return problems
 
 
@@ -64,22 +71,25 @@ def _check(slot: _Slot, value: Any, where: str) -> list[str]:
 
 def _in_items(items: list[Any], where: str) -> list[str]:
     """The items' own problems; an item whose model has no model fields needs no walk (most lists)."""
-    return [
-        found
-        for index, item in enumerate(items)
-        if attrs.has(type(item)) and _slots(type(item))
-        for found in unparsed(item, f"{where}[{index}]")
-    ]
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        slots = _slots(type(item))
+        if slots and not all(slot.fits_plainly(getattr(item, slot.name)) for slot in slots):
+            problems += unparsed(item, f"{where}[{index}]")
+    return problems
 
 
-_SLOTS: dict[type, tuple[_Slot, ...]] = {}  # per generated class; a race only computes it twice
+# Per class (a generated model, or any other class an answer holds, which has none); a race only
+# computes it twice.
+_SLOTS: dict[type, tuple[_Slot, ...]] = {}
 
 
 def _slots(cls: type) -> tuple[_Slot, ...]:
-    """The fields of ``cls`` that may hold a model (directly or as list items); others need no check."""
+    """The fields of ``cls`` that may hold a model (directly or as list items) or a converted value;
+    others need no check. Empty for a class that is no generated model."""
     found = _SLOTS.get(cls)
     if found is None:
-        found = _SLOTS[cls] = _find_slots(cls)
+        found = _SLOTS[cls] = _find_slots(cls) if attrs.has(cls) else ()
     return found
 
 

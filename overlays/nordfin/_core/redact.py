@@ -119,6 +119,8 @@ SENSITIVE_HEADERS: frozenset[str] = frozenset(
     }
 )
 
+_SENSITIVE_HEADER_BYTES = frozenset(name.encode("ascii") for name in SENSITIVE_HEADERS)
+
 SENSITIVE_PARAMS: frozenset[str] = frozenset(
     {
         "token",
@@ -145,6 +147,13 @@ SENSITIVE_PARAMS: frozenset[str] = frozenset(
         "sessionid",
     }
 )
+
+
+def _may_carry_sensitive_params(query: bytes) -> bool:
+    """Whether a raw query holds a :data:`SENSITIVE_PARAMS` member, reading only the names (as
+    ``parse_qsl`` does): the values, such as a long ``$filter`` on every list call, stay undecoded."""
+    names = (pair.split(b"=", 1)[0].decode("ascii", "replace") for pair in query.split(b"&") if pair)
+    return any(unquote_plus(name).lower() in SENSITIVE_PARAMS for name in names)
 
 
 def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
@@ -407,12 +416,16 @@ class SecretSet:
         Called for every request a client sends, its auth flow's token requests included, so a
         token fetched later or a card token sent once is masked like a configured key.
         """
-        for name, value in request.headers.items():
-            if name.lower() in SENSITIVE_HEADERS:
-                self._learn_header(value)
-        for name, value in request.url.params.multi_items():
-            if name.lower() in SENSITIVE_PARAMS:
-                self.add(value, dynamic=True)
+        # (the raw header pairs: only a sensitive value is decoded; a URL without a query has no
+        # parameters to parse — this runs on every request)
+        headers = request.headers
+        for raw_name, raw_value in headers.raw:
+            if raw_name.lower() in _SENSITIVE_HEADER_BYTES:
+                self._learn_header(raw_value.decode(headers.encoding))
+        if _may_carry_sensitive_params(request.url.query):
+            for name, value in request.url.params.multi_items():
+                if name.lower() in SENSITIVE_PARAMS:
+                    self.add(value, dynamic=True)
         content = request.content if isinstance(request.stream, httpx.ByteStream) else b""
         if content and len(content) <= 1_000_000:
             self._learn_body(request.headers.get("content-type", ""), content)

@@ -148,6 +148,7 @@ class _SessionBase:
         if not response.is_success:
             error = error_from_response(self.profile, response)
             raise self.answers.error(error, prepared.operation_id, response, strict=self.strict)
+        decode_once(response)
         return self.answers.success(  # type: ignore[no-any-return]
             prepared.operation_id,
             response,
@@ -213,6 +214,23 @@ class AsyncSession(_SessionBase):
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+def decode_once(response: httpx.Response) -> None:
+    """Let ``response.json()`` decode the body once: the validity check (``_core.leniency``) and
+    the generated parser both ask for it (the check only reads it, the parser copies what it
+    reads). A body that is not JSON still raises on every call, as before."""
+    decode = response.json
+    decoded: list[Any] = []
+
+    def json(**kwargs: Any) -> Any:
+        if kwargs:
+            return decode(**kwargs)
+        if not decoded:
+            decoded.append(decode())
+        return decoded[0]
+
+    response.json = json  # type: ignore[method-assign]
 
 
 def network_error(request: httpx.Request, error: httpx.RequestError) -> TransportError:
