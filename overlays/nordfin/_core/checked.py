@@ -49,16 +49,19 @@ def checked(function: F) -> F:
     signature = inspect.signature(function)
     hints: dict[str, Any] = {}
     read: list[bool] = []  # the annotations are read at the first call, when every name exists
+    bind = _binder(signature)
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         if not read:
             hints.update(typing.get_type_hints(function, include_extras=True))
             read.append(True)
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as error:
-            raise _binding_error(function, str(error)) from None
-        for name, value in bound.arguments.items():
+        arguments = bind(args, kwargs)
+        if arguments is None:
+            try:
+                arguments = signature.bind(*args, **kwargs).arguments
+            except TypeError as error:
+                raise _binding_error(function, str(error)) from None
+        for name, value in arguments.items():
             parameter = signature.parameters[name]
             if name in hints and name != "self":
                 _check_parameter(parameter, hints[name], value)
@@ -80,6 +83,34 @@ def checked(function: F) -> F:
 
     wrapper.__nordfin_checked__ = True
     return typing.cast(F, wrapper)
+
+
+def _binder(
+    signature: inspect.Signature,
+) -> Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any] | None]:
+    """``Signature.bind`` for the usual call of a signature without ``*args``, ``**kwargs`` or
+    positional-only parameters (this runs on every call): the arguments in the signature's order,
+    or None where ``bind`` must decide (and word what is wrong)."""
+    parameters = signature.parameters.values()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    order = [p.name for p in parameters]
+    positional = [p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    required = frozenset(p.name for p in parameters if p.default is inspect.Parameter.empty)
+    simple = all(p.kind in kinds for p in parameters)
+
+    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        if not simple or len(args) > len(positional):
+            return None
+        given = dict(zip(positional, args, strict=False))
+        for key, value in kwargs.items():
+            if key in given or key not in signature.parameters:
+                return None  # twice, or unknown: bind words it
+            given[key] = value
+        if not required <= given.keys():
+            return None
+        return {name: given[name] for name in order if name in given}
+
+    return bind
 
 
 def _check_parameter(parameter: inspect.Parameter, annotation: Any, value: Any) -> None:
