@@ -78,9 +78,13 @@ def test_a_valid_call_checks_with_jsonschema_rs_and_never_loads_the_wording_engi
     loaded = loaded_after(CALL)
 
     assert "jsonschema_rs" in loaded
-    # asyncio is not checked here: the argument check's typeguard (loaded on the first call, never
-    # at import) imports unittest.mock, which imports asyncio.
-    assert not {"jsonschema", "referencing"} & loaded
+    # Every argument here is an instance of a class its annotation names, which the argument check
+    # answers itself: typeguard (and the unittest.mock and asyncio it imports) is not loaded.
+    assert not {"jsonschema", "referencing", "typeguard", "asyncio"} & loaded
+
+
+def test_an_argument_only_typeguard_can_judge_loads_it() -> None:
+    assert "typeguard" in loaded_after(CALL.replace('rate_limit=False,', 'rate_limit=False, sleep=print,'))
 
 
 def test_an_invalid_value_is_worded_by_jsonschema() -> None:

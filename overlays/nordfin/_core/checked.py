@@ -133,8 +133,8 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
     With ``keywords``, ``value`` holds keyword arguments collected by ``**settings: Unpack[TD]``:
     each is checked and named on its own, and an unknown keyword is refused by its name.
     """
-    if not keywords and type(value) in _exact_classes(annotation):
-        return  # exactly a class the annotation names (a str for `str | None`): nothing to refuse
+    if not keywords and _plainly_allowed(value, annotation):
+        return  # an instance of a class the annotation names: typeguard would only say yes
     if keywords:
         allowed = typing.get_type_hints(annotation, include_extras=True)
         for key, one in value.items():
@@ -154,6 +154,23 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
     except guard.TypeCheckError as error:
         raise RequestValidationError(name, _rule(annotation, value, error)) from None
     _check_items(name, value, annotation)
+
+
+def _plainly_allowed(value: Any, annotation: Any) -> bool:
+    """Whether ``value`` is an instance of a plain class ``annotation`` (or its union) names, the
+    whole of typeguard's check for such a class. A bool, str or bytes must be of exactly such a
+    class: the bool and single-string rules above still decide the rest. Answering without
+    typeguard keeps it (and the unittest.mock and asyncio it imports) out of most processes."""
+    classes = _exact_classes(annotation)
+    kind = type(value)
+    if kind in classes:
+        return True
+    if not classes or kind in (bool, str, bytes):
+        return False
+    try:
+        return isinstance(value, tuple(classes))
+    except TypeError:  # a Protocol or TypedDict: typeguard decides
+        return False
 
 
 _EXACT: dict[Any, frozenset[type]] = {}  # per annotation; a race only computes it twice
