@@ -84,7 +84,7 @@ def test_a_valid_call_checks_with_jsonschema_rs_and_never_loads_the_wording_engi
 
 
 def test_an_argument_only_typeguard_can_judge_loads_it() -> None:
-    assert "typeguard" in loaded_after(CALL.replace('rate_limit=False,', 'rate_limit=False, sleep=print,'))
+    assert "typeguard" in loaded_after(CALL.replace("rate_limit=False,", "rate_limit=False, sleep=print,"))
 
 
 def test_an_invalid_value_is_worded_by_jsonschema() -> None:
