@@ -9,6 +9,7 @@ translation point in ``_core.errors``. The contract tests call every operation t
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -149,12 +150,15 @@ class _SessionBase:
             error = error_from_response(self.profile, response)
             raise self.answers.error(error, prepared.operation_id, response, strict=self.strict)
         decode_once(response)
-        return self.answers.success(  # type: ignore[no-any-return]
-            prepared.operation_id,
-            response,
-            lambda answer: parse_success(self.profile, prepared, answer, expect),
-            strict=self.strict,
-        )
+        try:
+            return self.answers.success(  # type: ignore[no-any-return]
+                prepared.operation_id,
+                response,
+                lambda answer: parse_success(self.profile, prepared, answer, expect),
+                strict=self.strict,
+            )
+        finally:  # the decoded body lives as long as the call, not as long as the response
+            vars(response).pop("json", None)
 
 
 class Session(_SessionBase):
@@ -219,15 +223,17 @@ class AsyncSession(_SessionBase):
 def decode_once(response: httpx.Response) -> None:
     """Let ``response.json()`` decode the body once: the validity check (``_core.leniency``) and
     the generated parser both ask for it (the check only reads it, the parser copies what it
-    reads). A body that is not JSON still raises on every call, as before."""
-    decode = response.json
+    reads). A body that is not JSON still raises on every call, as before. As httpx's own
+    ``json()``, from ``content``. The caller removes it after the call: httpx's response sits in
+    reference cycles, which would keep the decoded page alive until the garbage collector runs."""
+    content = response.content
     decoded: list[Any] = []
 
     def json(**kwargs: Any) -> Any:
         if kwargs:
-            return decode(**kwargs)
+            return jsonlib.loads(content, **kwargs)
         if not decoded:
-            decoded.append(decode())
+            decoded.append(jsonlib.loads(content))
         return decoded[0]
 
     response.json = json  # type: ignore[method-assign]
