@@ -20,7 +20,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, unquote_to_bytes, urlsplit, urlunsplit
 
 import httpx
 
@@ -150,10 +150,19 @@ SENSITIVE_PARAMS: frozenset[str] = frozenset(
 
 
 def _may_carry_sensitive_params(query: bytes) -> bool:
-    """Whether a raw query holds a :data:`SENSITIVE_PARAMS` member, reading only the names (as
-    ``parse_qsl`` does): the values, such as a long ``$filter`` on every list call, stay undecoded."""
-    names = (pair.split(b"=", 1)[0].decode("ascii", "replace") for pair in query.split(b"&") if pair)
-    return any(unquote_plus(name).lower() in SENSITIVE_PARAMS for name in names)
+    """Whether a raw query holds a :data:`SENSITIVE_PARAMS` member, reading only the names as
+    ``parse_qsl`` does (``+`` a space, ``%XX`` a byte): the values, such as a long ``$filter`` on
+    every list call, stay undecoded."""
+    for pair in query.split(b"&") if query else ():
+        name = pair.partition(b"=")[0]
+        if b"%" in name or b"+" in name:
+            name = unquote_to_bytes(name.replace(b"+", b" "))
+        if name.lower() in _SENSITIVE_PARAM_BYTES:
+            return True
+    return False
+
+
+_SENSITIVE_PARAM_BYTES = frozenset(name.encode("ascii") for name in SENSITIVE_PARAMS)
 
 
 def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
