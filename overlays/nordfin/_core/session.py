@@ -251,7 +251,7 @@ def refuse_dot_segments(operation: Operation, url: str) -> None:
     and the request would reach another resource; no id may produce one.
     """
     path = url.split("?", 1)[0]
-    if any(segment in (".", "..") for segment in path.split("/")):
+    if "." in path and any(segment in (".", "..") for segment in path.split("/")):
         names = [p.name for p in operation.parameters if p.location == "path"]
         raise RequestValidationError(
             names[0] if len(names) == 1 else "path", "must not be or contain a '.' or '..' path segment"
