@@ -394,8 +394,8 @@ class SecretSet:
         ``dynamic`` values (a card token in one request) are kept among the most recent few hundred.
         """
         text = value.reveal() if isinstance(value, Secret) else value
-        if not isinstance(text, str) or len(text) < MIN_SECRET_LENGTH:
-            return
+        if not isinstance(text, str) or len(text) < MIN_SECRET_LENGTH or text in self._fixed:
+            return  # (a configured key, learnt again from every request it is sent with: known)
         forms = _forms(text)
         with self._lock:
             new = forms - self._fixed - self._dynamic.keys()
