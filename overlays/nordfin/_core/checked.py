@@ -169,7 +169,7 @@ def _plainly_allowed(value: Any, annotation: Any) -> bool:
         return False
     try:
         return isinstance(value, tuple(classes))
-    except TypeError:  # a Protocol or TypedDict: typeguard decides
+    except TypeError:  # a class refusing isinstance: typeguard decides
         return False
 
 
@@ -186,7 +186,12 @@ def _exact_classes(annotation: Any) -> frozenset[type]:
     if found is None:
         members = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
         found = _EXACT[annotation] = frozenset(
-            m for m in members if isinstance(m, type) and typing.get_origin(m) is None
+            m
+            for m in members
+            if isinstance(m, type)
+            and typing.get_origin(m) is None
+            and not typing.is_typeddict(m)
+            and not getattr(m, "_is_protocol", False)  # typeguard checks a protocol's members
         )
     return found
 
