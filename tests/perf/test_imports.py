@@ -119,3 +119,11 @@ def test_the_generated_models_package_imports_each_model_on_first_use(slug: str)
 
     assert not {m for m in loaded_after(f"import {package}") if m.startswith(f"{package}.")}
     assert f"{package}.{module}" in loaded_after(f"from {package} import {name}")
+
+
+@pytest.mark.parametrize("slug", ["goto", "payex", "payfunc"])  # Aptic and Permånad read theirs at import
+def test_the_spec_machinery_loads_with_the_first_client(slug: str) -> None:
+    machinery = {"nordfin._core.spec", "nordfin._core.leniency", "nordfin._core.schema"}
+
+    assert machinery & loaded_after(f"import nordfin.{slug}") == set()
+    assert machinery <= loaded_after(CALL)

@@ -13,17 +13,15 @@ import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 import httpx
 
 from nordfin._core import guard
 from nordfin._core.errors import error_from_response
-from nordfin._core.leniency import AnswerReader
 from nordfin._core.parsed import unparsed
 from nordfin._core.redact import SecretSet, get_logger, redact_url
-from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
     ApiError,
     RequestValidationError,
@@ -32,6 +30,9 @@ from nordfin.errors import (
     TransportError,
     VendorError,
 )
+
+if TYPE_CHECKING:  # the spec machinery loads with the first client, not with `import nordfin.<slug>`
+    from nordfin._core.spec import Operation, SpecIndex
 
 _log = get_logger("nordfin.session")
 T = TypeVar("T")
@@ -65,6 +66,8 @@ class ApiProfile:
 
     @property
     def spec(self) -> SpecIndex:
+        from nordfin._core.spec import SpecIndex
+
         return SpecIndex.for_slug(self.slug)
 
 
@@ -102,7 +105,10 @@ class _SessionBase:
     def __init__(self, profile: ApiProfile, *, strict: bool = False) -> None:
         self.profile = profile
         self.strict = strict
-        self.answers = AnswerReader(profile.slug, profile.spec)
+        from nordfin._core.leniency import AnswerReader
+
+        self.spec = profile.spec
+        self.answers = AnswerReader(profile.slug, self.spec)
 
     def _prepare(
         self,
@@ -120,10 +126,10 @@ class _SessionBase:
             # keep their slashes (validated by check_path_id before this point).
             kwargs["url"] = kwargs["url"].replace("%2F", "/")
         operation_id = module.OPERATION_ID
-        operation = self.profile.spec.operation(operation_id)
+        operation = self.spec.operation(operation_id)
         refuse_dot_segments(operation, kwargs["url"])
         guard.check_url_length(http, kwargs)
-        check_request(self.profile.spec, operation_id, kwargs)
+        check_request(self.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
         except httpx.InvalidURL:
