@@ -36,6 +36,7 @@ import httpx
 
 from nordfin import aptic, goto
 from nordfin._core.ratelimit import RateLimiter
+from nordfin._core.spec import SpecIndex
 from nordfin.errors import RedisUnavailable
 from nordfin_generated.aptic.models import CustomerList
 from nordfin_generated.goto.models import PaymentTermsResponse
@@ -165,9 +166,78 @@ def call_figures(kind: str, rounds: int) -> list[Figure]:
     by_raw = statistics.median(t[2] / t[0] for t in times)
     by_parsed = statistics.median(t[2] / t[1] for t in times)
     raw_target, parsed_target = (1.2, None) if kind == "get" else (None, 1.1)
+    check_us = validity_check_us(kind)
     return [
         figure(label, ours_us, "µs", by_raw, "raw httpx get+json", raw_target),
         figure(label, ours_us, "µs", by_parsed, "raw httpx + model parse", parsed_target),
+        figure(f"{label}: the answer's validity check", check_us, "µs", check_us / ours_us, "the call", None),
+    ]
+
+
+def validity_check_us(kind: str) -> float:
+    """CPU µs of the check every success answer gets before it is parsed (``_core.leniency``):
+    the decoded body against the operation's documented answer (jsonschema-rs, compiled once)."""
+    slug, operation_id = {
+        "get": ("goto", "get_payment_term"),
+        "list": ("goto", "list_payment_terms"),
+        "aptic list": ("aptic", "list_customers"),
+    }[kind]
+    spec = SpecIndex.for_slug(slug)
+    operation, body = spec.operation(operation_id), ANSWERS[kind]
+
+    def check() -> object:
+        return spec.validate_response(operation, status=200, content_type="application/json", body=body)
+
+    assert check() == [], check()
+    block_us(check, 200)
+    return min(block_us(check, 500) for _ in range(5))
+
+
+FIRST_CALL = """
+import time, httpx
+from nordfin import goto
+from nordfin._core.checked import _typeguard
+start = time.perf_counter()
+_typeguard()  # as the first argument check that needs it does (here: the client's transport=)
+loaded = time.perf_counter() - start
+answer = b'{"paymentTerms": [{"code": "NET/30", "description": "30 days net"}], "since": 7}'
+reply = lambda request: httpx.Response(200, content=answer, headers={"content-type": "application/json"})
+client = goto.Client(store="s", api_key="k", rate_limit=False, transport=httpx.MockTransport(reply))
+times = []
+for _ in range(21):
+    start = time.perf_counter()
+    client.payment_terms.get("NET/30")
+    times.append(time.perf_counter() - start)
+print((times[0] - sorted(times[1:])[10]) * 1000, loaded * 1000)
+"""
+
+
+def first_call_figures(rounds: int) -> list[Figure]:
+    """What a fresh process pays once: its first call (jsonschema-rs loaded, validators compiled,
+    the argument annotations read) beyond a later one, and typeguard, which the first argument
+    check that needs it loads (a value of exactly an annotated class never does)."""
+    runs = [
+        subprocess.run([sys.executable, "-c", FIRST_CALL], capture_output=True, text=True, check=True)
+        for _ in range(rounds)
+    ]
+    first, guard = zip(*(map(float, run.stdout.split()) for run in runs), strict=True)
+    return [
+        figure(
+            "first goto get in a fresh process, beyond a later one",
+            statistics.median(first),
+            "ms",
+            None,
+            None,
+            None,
+        ),
+        figure(
+            "typeguard, loaded by the first argument check that needs it",
+            statistics.median(guard),
+            "ms",
+            None,
+            None,
+            None,
+        ),
     ]
 
 
@@ -312,6 +382,7 @@ def main() -> None:
     figures = import_figures(max(args.rounds // 2, 5))
     for kind in ("get", "list", "aptic list"):
         figures += call_figures(kind, args.rounds)
+    figures += first_call_figures(max(args.rounds // 6, 3))
     figures += [*memory_figures(), limiter_figure(10_000), redis_limiter_figure(2_000), generate_figure()]
     run = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -228,7 +228,8 @@ def python_names(op: Op) -> dict[tuple[str, str], str]:
 @functools.cache
 def _models(slug: str) -> dict[str, type]:
     module = importlib.import_module(f"nordfin_generated.{slug}.models")
-    found = {n: v for n, v in vars(module).items() if isinstance(v, type) and hasattr(v, "from_dict")}
+    exported = {n: getattr(module, n) for n in module.__all__}  # each model loads on first use
+    found = {n: v for n, v in exported.items() if isinstance(v, type) and hasattr(v, "from_dict")}
     return {name_key(n): v for n, v in found.items()}
 
 

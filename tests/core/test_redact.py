@@ -16,6 +16,7 @@ from nordfin._core.redact import (
     SENSITIVE_PARAMS,
     RedactingFilter,
     Secret,
+    SecretSet,
     get_logger,
     mask_pii,
     redact_headers,
@@ -287,3 +288,22 @@ def test_child_logger_output_is_masked(caplog: pytest.LogCaptureFixture) -> None
     get_logger("nordfin.test_redact.deep").info("paid from %s", "SE4550000000058398257466")
     assert "SE4550000000058398257466" not in caplog.text
     assert "********************7466" in caplog.text
+
+
+# --- what a request teaches a secret set -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "learnt"),
+    [
+        ("?Access_Token=s3cr3t-token-1&page=2", True),
+        ("?API%5FKEY=s3cr3t-token-1", True),  # a name percent-encoded reads as the name
+        ("?%24filter=s3cr3t-token-1&%24top=25", False),  # a filter's value is no secret
+        ("?api+key=s3cr3t-token-1", False),  # "api key" is not "api_key"
+    ],
+)
+def test_a_sent_request_teaches_its_sensitive_query_parameters(query: str, learnt: bool) -> None:
+    secrets = SecretSet()
+    secrets.learn_request(httpx.Request("GET", f"https://h/p{query}"))
+
+    assert ("***" in secrets.scrub("echo s3cr3t-token-1")) is learnt

@@ -45,7 +45,8 @@ def operation_modules(slug: str) -> dict[str, ModuleType]:
 
 def hints(cls: type) -> dict[str, Any]:
     package = importlib.import_module(cls.__module__.rsplit(".", 1)[0])
-    return typing.get_type_hints(cls, globalns={**vars(package), **vars(sys.modules[cls.__module__])})
+    models = {name: getattr(package, name) for name in package.__all__}  # each loads on first use
+    return typing.get_type_hints(cls, globalns={**models, **vars(sys.modules[cls.__module__])})
 
 
 def classes_in(annotation: Any) -> Iterator[type]:
@@ -310,7 +311,8 @@ def test_every_member_marked_secret_is_masked_in_repr() -> None:
     masked = [
         (cls.__name__, field.name)
         for slug in SLUGS
-        for cls in vars(importlib.import_module(f"nordfin_generated.{slug}.models")).values()
+        for package in [importlib.import_module(f"nordfin_generated.{slug}.models")]
+        for cls in (getattr(package, name) for name in package.__all__)
         if isinstance(cls, type) and attrs.has(cls)
         for field in attrs.fields(cls)
         if callable(field.repr)

@@ -14,8 +14,9 @@ SLUGS = ["goto", "payex", "payfunc", "aptic", "permanad"]
 # Heavy or unneeded at import: the wording engine (jsonschema, referencing: only once a value is
 # invalid), jsonschema-rs (on the first check), asyncio (async clients only), pycountry
 # (replaced by a generated table), importlib.metadata (the User-Agent, on the first client),
-# XML (the fakes only).
+# XML (the fakes only), python-stdnum (the checksum checks, on the first that needs it).
 NOT_AT_IMPORT = [
+    "stdnum",
     "jsonschema",
     "referencing",
     "jsonschema_rs",
@@ -41,9 +42,16 @@ def test_importing_a_client_loads_nothing_a_call_does_not_need_yet(slug: str) ->
     assert sorted(m for m in NOT_AT_IMPORT if m in loaded) == []
 
 
-def test_the_packaged_spec_files_are_read_without_importlib_resources() -> None:
-    # (python-stdnum, which the other APIs' checks use, imports it for its own data files)
-    assert "importlib.resources" not in loaded_after("import nordfin.goto")
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_packaged_spec_files_are_read_without_importlib_resources(slug: str) -> None:
+    # (python-stdnum imports it for its own data files: one more reason it loads only when used)
+    assert "importlib.resources" not in loaded_after(f"import nordfin.{slug}")
+
+
+def test_a_checksum_check_loads_python_stdnum_when_it_runs() -> None:
+    check = "from nordfin.permanad._checks import normalise_nin\nprint(normalise_nin('SE', '811228-9874'))"
+
+    assert "stdnum.se.personnummer" in loaded_after(check)
 
 
 def test_import_nordfin_loads_neither_httpx_nor_the_core() -> None:
@@ -70,9 +78,13 @@ def test_a_valid_call_checks_with_jsonschema_rs_and_never_loads_the_wording_engi
     loaded = loaded_after(CALL)
 
     assert "jsonschema_rs" in loaded
-    # asyncio is not checked here: the argument check's typeguard (loaded on the first call, never
-    # at import) imports unittest.mock, which imports asyncio.
-    assert not {"jsonschema", "referencing"} & loaded
+    # Every argument here is an instance of a class its annotation names, which the argument check
+    # answers itself: typeguard (and the unittest.mock and asyncio it imports) is not loaded.
+    assert not {"jsonschema", "referencing", "typeguard", "asyncio"} & loaded
+
+
+def test_an_argument_only_typeguard_can_judge_loads_it() -> None:
+    assert "typeguard" in loaded_after(CALL.replace("rate_limit=False,", "rate_limit=False, sleep=print,"))
 
 
 def test_an_invalid_value_is_worded_by_jsonschema() -> None:
@@ -96,3 +108,22 @@ def test_packaged_files_are_read_through_importlib_resources_when_not_in_a_folde
 
     assert packaged.read_packaged("generate.lock.json") == direct
     assert json.loads(direct)["specs"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_the_generated_models_package_imports_each_model_on_first_use(slug: str) -> None:
+    package = f"nordfin_generated.{slug}.models"
+    name, module = {"goto": ("PaymentTerm", "payment_term")}.get(slug, ("Order", "order"))
+    if slug in ("payex", "aptic"):
+        name, module = "Customer", "customer"
+
+    assert not {m for m in loaded_after(f"import {package}") if m.startswith(f"{package}.")}
+    assert f"{package}.{module}" in loaded_after(f"from {package} import {name}")
+
+
+@pytest.mark.parametrize("slug", ["goto", "payex", "payfunc"])  # Aptic and Permånad read theirs at import
+def test_the_spec_machinery_loads_with_the_first_client(slug: str) -> None:
+    machinery = {"nordfin._core.spec", "nordfin._core.leniency", "nordfin._core.schema"}
+
+    assert machinery & loaded_after(f"import nordfin.{slug}") == set()
+    assert machinery <= loaded_after(CALL)

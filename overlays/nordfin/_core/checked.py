@@ -49,16 +49,19 @@ def checked(function: F) -> F:
     signature = inspect.signature(function)
     hints: dict[str, Any] = {}
     read: list[bool] = []  # the annotations are read at the first call, when every name exists
+    bind = _binder(signature)
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         if not read:
             hints.update(typing.get_type_hints(function, include_extras=True))
             read.append(True)
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as error:
-            raise _binding_error(function, str(error)) from None
-        for name, value in bound.arguments.items():
+        arguments = bind(args, kwargs)
+        if arguments is None:
+            try:
+                arguments = signature.bind(*args, **kwargs).arguments
+            except TypeError as error:
+                raise _binding_error(function, str(error)) from None
+        for name, value in arguments.items():
             parameter = signature.parameters[name]
             if name in hints and name != "self":
                 _check_parameter(parameter, hints[name], value)
@@ -82,6 +85,34 @@ def checked(function: F) -> F:
     return typing.cast(F, wrapper)
 
 
+def _binder(
+    signature: inspect.Signature,
+) -> Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any] | None]:
+    """``Signature.bind`` for the usual call of a signature without ``*args``, ``**kwargs`` or
+    positional-only parameters (this runs on every call): the arguments in the signature's order,
+    or None where ``bind`` must decide (and word what is wrong)."""
+    parameters = signature.parameters.values()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    order = [p.name for p in parameters]
+    positional = [p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    required = frozenset(p.name for p in parameters if p.default is inspect.Parameter.empty)
+    simple = all(p.kind in kinds for p in parameters)
+
+    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        if not simple or len(args) > len(positional):
+            return None
+        given = dict(zip(positional, args, strict=False))
+        for key, value in kwargs.items():
+            if key in given or key not in signature.parameters:
+                return None  # twice, or unknown: bind words it
+            given[key] = value
+        if not required <= given.keys():
+            return None
+        return {name: given[name] for name in order if name in given}
+
+    return bind
+
+
 def _check_parameter(parameter: inspect.Parameter, annotation: Any, value: Any) -> None:
     if parameter.kind is inspect.Parameter.VAR_KEYWORD:
         if typing.get_origin(annotation) is typing.Unpack:
@@ -102,6 +133,8 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
     With ``keywords``, ``value`` holds keyword arguments collected by ``**settings: Unpack[TD]``:
     each is checked and named on its own, and an unknown keyword is refused by its name.
     """
+    if not keywords and _plainly_allowed(value, annotation):
+        return  # an instance of a class the annotation names: typeguard would only say yes
     if keywords:
         allowed = typing.get_type_hints(annotation, include_extras=True)
         for key, one in value.items():
@@ -124,6 +157,46 @@ def check_argument(name: str, value: Any, annotation: Any, *, keywords: bool = F
     except guard.TypeCheckError as error:
         raise RequestValidationError(name, _rule(annotation, value, error)) from None
     _check_items(name, value, annotation)
+
+
+def _plainly_allowed(value: Any, annotation: Any) -> bool:
+    """Whether ``value`` is an instance of a plain class ``annotation`` (or its union) names, the
+    whole of typeguard's check for such a class. A bool, str or bytes must be of exactly such a
+    class: the bool and single-string rules above still decide the rest. Answering without
+    typeguard keeps it (and the unittest.mock and asyncio it imports) out of most processes."""
+    classes = _exact_classes(annotation)
+    kind = type(value)
+    if kind in classes:
+        return True
+    if not classes or kind in (bool, str, bytes):
+        return False
+    try:
+        return isinstance(value, tuple(classes))
+    except TypeError:  # a class refusing isinstance: typeguard decides
+        return False
+
+
+_EXACT: dict[Any, frozenset[type]] = {}  # per annotation; a race only computes it twice
+
+
+def _exact_classes(annotation: Any) -> frozenset[type]:
+    """The plain classes ``annotation`` (or its union) names, none parametrised (``str``, ``int``,
+    an enum, a model): an argument of exactly one of them passes every check here."""
+    try:
+        found = _EXACT.get(annotation)
+    except TypeError:  # unhashable metadata in an annotation: always the full check
+        return frozenset()
+    if found is None:
+        members = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+        found = _EXACT[annotation] = frozenset(
+            m
+            for m in members
+            if isinstance(m, type)
+            and typing.get_origin(m) is None
+            and not typing.is_typeddict(m)
+            and not getattr(m, "_is_protocol", False)  # typeguard checks a protocol's members
+        )
+    return found
 
 
 def _check_items(name: str, value: Any, annotation: Any) -> None:

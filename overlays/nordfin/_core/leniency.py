@@ -259,9 +259,10 @@ class AnswerReader:
                 body = response.json()
             except ValueError:
                 return ["body: is not JSON"]
-        media = response.headers.get("content-type")
-        if not headers:  # lenient: a JSON body is read whatever its Content-Type says
-            media = _json_media(self.spec, operation, status) or media
+        # lenient: a JSON body is read whatever its Content-Type says
+        media = None if headers else _json_media(self.spec, operation, status)
+        if media is None:
+            media = response.headers.get("content-type")
         return self.spec.validate_response(
             operation,
             status=status,
@@ -438,20 +439,37 @@ def _json_type(value: Any) -> str:
 
 
 def _documented_success(operation: Operation, status: int) -> str | None:
-    keys = {key.upper(): key for key in operation.responses}
-    return keys.get(str(status)) or keys.get("2XX")
+    found = _SUCCESS.get((id(operation), status))
+    if found is None:
+        keys = {key.upper(): key for key in operation.responses}
+        found = _SUCCESS[(id(operation), status)] = (operation, keys.get(str(status)) or keys.get("2XX"))
+    return found[1]
 
 
 def _json_media(spec: SpecIndex, operation: Operation, status: int) -> str | None:
-    response = spec.response_for(operation, status)
-    media = [m for m in (response.content if response else {}) if _is_json(m)]
-    return media[0] if media else None
+    return _json_answer(spec, operation, status)[1]
 
 
 def _json_schema(spec: SpecIndex, operation: Operation, status: int) -> Any:
-    media = _json_media(spec, operation, status)
-    response = spec.response_for(operation, status)
-    return response.content[media] if media and response else None
+    return _json_answer(spec, operation, status)[2]
+
+
+# What the spec documents for a status of an operation depends only on the spec: worked out once
+# per operation and status (the operation is kept, so its id is never reused).
+_SUCCESS: dict[tuple[int, int], tuple[Operation, str | None]] = {}
+_JSON_ANSWERS: dict[tuple[int, int], tuple[Operation, str | None, Any]] = {}
+
+
+def _json_answer(spec: SpecIndex, operation: Operation, status: int) -> tuple[Operation, str | None, Any]:
+    """The documented answer's JSON media type and its content entry (None, None: no JSON body)."""
+    found = _JSON_ANSWERS.get((id(operation), status))
+    if found is None:
+        response = spec.response_for(operation, status)
+        media = [m for m in (response.content if response else {}) if _is_json(m)]
+        chosen = media[0] if media else None
+        schema = response.content[chosen] if chosen and response else None
+        found = _JSON_ANSWERS[(id(operation), status)] = (operation, chosen, schema)
+    return found
 
 
 def _is_json(media: str) -> bool:

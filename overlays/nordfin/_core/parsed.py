@@ -17,6 +17,7 @@ import sys
 import types
 import typing
 import uuid
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -33,15 +34,22 @@ class _Slot:
     item_models: tuple[type, ...]  # model classes the items of a list value may be
     plain: tuple[type, ...]  # other classes the value may be (str, float, an enum, list, ...)
 
+    def fits_plainly(self, value: Any) -> bool:
+        """A slot that may hold no model: does ``value`` fit (what ``_check`` would accept)?"""
+        if value is None or self.models or self.item_models:
+            return value is None
+        return isinstance(value, self.plain) or (float in self.plain and isinstance(value, int))
+
 
 def unparsed(value: Any, where: str = "body") -> list[str]:
     """Where ``value`` (a parsed answer) holds raw JSON in place of a model; empty when nowhere."""
     if isinstance(value, list):
         return _in_items(value, where)
-    slots = _slots(type(value)) if attrs.has(type(value)) else ()
     problems: list[str] = []
-    for slot in slots:
-        problems += _check(slot, getattr(value, slot.name), f"{where}.{slot.name}")
+    for slot in _slots(type(value)):
+        field = getattr(value, slot.name)
+        if not slot.fits_plainly(field):  # (the place is named only where something may be wrong)
+            problems += _check(slot, field, f"{where}.{slot.name}")
     return problems
 
 
@@ -63,22 +71,25 @@ def _check(slot: _Slot, value: Any, where: str) -> list[str]:
 
 def _in_items(items: list[Any], where: str) -> list[str]:
     """The items' own problems; an item whose model has no model fields needs no walk (most lists)."""
-    return [
-        found
-        for index, item in enumerate(items)
-        if attrs.has(type(item)) and _slots(type(item))
-        for found in unparsed(item, f"{where}[{index}]")
-    ]
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        slots = _slots(type(item))
+        if slots and not all(slot.fits_plainly(getattr(item, slot.name)) for slot in slots):
+            problems += unparsed(item, f"{where}[{index}]")
+    return problems
 
 
-_SLOTS: dict[type, tuple[_Slot, ...]] = {}  # per generated class; a race only computes it twice
+# Per class (a generated model, or any other class an answer holds, which has none); a race only
+# computes it twice.
+_SLOTS: dict[type, tuple[_Slot, ...]] = {}
 
 
 def _slots(cls: type) -> tuple[_Slot, ...]:
-    """The fields of ``cls`` that may hold a model (directly or as list items); others need no check."""
+    """The fields of ``cls`` that may hold a model (directly or as list items) or a converted value;
+    others need no check. Empty for a class that is no generated model."""
     found = _SLOTS.get(cls)
     if found is None:
-        found = _SLOTS[cls] = _find_slots(cls)
+        found = _SLOTS[cls] = _find_slots(cls) if attrs.has(cls) else ()
     return found
 
 
@@ -100,10 +111,30 @@ def _hints(cls: type) -> dict[str, Any] | None:
     module = sys.modules.get(cls.__module__)
     package = cls.__module__.rsplit(".", 1)[0]
     try:
-        names = {**vars(importlib.import_module(package)), **(vars(module) if module else {})}
-        return typing.get_type_hints(cls, globalns=names)
+        names = _PackageNames(importlib.import_module(package))
+        return typing.get_type_hints(cls, globalns=dict(vars(module) if module else {}), localns=names)
     except Exception:  # an annotation we cannot resolve: leave the class unchecked, never fail here
         return None
+
+
+class _PackageNames(Mapping[str, Any]):
+    """The models a package exports (``__all__``), each read from it only when an annotation names
+    it: the generated ``models`` package imports a model on first use (issue 14)."""
+
+    def __init__(self, package: types.ModuleType) -> None:
+        self._package = package
+        self._names = frozenset(getattr(package, "__all__", ()))
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            raise KeyError(name)  # the module's own names and builtins are looked up next
+        return getattr(self._package, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _slot(name: str, annotation: Any) -> _Slot | None:

@@ -20,7 +20,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, unquote_to_bytes, urlsplit, urlunsplit
 
 import httpx
 
@@ -119,6 +119,8 @@ SENSITIVE_HEADERS: frozenset[str] = frozenset(
     }
 )
 
+_SENSITIVE_HEADER_BYTES = frozenset(name.encode("ascii") for name in SENSITIVE_HEADERS)
+
 SENSITIVE_PARAMS: frozenset[str] = frozenset(
     {
         "token",
@@ -145,6 +147,22 @@ SENSITIVE_PARAMS: frozenset[str] = frozenset(
         "sessionid",
     }
 )
+
+
+def _may_carry_sensitive_params(query: bytes) -> bool:
+    """Whether a raw query holds a :data:`SENSITIVE_PARAMS` member, reading only the names as
+    ``parse_qsl`` does (``+`` a space, ``%XX`` a byte): the values, such as a long ``$filter`` on
+    every list call, stay undecoded."""
+    for pair in query.split(b"&") if query else ():
+        name = pair.partition(b"=")[0]
+        if b"%" in name or b"+" in name:
+            name = unquote_to_bytes(name.replace(b"+", b" "))
+        if name.lower() in _SENSITIVE_PARAM_BYTES:
+            return True
+    return False
+
+
+_SENSITIVE_PARAM_BYTES = frozenset(name.encode("ascii") for name in SENSITIVE_PARAMS)
 
 
 def redact_headers(headers: Mapping[str, str] | httpx.Headers) -> dict[str, str]:
@@ -376,8 +394,8 @@ class SecretSet:
         ``dynamic`` values (a card token in one request) are kept among the most recent few hundred.
         """
         text = value.reveal() if isinstance(value, Secret) else value
-        if not isinstance(text, str) or len(text) < MIN_SECRET_LENGTH:
-            return
+        if not isinstance(text, str) or len(text) < MIN_SECRET_LENGTH or text in self._fixed:
+            return  # (a configured key, learnt again from every request it is sent with: known)
         forms = _forms(text)
         with self._lock:
             new = forms - self._fixed - self._dynamic.keys()
@@ -407,12 +425,16 @@ class SecretSet:
         Called for every request a client sends, its auth flow's token requests included, so a
         token fetched later or a card token sent once is masked like a configured key.
         """
-        for name, value in request.headers.items():
-            if name.lower() in SENSITIVE_HEADERS:
-                self._learn_header(value)
-        for name, value in request.url.params.multi_items():
-            if name.lower() in SENSITIVE_PARAMS:
-                self.add(value, dynamic=True)
+        # (the raw header pairs: only a sensitive value is decoded; a URL without a query has no
+        # parameters to parse — this runs on every request)
+        headers = request.headers
+        for raw_name, raw_value in headers.raw:
+            if raw_name.lower() in _SENSITIVE_HEADER_BYTES:
+                self._learn_header(raw_value.decode(headers.encoding))
+        if _may_carry_sensitive_params(request.url.query):
+            for name, value in request.url.params.multi_items():
+                if name.lower() in SENSITIVE_PARAMS:
+                    self.add(value, dynamic=True)
         content = request.content if isinstance(request.stream, httpx.ByteStream) else b""
         if content and len(content) <= 1_000_000:
             self._learn_body(request.headers.get("content-type", ""), content)

@@ -159,6 +159,9 @@ class RetryDecision:
     pause: float | None = None
 
 
+_DONE = RetryDecision(None)  # stop, no pause (frozen: one shared instance)
+
+
 def _replayable(request: httpx.Request) -> bool:
     # A body still to be read from a generator or file is gone after the first attempt.
     return isinstance(request.stream, httpx.ByteStream)
@@ -195,6 +198,8 @@ def plan_after_response(
     """The decision after attempt ``attempt`` got ``response``."""
     status = response.status_code
     retryable = status in policy.retry_statuses
+    if not retryable and status != 429:
+        return _DONE  # nearly every answer: nothing to wait for, nothing to build
     header = response.headers.get("retry-after") if retryable or status == 429 else None
     retry_after = parse_retry_after(header)
     # Never pause everyone longer than this client would wait itself.

@@ -9,20 +9,19 @@ translation point in ``_core.errors``. The contract tests call every operation t
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 import httpx
 
 from nordfin._core import guard
 from nordfin._core.errors import error_from_response
-from nordfin._core.leniency import AnswerReader
 from nordfin._core.parsed import unparsed
 from nordfin._core.redact import SecretSet, get_logger, redact_url
-from nordfin._core.spec import Operation, SpecIndex
 from nordfin.errors import (
     ApiError,
     RequestValidationError,
@@ -31,6 +30,9 @@ from nordfin.errors import (
     TransportError,
     VendorError,
 )
+
+if TYPE_CHECKING:  # the spec machinery loads with the first client, not with `import nordfin.<slug>`
+    from nordfin._core.spec import Operation, SpecIndex
 
 _log = get_logger("nordfin.session")
 T = TypeVar("T")
@@ -64,6 +66,8 @@ class ApiProfile:
 
     @property
     def spec(self) -> SpecIndex:
+        from nordfin._core.spec import SpecIndex
+
         return SpecIndex.for_slug(self.slug)
 
 
@@ -101,7 +105,10 @@ class _SessionBase:
     def __init__(self, profile: ApiProfile, *, strict: bool = False) -> None:
         self.profile = profile
         self.strict = strict
-        self.answers = AnswerReader(profile.slug, profile.spec)
+        from nordfin._core.leniency import AnswerReader
+
+        self.spec = profile.spec
+        self.answers = AnswerReader(profile.slug, self.spec)
 
     def _prepare(
         self,
@@ -119,10 +126,10 @@ class _SessionBase:
             # keep their slashes (validated by check_path_id before this point).
             kwargs["url"] = kwargs["url"].replace("%2F", "/")
         operation_id = module.OPERATION_ID
-        operation = self.profile.spec.operation(operation_id)
+        operation = self.spec.operation(operation_id)
         refuse_dot_segments(operation, kwargs["url"])
         guard.check_url_length(http, kwargs)
-        check_request(self.profile.spec, operation_id, kwargs)
+        check_request(self.spec, operation_id, kwargs)
         try:
             request = http.build_request(**kwargs)
         except httpx.InvalidURL:
@@ -148,12 +155,16 @@ class _SessionBase:
         if not response.is_success:
             error = error_from_response(self.profile, response)
             raise self.answers.error(error, prepared.operation_id, response, strict=self.strict)
-        return self.answers.success(  # type: ignore[no-any-return]
-            prepared.operation_id,
-            response,
-            lambda answer: parse_success(self.profile, prepared, answer, expect),
-            strict=self.strict,
-        )
+        decode_once(response)
+        try:
+            return self.answers.success(  # type: ignore[no-any-return]
+                prepared.operation_id,
+                response,
+                lambda answer: parse_success(self.profile, prepared, answer, expect),
+                strict=self.strict,
+            )
+        finally:  # the decoded body lives as long as the call, not as long as the response
+            vars(response).pop("json", None)
 
 
 class Session(_SessionBase):
@@ -215,6 +226,25 @@ class AsyncSession(_SessionBase):
         await self.http.aclose()
 
 
+def decode_once(response: httpx.Response) -> None:
+    """Let ``response.json()`` decode the body once: the validity check (``_core.leniency``) and
+    the generated parser both ask for it (the check only reads it, the parser copies what it
+    reads). A body that is not JSON still raises on every call, as before. As httpx's own
+    ``json()``, from ``content``. The caller removes it after the call: httpx's response sits in
+    reference cycles, which would keep the decoded page alive until the garbage collector runs."""
+    content = response.content
+    decoded: list[Any] = []
+
+    def json(**kwargs: Any) -> Any:
+        if kwargs:
+            return jsonlib.loads(content, **kwargs)
+        if not decoded:
+            decoded.append(jsonlib.loads(content))
+        return decoded[0]
+
+    response.json = json  # type: ignore[method-assign]
+
+
 def network_error(request: httpx.Request, error: httpx.RequestError) -> TransportError:
     """nordfin's exception for httpx's network exception, naming the request without secrets."""
     method, url = request.method, redact_url(request.url)
@@ -227,7 +257,7 @@ def refuse_dot_segments(operation: Operation, url: str) -> None:
     and the request would reach another resource; no id may produce one.
     """
     path = url.split("?", 1)[0]
-    if any(segment in (".", "..") for segment in path.split("/")):
+    if "." in path and any(segment in (".", "..") for segment in path.split("/")):
         names = [p.name for p in operation.parameters if p.location == "path"]
         raise RequestValidationError(
             names[0] if len(names) == 1 else "path", "must not be or contain a '.' or '..' path segment"

@@ -101,6 +101,7 @@ class SpecIndex:
         for route in self._routes:
             self._by_method.setdefault(route.operation.method, []).append(route)
         self._checks: dict[int, tuple[Operation, tuple[_ParamCheck, ...]]] = {}
+        self._responses: dict[tuple[int, int], tuple[Operation, Response | None]] = {}
         self._schemas = SchemaChecker(spec)
 
     @classmethod
@@ -244,11 +245,11 @@ class SpecIndex:
 
     def response_for(self, operation: Operation, status: int) -> Response | None:
         """The documented response for ``status``: exact, then a range like "4XX", then "default"."""
-        responses = {k.upper(): v for k, v in operation.responses.items()}
-        for key in (str(status), f"{status // 100}XX", "DEFAULT"):
-            if key in responses:
-                return responses[key]
-        return None
+        cached = self._responses.get((id(operation), status))
+        if cached is None:  # it depends only on the spec: worked out once per operation and status
+            # Keeping `operation` alive keeps its id from being reused by another object.
+            cached = self._responses[(id(operation), status)] = (operation, _response_for(operation, status))
+        return cached[1]
 
     def validate_response(
         self,
@@ -333,6 +334,14 @@ def _param_check(index: SpecIndex, param: Parameter) -> _ParamCheck:
         types=frozenset(index.types(schema)),
         item_types=frozenset(index.types(schema.get("items", {}) if isinstance(schema, dict) else {})),
     )
+
+
+def _response_for(operation: Operation, status: int) -> Response | None:
+    responses = {k.upper(): v for k, v in operation.responses.items()}
+    for key in (str(status), f"{status // 100}XX", "DEFAULT"):
+        if key in responses:
+            return responses[key]
+    return None
 
 
 def _server_url(spec: Mapping[str, Any]) -> str:

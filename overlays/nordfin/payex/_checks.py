@@ -12,13 +12,8 @@ import re
 from typing import Any
 
 import httpx
-from stdnum import bic, iban, vatin
-from stdnum.dk import cpr, cvr
-from stdnum.fi import hetu, ytunnus
-from stdnum.no import fodselsnummer, kontonr, orgnr
-from stdnum.se import orgnr as se_orgnr
-from stdnum.se import personnummer
 
+from nordfin._core.lazy import stdnum
 from nordfin._core.validate import is_se_organisation_number
 from nordfin.errors import RequestValidationError, ResponseValidationError
 
@@ -34,8 +29,9 @@ __all__ = [
 # in each country (SE NNNNNN-NNNN, NO 9 digits). Other countries: the checksum alone.
 _PERSON_FORMAT = {"SE": re.compile(r"^\d{8}-\d{4}$"), "NO": re.compile(r"^\d{11}$")}
 _ORG_FORMAT = {"SE": re.compile(r"^\d{6}-\d{4}$"), "NO": re.compile(r"^\d{9}$")}
-_PERSON = {"SE": personnummer, "NO": fodselsnummer, "DK": cpr, "FI": hetu}
-_ORGANISATION = {"SE": se_orgnr, "NO": orgnr, "DK": cvr, "FI": ytunnus}
+# python-stdnum's modules, imported at the first check (nordfin._core.lazy.stdnum)
+_PERSON = {"SE": "se.personnummer", "NO": "no.fodselsnummer", "DK": "dk.cpr", "FI": "fi.hetu"}
+_ORGANISATION = {"SE": "se.orgnr", "NO": "no.orgnr", "DK": "dk.cvr", "FI": "fi.ytunnus"}
 _SEVEN_DIGITS = re.compile(r"^\d{7}$")
 
 
@@ -46,9 +42,9 @@ def check_national_identifier(field: str, reg_no: Any, country_code: Any) -> Non
     person, organisation = _PERSON.get(country_code), _ORGANISATION.get(country_code)
     if person is None or organisation is None:
         return
-    if _valid(person, reg_no, _PERSON_FORMAT.get(country_code)):
+    if _valid(stdnum(person), reg_no, _PERSON_FORMAT.get(country_code)):
         return
-    if _valid(organisation, reg_no, _ORG_FORMAT.get(country_code)) and (
+    if _valid(stdnum(organisation), reg_no, _ORG_FORMAT.get(country_code)) and (
         country_code != "SE" or is_se_organisation_number(reg_no)
     ):
         return
@@ -63,7 +59,7 @@ def _valid(module: Any, value: str, form: re.Pattern[str] | None) -> bool:
 
 def check_vat_no(field: str, value: Any) -> None:
     """A VAT number whose country algorithm holds (``SE556677889901``, ``NO974760673MVA``)."""
-    if isinstance(value, str) and not vatin.is_valid(value):
+    if isinstance(value, str) and not stdnum("vatin").is_valid(value):
         raise RequestValidationError(field, "must be a valid VAT number for its country prefix")
 
 
@@ -87,15 +83,15 @@ def check_exactly_one(fields: dict[str, Any]) -> str:
 
 def check_norwegian_account(field: str, value: Any) -> None:
     """A Norwegian bank account number (11 digits, mod 11)."""
-    if isinstance(value, str) and not kontonr.is_valid(value):
+    if isinstance(value, str) and not stdnum("no.kontonr").is_valid(value):
         raise RequestValidationError(field, "must be a valid Norwegian account number")
 
 
 def check_iban_bic(field: str, iban_value: Any, bic_value: Any) -> None:
     """An IBAN and a BIC (SWIFT code), checksum and format."""
-    if isinstance(iban_value, str) and not iban.is_valid(iban_value):
+    if isinstance(iban_value, str) and not stdnum("iban").is_valid(iban_value):
         raise RequestValidationError(f"{field}.iban", "must be a valid IBAN")
-    if isinstance(bic_value, str) and not bic.is_valid(bic_value):
+    if isinstance(bic_value, str) and not stdnum("bic").is_valid(bic_value):
         raise RequestValidationError(f"{field}.bic", "must be a valid BIC")
 
 

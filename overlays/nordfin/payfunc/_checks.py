@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Required, TypedDict, TypeVar
 
 import attrs
-from stdnum.se import orgnr, personnummer
 
 from nordfin._core.checked import checked
 from nordfin._core.currency import check_currency
+from nordfin._core.lazy import stdnum
 from nordfin._core.validate import check_path_id, check_type
 from nordfin.errors import RequestValidationError
 from nordfin_generated.payfunc.models import (
@@ -352,8 +352,8 @@ def customer(value: Customer | Mapping[str, Any]) -> Customer:
 
 
 def _valid_identity(number: str, kind: str) -> bool:
-    organisation = orgnr.is_valid(number[2:] if len(number) == 12 else number)
-    person = personnummer.is_valid(number)
+    organisation = stdnum("se.orgnr").is_valid(number[2:] if len(number) == 12 else number)
+    person = stdnum("se.personnummer").is_valid(number)
     if kind == "person":
         return bool(person)
     return bool(organisation) if kind == "organization" else bool(person or organisation)

@@ -11,14 +11,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-from stdnum.dk import cpr, cvr
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fi import hetu, ytunnus
-from stdnum.no import fodselsnummer
-from stdnum.no import orgnr as no_orgnr
-from stdnum.se import orgnr as se_orgnr
-from stdnum.se import personnummer
-
+from nordfin._core.lazy import stdnum
 from nordfin._core.validate import check_country, check_type, is_se_organisation_number
 from nordfin.errors import RequestValidationError
 from nordfin_generated.permanad.models import CreateOrderRequest, OrderItem
@@ -29,17 +22,18 @@ __all__ = ["MARKETS", "check_cents", "check_market", "check_order", "normalise_n
 #: The markets Permånad serves, each with its own API key.
 MARKETS = ("SE", "DK", "NO", "FI")
 
-_NIN: Mapping[str, tuple[ModuleType, str]] = {
-    "SE": (personnummer, "a Swedish personnummer (YYYYMMDD-XXXX)"),
-    "DK": (cpr, "a Danish CPR number (DDMMYY-XXXX)"),
-    "NO": (fodselsnummer, "a Norwegian fodselsnummer (11 digits)"),
-    "FI": (hetu, "a Finnish henkilotunnus (DDMMYYCZZZQ)"),
+# python-stdnum's modules by name, imported at the first check (nordfin._core.lazy.stdnum)
+_NIN: Mapping[str, tuple[str, str]] = {
+    "SE": ("se.personnummer", "a Swedish personnummer (YYYYMMDD-XXXX)"),
+    "DK": ("dk.cpr", "a Danish CPR number (DDMMYY-XXXX)"),
+    "NO": ("no.fodselsnummer", "a Norwegian fodselsnummer (11 digits)"),
+    "FI": ("fi.hetu", "a Finnish henkilotunnus (DDMMYYCZZZQ)"),
 }
-_ORG: Mapping[str, tuple[ModuleType, str]] = {
-    "SE": (se_orgnr, "a Swedish organisationsnummer"),
-    "DK": (cvr, "a Danish CVR number"),
-    "NO": (no_orgnr, "a Norwegian organisasjonsnummer"),
-    "FI": (ytunnus, "a Finnish Y-tunnus"),
+_ORG: Mapping[str, tuple[str, str]] = {
+    "SE": ("se.orgnr", "a Swedish organisationsnummer"),
+    "DK": ("dk.cvr", "a Danish CVR number"),
+    "NO": ("no.orgnr", "a Norwegian organisasjonsnummer"),
+    "FI": ("fi.ytunnus", "a Finnish Y-tunnus"),
 }
 
 
@@ -63,7 +57,7 @@ def _stdnum(field: str, value: Any, module: ModuleType, what: str) -> str:
         raise RequestValidationError(field, f"must be str, not {type(value).__name__}")
     try:
         return str(module.validate(value))
-    except StdnumError:
+    except stdnum("exceptions").ValidationError:
         raise RequestValidationError(field, f"must be {what} with a valid checksum") from None
 
 
@@ -73,18 +67,19 @@ def normalise_nin(market: str, nin: Any) -> str:
     Sweden: the vendor's YYYYMMDD-XXXX (a 10-digit personnummer gets its century); the other
     markets: their national form (DK DDMMYY-XXXX, NO 11 digits, FI DDMMYYCZZZQ).
     """
-    module, what = _NIN[market]
-    compact = _stdnum("nin", nin, module, what)
+    name, what = _NIN[market]
+    compact = _stdnum("nin", nin, stdnum(name), what)
     if market == "SE":
-        born = personnummer.get_birth_date(compact)
+        born = stdnum("se.personnummer").get_birth_date(compact)
         return f"{born:%Y%m%d}-{compact[-4:]}"
     # CPR as DDMMYY-XXXX; stdnum prints fodselsnummer with a space, so Norway stays compact.
-    return str(cpr.format(compact)) if market == "DK" else compact
+    return str(stdnum("dk.cpr").format(compact)) if market == "DK" else compact
 
 
 def normalise_org_number(market: str, number: Any) -> str:
     """The company's organisation number for ``market``, checked, in the form the spec allows."""
-    module, what = _ORG[market]
+    name, what = _ORG[market]
+    module = stdnum(name)
     compact = _stdnum("org_number", number, module, what)
     if market == "SE" and not is_se_organisation_number(compact):
         raise RequestValidationError("org_number", f"must be {what}, not a personnummer (digits 3-4 >= 20)")
