@@ -338,6 +338,7 @@ def _request_harness(slug: str) -> Any:
     )
 
 
+@functools.cache  # one strategy per operation: Hypothesis validates and caches a strategy once
 def request_inputs(op: Op, *, path_shaped: bool = True) -> st.SearchStrategy[dict[str, Any]]:
     """Spec-valid inputs of ``op``: path, query and header values and the JSON body.
 
@@ -479,19 +480,21 @@ def _with_known_codes(draw: st.DrawFn, body: Any, codes: dict[str, list[Any]]) -
     return {**body, name: draw(st.sampled_from(codes[name]), label=name)}
 
 
+@functools.cache  # one strategy per answer: Hypothesis validates and caches a strategy once
 def answers(op: Op, key: str) -> st.SearchStrategy[Answer]:
     """Spec-valid answers documented by ``op.responses[key]``: status, required headers, body."""
     content = json_content(op.responses[key])
     operation = _response_harness(op.slug)[f"/__response/{op.operation_id}/{key}"]["POST"]
+    cases, codes = operation.as_strategy(), error_code_properties(op, content[1]) if content else {}
 
     @st.composite
     def draw_answer(draw: st.DrawFn) -> Answer:
         status = draw(statuses(op, key), label="status")
-        case = draw(operation.as_strategy(), label="case")
+        case = draw(cases, label="case")
         headers = {k: str(v) for k, v in (case.headers or {}).items()}
         if content is None:
             return Answer(status, headers, None)
-        body = draw(_with_known_codes(case.body, error_code_properties(op, content[1])))
+        body = draw(_with_known_codes(case.body, codes))
         return Answer(status, headers, content[0], body)
 
     return draw_answer()
