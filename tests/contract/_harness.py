@@ -754,7 +754,8 @@ def values_of_type(kind: str) -> st.SearchStrategy[Any]:
         "null": st.none(),
         "boolean": st.booleans(),
         "integer": st.integers(),
-        "number": st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()),
+        # A fraction by construction: filtering out whole floats made Hypothesis give up a case in ten.
+        "number": st.floats(-1e15, 1e15).map(lambda f: f + 0.5 if f.is_integer() else f),
         "string": st.text(max_size=8),
         "array": st.lists(scalars, max_size=3),
         "object": st.dictionaries(st.text(max_size=4), scalars, max_size=3),
