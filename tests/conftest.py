@@ -67,9 +67,10 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-#: Test modules whose module-scoped fixture builds something expensive (the wheel, the docs site):
-#: under xdist each runs whole on one worker, so it is built once, not once per worker.
-BUILT_ONCE = "tests/release/"
+#: Test modules whose fixtures build something expensive once per process (the wheel, the docs
+#: site, a write run against each fake): under xdist each runs whole on one worker, so it is
+#: built once, not once per worker.
+BUILT_ONCE = ("tests/release/", "tests/verify/test_fakes.py")
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, which `-p no:xdist` leaves out
