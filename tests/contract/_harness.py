@@ -294,11 +294,31 @@ def call_arguments(op: Op, inputs: dict[str, Any]) -> dict[str, Any]:
 # --- harness specs and drawn data ----------------------------------------------------------------
 
 
+#: The most items a drawn array holds where its schema sets no limit. Each further item is read by
+#: the same code as the ones before; nested arrays of unbounded length made some bodies hundreds of
+#: nodes, drawn in a second each (payfunc's accounts and orders were a third of the contract suite).
+MAX_ITEMS = 3
+
+
 def _harness_spec(slug: str, paths: dict[str, Any]) -> Any:
-    harness = copy.deepcopy(load(slug))
+    harness = copy.deepcopy({**load(slug), "paths": paths})
     harness.pop("security", None)
-    harness["paths"] = paths
+    _bound_arrays(harness)
     return schemathesis.openapi.from_dict(harness)
+
+
+def _bound_arrays(node: Any) -> None:
+    """Give every array schema without ``maxItems`` one (``MAX_ITEMS``, or its ``minItems``)."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if (kind == "array" or (isinstance(kind, list) and "array" in kind)) and "maxItems" not in node:
+            node["maxItems"] = max(MAX_ITEMS, node.get("minItems", 0))
+        for key, child in node.items():
+            if key not in ("example", "examples", "default", "enum", "const"):  # values, not schemas
+                _bound_arrays(child)
+    elif isinstance(node, list):
+        for child in node:
+            _bound_arrays(child)
 
 
 def _synthetic(schema: Any, parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
