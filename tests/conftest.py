@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -66,9 +67,26 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist, a test module whose module-scoped fixture builds something expensive (a wheel,
-    the docs site) runs on one worker, so it is built once (``--dist loadgroup`` in ``nox -s tests``)."""
-    for item in items:
-        if "tests/release/" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+#: Test modules whose fixtures build something expensive once per process (the wheel, the docs
+#: site, a write run against each fake): under xdist each runs whole on one worker, so it is
+#: built once, not once per worker.
+BUILT_ONCE = ("tests/release/", "tests/verify/test_fakes.py")
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, which `-p no:xdist` leaves out
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` (``nox -s tests``) with each ``BUILT_ONCE`` module as one group.
+
+    Not by ``xdist_group`` marks: pytest-xdist 3.8 records a mark's group by rewriting
+    ``item._nodeid``, which pytest 9 no longer reads, so marked tests were spread like any others.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.startswith(BUILT_ONCE) else super()._split_scope(nodeid)
+
+    return ModuleGroups(config, log)

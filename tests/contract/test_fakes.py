@@ -52,6 +52,11 @@ def st_operation(op: h.Op) -> Any:
     return schema(op.slug)[op.path][op.method]
 
 
+@functools.cache  # one strategy per operation: Hypothesis validates and caches a strategy once
+def cases(op: h.Op) -> Any:
+    return st_operation(op).as_strategy()
+
+
 def credentials(fake: FakeApi, op: h.Op) -> tuple[dict[str, str], dict[str, str]]:
     """Headers and query that meet the first security requirement with the fake's own credentials.
 
@@ -98,7 +103,7 @@ def grammar_refused(op: h.Op, case: Any, response: httpx.Response) -> bool:
 def steps(draw: st.DrawFn, op: h.Op) -> list[tuple[h.Op, Any]]:
     """Up to two drawn calls of any operation of the spec, then one of ``op``: some state, by chance."""
     others = draw(st.lists(st.sampled_from(h.operations(op.slug)), max_size=2), label="before")
-    return [(other, draw(st_operation(other).as_strategy(), label=str(other))) for other in [*others, op]]
+    return [(other, draw(cases(other), label=str(other))) for other in [*others, op]]
 
 
 @pytest.mark.parametrize("op", OPERATIONS)
