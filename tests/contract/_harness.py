@@ -287,7 +287,11 @@ def call_arguments(op: Op, inputs: dict[str, Any]) -> dict[str, Any]:
         for name, value in inputs.get(location, {}).items():
             arguments[names[(location, name)]] = value
     if "body" in inputs:
-        annotation = typing.get_type_hints(module_for(op).build_request)["body"]
+        build = module_for(op).build_request
+        # the operation module names its models only under TYPE_CHECKING: they load on first use
+        models = importlib.import_module(build.__module__.split(".api.")[0] + ".models")
+        names = {name: getattr(models, name) for name in models.__all__}
+        annotation = typing.get_type_hints(build, globalns={**names, **build.__globals__})["body"]
         arguments["body"] = body_value(annotation, inputs["body"])
     return arguments
 

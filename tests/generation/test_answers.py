@@ -43,10 +43,12 @@ def operation_modules(slug: str) -> dict[str, ModuleType]:
     return found
 
 
-def hints(cls: type) -> dict[str, Any]:
-    package = importlib.import_module(cls.__module__.rsplit(".", 1)[0])
+def hints(item: Any) -> dict[str, Any]:
+    """The annotations of a generated model or function, whose models load on first use (so an
+    operation module names them only under TYPE_CHECKING)."""
+    package = importlib.import_module(".".join([*item.__module__.split(".")[:2], "models"]))
     models = {name: getattr(package, name) for name in package.__all__}  # each loads on first use
-    return typing.get_type_hints(cls, globalns={**models, **vars(sys.modules[cls.__module__])})
+    return typing.get_type_hints(item, globalns={**models, **vars(sys.modules[item.__module__])})
 
 
 def classes_in(annotation: Any) -> Iterator[type]:
@@ -63,7 +65,7 @@ def answer_models() -> dict[type, str]:
         (cls, slug)
         for slug in SLUGS
         for module in operation_modules(slug).values()
-        for cls in classes_in(typing.get_type_hints(module.parse_response)["return"])
+        for cls in classes_in(hints(module.parse_response)["return"])
         if attrs.has(cls)
     ]
     while stack:
