@@ -2,18 +2,49 @@
 
 ``stdnum("se.personnummer")`` is python-stdnum's module, imported at the first check that needs
 it: python-stdnum imports ``pydoc``, ``pkgutil`` and ``importlib.resources`` with it.
+
+``lazy_exports`` serves a module's re-exports on first use (PEP 562), so importing a client loads
+no model. The module lists the names in ``__all__`` and imports them under ``TYPE_CHECKING``
+(mypy, IDEs and griffe read those); at run time the functions it returns do the reading::
+
+    if not TYPE_CHECKING:
+        __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin_generated.goto.models")
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
+from typing import Any
 
-__all__ = ["stdnum"]
+__all__ = ["lazy_exports", "stdnum"]
 
 
 @functools.cache
 def stdnum(name: str) -> ModuleType:
     """python-stdnum's module ``name``, e.g. ``"se.personnummer"`` for ``stdnum.se.personnummer``."""
     return importlib.import_module(f"stdnum.{name}")
+
+
+def lazy_exports(
+    module: str, names: Iterable[str], source: str, elsewhere: Mapping[str, str] | None = None
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The ``__getattr__`` and ``__dir__`` of ``module``: each of ``names`` it does not define
+    itself is read from ``source`` (or the module ``elsewhere`` names for it) when first asked for."""
+    wanted = frozenset(names)
+    sources = dict(elsewhere or {})
+
+    def __getattr__(name: str) -> Any:
+        if name not in wanted:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(sources.get(name, source)), name)
+        setattr(sys.modules[module], name, value)  # the next lookup finds it without coming here
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*vars(sys.modules[module]), *wanted})
+
+    return __getattr__, __dir__

@@ -10,6 +10,9 @@
 ...     client.customers.addresses(customer.customer_guid).list()
 """
 
+from typing import TYPE_CHECKING
+
+from nordfin._core.lazy import lazy_exports
 from nordfin._core.odata import Filter, and_, literal, not_, or_, raw
 from nordfin._core.provenance import spec_provenance
 from nordfin.aptic import errors, models
@@ -26,26 +29,28 @@ from nordfin.aptic._checks import Field
 from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_PATH, ListArgs, gateway_url
 from nordfin.aptic._sync import Client, Customers, EditableItems, Items, Mandates, Questions, Services
 from nordfin.aptic.errors import ApticProblem
-from nordfin.aptic.models import (
-    UNSET,
-    BankAccountClass,
-    CreditInsuranceCreate,
-    CreditInsuranceUpdate,
-    Customer,
-    CustomerAddressInput,
-    CustomerCreate,
-    CustomerParameter,
-    CustomerParameterInput,
-    CustomerUpdate,
-    DirectDebitMandateInput,
-    DirectDebitMandateType,
-    ExtraField,
-    ExtraFieldInput,
-    ExtraFieldValue,
-    GenderType,
-    JuridicalType,
-    UserQuestionResponse,
-)
+
+if TYPE_CHECKING:
+    from nordfin.aptic.models import (
+        UNSET,
+        BankAccountClass,
+        CreditInsuranceCreate,
+        CreditInsuranceUpdate,
+        Customer,
+        CustomerAddressInput,
+        CustomerCreate,
+        CustomerParameter,
+        CustomerParameterInput,
+        CustomerUpdate,
+        DirectDebitMandateInput,
+        DirectDebitMandateType,
+        ExtraField,
+        ExtraFieldInput,
+        ExtraFieldValue,
+        GenderType,
+        JuridicalType,
+        UserQuestionResponse,
+    )
 
 SPEC = spec_provenance("aptic")  # the spec this module was generated from
 SPEC_VERSION = SPEC.version  # its info.version
@@ -103,3 +108,6 @@ __all__ = [
     "or_",
     "raw",
 ]
+
+if not TYPE_CHECKING:  # the models are imported on first use
+    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.aptic.models")

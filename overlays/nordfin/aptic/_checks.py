@@ -16,18 +16,8 @@ import attrs
 from nordfin._core import odata
 from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_enum, check_str, check_type
+from nordfin.aptic import models
 from nordfin.errors import RequestValidationError
-from nordfin_generated.aptic.models import (
-    BankAccountClass,
-    CustomerCreate,
-    CustomerParameterInput,
-    CustomerUpdate,
-    DirectDebitMandateInput,
-    DirectDebitMandateType,
-    ExtraFieldInput,
-    GenderType,
-    JuridicalType,
-)
 from nordfin_generated.aptic.types import Unset
 
 __all__ = ["Field", "customer_create", "customer_update", "extra_field", "mandate", "parameters", "unchanged"]
@@ -49,8 +39,8 @@ def _customer_enums(body: T) -> T:
     """``juridicalType`` and ``gender`` as their enum members (an int of the enum is accepted)."""
     changes: dict[str, Any] = {}
     for name, wire, kind in (
-        ("juridical_type", "juridicalType", JuridicalType),
-        ("gender", "gender", GenderType),
+        ("juridical_type", "juridicalType", models.JuridicalType),
+        ("gender", "gender", models.GenderType),
     ):
         value = getattr(body, name)
         if not isinstance(value, Unset):
@@ -58,52 +48,52 @@ def _customer_enums(body: T) -> T:
     return attrs.evolve(body, **changes) if changes else body  # type: ignore[misc]
 
 
-def customer_create(body: Any) -> CustomerCreate:
+def customer_create(body: Any) -> models.CustomerCreate:
     """A new customer: a ``CustomerCreate`` whose enums are members."""
-    return _customer_enums(_model("customer", body, CustomerCreate))
+    return _customer_enums(_model("customer", body, models.CustomerCreate))
 
 
-def customer_update(body: Any) -> CustomerUpdate:
+def customer_update(body: Any) -> models.CustomerUpdate:
     """Changes to a customer: a ``CustomerUpdate`` that changes something."""
-    changes = _customer_enums(_model("changes", body, CustomerUpdate))
+    changes = _customer_enums(_model("changes", body, models.CustomerUpdate))
     if not changes.to_dict():
         raise RequestValidationError("changes", "must set or clear at least one member")
     return changes
 
 
-def mandate(body: Any) -> DirectDebitMandateInput:
+def mandate(body: Any) -> models.DirectDebitMandateInput:
     """A direct debit mandate: a known type, a non-blank receiving account, a known account class."""
-    body = _model("mandate", body, DirectDebitMandateInput)
-    kind = check_enum("directDebitMandateType", body.direct_debit_mandate_type, DirectDebitMandateType)
+    body = _model("mandate", body, models.DirectDebitMandateInput)
+    kind = check_enum("directDebitMandateType", body.direct_debit_mandate_type, models.DirectDebitMandateType)
     account = check_str("receivingBankAccountNo", body.receiving_bank_account_no)
     if not account.strip():
         raise RequestValidationError("receivingBankAccountNo", "must not be empty or blank")
     account_class = body.sending_bank_account_class
     if account_class is not None and not isinstance(account_class, Unset):
-        account_class = check_enum("sendingBankAccountClass", account_class, BankAccountClass)
-    checked: DirectDebitMandateInput = attrs.evolve(
+        account_class = check_enum("sendingBankAccountClass", account_class, models.BankAccountClass)
+    checked: models.DirectDebitMandateInput = attrs.evolve(
         body, direct_debit_mandate_type=kind, sending_bank_account_class=account_class
     )
     return checked
 
 
-def parameters(body: Any) -> list[CustomerParameterInput]:
+def parameters(body: Any) -> list[models.CustomerParameterInput]:
     """Parameters to add: a non-empty sequence of ``CustomerParameterInput``, each with a name."""
-    if isinstance(body, CustomerParameterInput):
+    if isinstance(body, models.CustomerParameterInput):
         body = [body]
     check_type("parameters", body, (list, tuple))
     items: Sequence[Any] = body
     if not items:
         raise RequestValidationError("parameters", "must hold at least one parameter")
     for index, item in enumerate(items):
-        named = _model(f"parameters[{index}]", item, CustomerParameterInput)
+        named = _model(f"parameters[{index}]", item, models.CustomerParameterInput)
         _named(f"parameters[{index}].name", named.name)
     return list(items)
 
 
-def extra_field(body: Any) -> ExtraFieldInput:
+def extra_field(body: Any) -> models.ExtraFieldInput:
     """An extra field to add: it needs a name, or it could never be read, changed or deleted."""
-    field = _model("extra_field", body, ExtraFieldInput)
+    field = _model("extra_field", body, models.ExtraFieldInput)
     _named("name", field.name)
     return field
 

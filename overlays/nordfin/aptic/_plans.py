@@ -31,6 +31,7 @@ from nordfin.aptic import _checks
 from nordfin.aptic.errors import ApticProblem, parse_error
 from nordfin.errors import RequestValidationError
 from nordfin_generated.aptic import Client as GeneratedClient
+from nordfin_generated.aptic import models
 from nordfin_generated.aptic.api.addresses import (
     create_customer_address,
     delete_customer_address,
@@ -78,33 +79,6 @@ from nordfin_generated.aptic.api.user_questions import (
     get_customer_user_question,
     list_customer_user_questions,
     respond_to_customer_user_question,
-)
-from nordfin_generated.aptic.models import (
-    AccruedInterest,
-    CreditInsurance,
-    CreditInsuranceCreate,
-    CreditInsuranceList,
-    CreditInsuranceUpdate,
-    Customer,
-    CustomerAddress,
-    CustomerAddressInput,
-    CustomerAddressList,
-    CustomerList,
-    CustomerParameter,
-    CustomerParameterInput,
-    CustomerParameterList,
-    DirectDebitMandate,
-    DirectDebitMandateInput,
-    DirectDebitMandateList,
-    Empty,
-    ExtraField,
-    ExtraFieldInput,
-    ExtraFieldList,
-    ExtraFieldValue,
-    LedgerSummary,
-    ServiceResult,
-    UserQuestion,
-    UserQuestionList,
 )
 
 __all__ = [
@@ -275,10 +249,10 @@ def _supported(kind: Kind[Any, Any], module: ModuleType | None, what: str) -> Mo
     return module
 
 
-PARAMETERS: Kind[CustomerParameterList, CustomerParameter] = Kind(
+PARAMETERS: Kind[models.CustomerParameterList, models.CustomerParameter] = Kind(
     "parameters",
-    CustomerParameterList,
-    CustomerParameter,
+    models.CustomerParameterList,
+    models.CustomerParameter,
     key="name",
     guid_key=False,
     list=list_customer_parameters,
@@ -287,12 +261,12 @@ PARAMETERS: Kind[CustomerParameterList, CustomerParameter] = Kind(
     update=update_customer_parameter,
     delete=delete_customer_parameter,
     check_create=_checks.parameters,
-    inputs=(Sequence[CustomerParameterInput], Sequence[CustomerParameterInput]),
+    inputs=(Sequence[models.CustomerParameterInput], Sequence[models.CustomerParameterInput]),
 )
-ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
+ADDRESSES: Kind[models.CustomerAddressList, models.CustomerAddress] = Kind(
     "addresses",
-    CustomerAddressList,
-    CustomerAddress,
+    models.CustomerAddressList,
+    models.CustomerAddress,
     key="address_guid",
     guid_key=True,
     list=list_customer_addresses,
@@ -300,12 +274,12 @@ ADDRESSES: Kind[CustomerAddressList, CustomerAddress] = Kind(
     create=create_customer_address,
     update=update_customer_address,
     delete=delete_customer_address,
-    inputs=(CustomerAddressInput, CustomerAddressInput),
+    inputs=(models.CustomerAddressInput, models.CustomerAddressInput),
 )
-EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
+EXTRA_FIELDS: Kind[models.ExtraFieldList, models.ExtraField] = Kind(
     "extra_fields",
-    ExtraFieldList,
-    ExtraField,
+    models.ExtraFieldList,
+    models.ExtraField,
     key="name",
     guid_key=False,
     list=list_customer_extra_fields,
@@ -314,24 +288,24 @@ EXTRA_FIELDS: Kind[ExtraFieldList, ExtraField] = Kind(
     update=update_customer_extra_field,
     delete=delete_customer_extra_field,
     check_create=_checks.extra_field,
-    inputs=(ExtraFieldInput, ExtraFieldValue),
+    inputs=(models.ExtraFieldInput, models.ExtraFieldValue),
 )
-DIRECT_DEBIT_MANDATES: Kind[DirectDebitMandateList, DirectDebitMandate] = Kind(
+DIRECT_DEBIT_MANDATES: Kind[models.DirectDebitMandateList, models.DirectDebitMandate] = Kind(
     "direct_debit_mandates",
-    DirectDebitMandateList,
-    DirectDebitMandate,
+    models.DirectDebitMandateList,
+    models.DirectDebitMandate,
     key="direct_debit_guid",
     guid_key=True,
     list=list_customer_direct_debit_mandates,
     get=get_customer_direct_debit_mandate,
     create=create_customer_direct_debit_mandate,
     check_create=_checks.mandate,
-    inputs=(DirectDebitMandateInput, object),
+    inputs=(models.DirectDebitMandateInput, object),
 )
-CREDIT_INSURANCES: Kind[CreditInsuranceList, CreditInsurance] = Kind(
+CREDIT_INSURANCES: Kind[models.CreditInsuranceList, models.CreditInsurance] = Kind(
     "credit_insurances",
-    CreditInsuranceList,
-    CreditInsurance,
+    models.CreditInsuranceList,
+    models.CreditInsurance,
     key="insurance_guid",
     guid_key=True,
     list=list_customer_credit_insurances,
@@ -339,12 +313,12 @@ CREDIT_INSURANCES: Kind[CreditInsuranceList, CreditInsurance] = Kind(
     create=create_customer_credit_insurance,
     update=update_customer_credit_insurance,
     delete=delete_customer_credit_insurance,
-    inputs=(CreditInsuranceCreate, CreditInsuranceUpdate),
+    inputs=(models.CreditInsuranceCreate, models.CreditInsuranceUpdate),
 )
-USER_QUESTIONS: Kind[UserQuestionList, UserQuestion] = Kind(
+USER_QUESTIONS: Kind[models.UserQuestionList, models.UserQuestion] = Kind(
     "user_questions",
-    UserQuestionList,
-    UserQuestion,
+    models.UserQuestionList,
+    models.UserQuestion,
     key="action_guid",
     guid_key=True,
     list=list_customer_user_questions,
@@ -356,16 +330,16 @@ USER_QUESTIONS: Kind[UserQuestionList, UserQuestion] = Kind(
 # --- the customer collection and actions that are not sub-resources ------------------------------
 
 
-def customers_plan(args: ListArgs) -> Call[CustomerList]:
-    return Call(list_customers, CustomerList, args.kwargs())
+def customers_plan(args: ListArgs) -> Call[models.CustomerList]:
+    return Call(list_customers, models.CustomerList, args.kwargs())
 
 
-def customer_plan(customer_guid: Any) -> Call[Customer]:
-    return Call(get_customer, Customer, {"customer_guid": customer(customer_guid)})
+def customer_plan(customer_guid: Any) -> Call[models.Customer]:
+    return Call(get_customer, models.Customer, {"customer_guid": customer(customer_guid)})
 
 
-def create_customer_plan(body: Any) -> Call[Customer]:
-    return Call(create_customer, Customer, {"body": _checks.customer_create(body)})
+def create_customer_plan(body: Any) -> Call[models.Customer]:
+    return Call(create_customer, models.Customer, {"body": _checks.customer_create(body)})
 
 
 def update_customer_plan(customer_guid: Any, changes: Any) -> Call[None]:
@@ -377,18 +351,18 @@ def delete_customer_plan(customer_guid: Any) -> Call[None]:
     return Call(delete_customer, None, {"customer_guid": customer(customer_guid)})
 
 
-def ledger_summary_plan(customer_guid: Any) -> Call[LedgerSummary]:
-    return Call(get_customer_ledger_summary, LedgerSummary, {"customer_guid": customer(customer_guid)})
+def ledger_summary_plan(customer_guid: Any) -> Call[models.LedgerSummary]:
+    return Call(get_customer_ledger_summary, models.LedgerSummary, {"customer_guid": customer(customer_guid)})
 
 
-def accrued_interest_plan(customer_guid: Any, args: ListArgs) -> Call[list[AccruedInterest]]:
+def accrued_interest_plan(customer_guid: Any, args: ListArgs) -> Call[list[models.AccruedInterest]]:
     arguments = {"customer_guid": customer(customer_guid), **args.kwargs()}
     return Call(get_loan_accrued_interest, list, arguments)
 
 
 def service_plan(
     customer_guid: Any | None, definition: Any, body: Any, asynchronous: bool | None
-) -> Call[ServiceResult]:
+) -> Call[models.ServiceResult]:
     """A custom action, for one customer or none; ``asynchronous`` is the ``async`` query flag.
 
     ``body`` None sends an empty object.
@@ -399,14 +373,14 @@ def service_plan(
         "async_": _flag("asynchronous", asynchronous),
     }
     if customer_guid is None:
-        return Call(invoke_service, ServiceResult, arguments)
+        return Call(invoke_service, models.ServiceResult, arguments)
     return Call(
-        invoke_customer_service, ServiceResult, {"customer_guid": customer(customer_guid), **arguments}
+        invoke_customer_service, models.ServiceResult, {"customer_guid": customer(customer_guid), **arguments}
     )
 
 
 def ping_plan() -> Call[None]:
-    return Call(ping, Empty, then=lambda answer: None)
+    return Call(ping, models.Empty, then=lambda answer: None)
 
 
 def _flag(field: str, value: bool | None) -> bool | None:
@@ -424,7 +398,7 @@ Guid = str | uuid.UUID
 Key = str | uuid.UUID
 #: A custom action's body: any JSON value.
 Json = Mapping[str, object] | Sequence[object] | str | int | float | bool | None
-InterestPage = list[AccruedInterest]  # a module-level name: ``list`` is a method in the classes
+InterestPage = list[models.AccruedInterest]  # a module-level name: ``list`` is a method in the classes
 
 #: The token endpoint, below the tenant's gateway URL (research: two integrations call it).
 TOKEN_PATH = "/login/oauth/access_token"

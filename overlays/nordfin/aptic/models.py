@@ -1,43 +1,48 @@
 """The models of the Aptic API Gateway (Customers), as generated from specs/aptic/openapi.yaml."""
 
-from nordfin_generated.aptic.models import (
-    AccruedInterest,
-    BankAccountClass,
-    CreditInsurance,
-    CreditInsuranceCreate,
-    CreditInsuranceList,
-    CreditInsuranceUpdate,
-    Customer,
-    CustomerAddress,
-    CustomerAddressInput,
-    CustomerAddressList,
-    CustomerCreate,
-    CustomerList,
-    CustomerListItem,
-    CustomerParameter,
-    CustomerParameterInput,
-    CustomerParameterList,
-    CustomerUpdate,
-    DirectDebitMandate,
-    DirectDebitMandateInput,
-    DirectDebitMandateList,
-    DirectDebitMandateType,
-    ExtraField,
-    ExtraFieldInput,
-    ExtraFieldList,
-    ExtraFieldValue,
-    GenderType,
-    JuridicalType,
-    LedgerSummary,
-    Link,
-    OpenObject,
-    Problem,
-    ServiceResult,
-    UserQuestion,
-    UserQuestionList,
-    UserQuestionResponse,
-)
+from typing import TYPE_CHECKING
+
+from nordfin._core.lazy import lazy_exports
 from nordfin_generated.aptic.types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from nordfin_generated.aptic.models import (
+        AccruedInterest,
+        BankAccountClass,
+        CreditInsurance,
+        CreditInsuranceCreate,
+        CreditInsuranceList,
+        CreditInsuranceUpdate,
+        Customer,
+        CustomerAddress,
+        CustomerAddressInput,
+        CustomerAddressList,
+        CustomerCreate,
+        CustomerList,
+        CustomerListItem,
+        CustomerParameter,
+        CustomerParameterInput,
+        CustomerParameterList,
+        CustomerUpdate,
+        DirectDebitMandate,
+        DirectDebitMandateInput,
+        DirectDebitMandateList,
+        DirectDebitMandateType,
+        ExtraField,
+        ExtraFieldInput,
+        ExtraFieldList,
+        ExtraFieldValue,
+        GenderType,
+        JuridicalType,
+        LedgerSummary,
+        Link,
+        OpenObject,
+        Problem,
+        ServiceResult,
+        UserQuestion,
+        UserQuestionList,
+        UserQuestionResponse,
+    )
 
 __all__ = [
     "UNSET",
@@ -78,3 +83,6 @@ __all__ = [
     "UserQuestionList",
     "UserQuestionResponse",
 ]
+
+if not TYPE_CHECKING:  # each model is imported on first use
+    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin_generated.aptic.models")

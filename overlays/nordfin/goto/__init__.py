@@ -6,12 +6,17 @@
 ...     print(term.code, term.description)
 """
 
+from typing import TYPE_CHECKING
+
+from nordfin._core.lazy import lazy_exports
 from nordfin._core.provenance import spec_provenance
 from nordfin.goto import errors, models
 from nordfin.goto._async import AsyncClient, AsyncPaymentTermsSync
 from nordfin.goto._plans import ENVIRONMENTS, QUOTA
 from nordfin.goto._sync import Client, PaymentTermsSync
-from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
+
+if TYPE_CHECKING:
+    from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
 
 SPEC = spec_provenance("goto")  # the spec this module was generated from
 SPEC_VERSION = SPEC.version  # its info.version
@@ -32,3 +37,6 @@ __all__ = [
     "errors",
     "models",
 ]
+
+if not TYPE_CHECKING:  # the models are imported on first use
+    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.goto.models")

@@ -6,8 +6,8 @@ from nordfin._core.base import AsyncClientBase
 from nordfin._core.checked import Checked
 from nordfin._core.pagination import AsyncPager
 from nordfin._core.session import AsyncSession
+from nordfin.goto import models
 from nordfin.goto._plans import CLIENT_DOC, Cursor, GotoSetup, PaymentTermsCalls
-from nordfin_generated.goto.models import PaymentTerm, PaymentTermsResponse
 
 __all__ = ["AsyncClient", "AsyncPaymentTerms", "AsyncPaymentTermsSync"]
 
@@ -24,7 +24,7 @@ class AsyncPaymentTermsSync(Cursor, Checked):
         self._session = session
         self.since = since
 
-    async def pull(self) -> list[PaymentTerm]:
+    async def pull(self) -> list[models.PaymentTerm]:
         """Fetch the terms changed since ``since`` and move the cursor."""
         return self._advance(await self._session.run(PaymentTermsCalls.list(self.since)))
 
@@ -35,11 +35,11 @@ class AsyncPaymentTerms(Checked):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def list(self, *, since: int = 0) -> PaymentTermsResponse:
+    async def list(self, *, since: int = 0) -> models.PaymentTermsResponse:
         """All terms changed after ``since`` (0: every term) and the new cursor in ``.since``."""
         return await self._session.run(PaymentTermsCalls.list(since))
 
-    def iterate(self, *, since: int = 0) -> AsyncPager[PaymentTermsResponse, int, PaymentTerm]:
+    def iterate(self, *, since: int = 0) -> AsyncPager[models.PaymentTermsResponse, int, models.PaymentTerm]:
         """The terms one by one, lazily (Goto answers the whole list in one page)."""
         return AsyncPager(
             lambda cursor: self.list(since=cursor),
@@ -52,15 +52,15 @@ class AsyncPaymentTerms(Checked):
         """An incremental-sync helper that keeps the ``since`` cursor between pulls."""
         return AsyncPaymentTermsSync(self._session, since)
 
-    async def get(self, term_id: str) -> PaymentTerm:
+    async def get(self, term_id: str) -> models.PaymentTerm:
         """The term with this id (its code; may contain ``/``)."""
         return await self._session.run(PaymentTermsCalls.get(term_id))
 
-    async def create(self, *, code: str, description: str) -> PaymentTerm:
+    async def create(self, *, code: str, description: str) -> models.PaymentTerm:
         """Add a term. The code cannot be changed afterwards ("write only with POST")."""
         return await self._session.run(PaymentTermsCalls.create(code, description))
 
-    async def update(self, term_id: str, *, description: str) -> PaymentTerm:
+    async def update(self, term_id: str, *, description: str) -> models.PaymentTerm:
         """Change a term's description (the only field an update can change)."""
         return await self._session.run(PaymentTermsCalls.update(term_id, description))
 

@@ -11,6 +11,7 @@ from nordfin._core.session import ApiProfile, Call
 from nordfin._core.settings import Settings, options
 from nordfin._core.validate import check_path_id
 from nordfin.errors import NotFound, ResponseValidationError
+from nordfin.goto import models
 from nordfin.goto._checks import credentials
 from nordfin.goto.errors import CODES, GotoError, parse_error
 from nordfin_generated.goto import Client as GeneratedClient
@@ -20,12 +21,6 @@ from nordfin_generated.goto.api.payment_terms import (
     get_payment_term,
     list_payment_terms,
     update_payment_term,
-)
-from nordfin_generated.goto.models import (
-    PaymentTerm,
-    PaymentTermCreate,
-    PaymentTermsResponse,
-    PaymentTermUpdate,
 )
 
 __all__ = ["CLIENT_DOC", "ENVIRONMENTS", "PROFILE", "QUOTA", "Cursor", "GotoSetup", "PaymentTermsCalls"]
@@ -48,30 +43,32 @@ class PaymentTermsCalls:
     """Each payment-terms call described once, for the sync and the async client alike."""
 
     @staticmethod
-    def list(since: int) -> Call[PaymentTermsResponse]:
-        return Call(list_payment_terms, PaymentTermsResponse, {"since": since})
+    def list(since: int) -> Call[models.PaymentTermsResponse]:
+        return Call(list_payment_terms, models.PaymentTermsResponse, {"since": since})
 
     @staticmethod
-    def get(term_id: str) -> Call[PaymentTerm]:
+    def get(term_id: str) -> Call[models.PaymentTerm]:
         check_path_id("term_id", term_id, allow_slash=True)
         return Call(
             get_payment_term,
-            PaymentTermsResponse,
+            models.PaymentTermsResponse,
             {"term_id": term_id},
             slash_params=True,
             then=lambda answer: only_term(answer, term_id),
         )
 
     @staticmethod
-    def create(code: str, description: str) -> Call[PaymentTerm]:
-        body = PaymentTermCreate(code=code, description=description)
-        return Call(create_payment_term, PaymentTerm, {"body": body})
+    def create(code: str, description: str) -> Call[models.PaymentTerm]:
+        body = models.PaymentTermCreate(code=code, description=description)
+        return Call(create_payment_term, models.PaymentTerm, {"body": body})
 
     @staticmethod
-    def update(term_id: str, description: str) -> Call[PaymentTerm]:
+    def update(term_id: str, description: str) -> Call[models.PaymentTerm]:
         check_path_id("term_id", term_id, allow_slash=True)
-        body = PaymentTermUpdate(description=description)
-        return Call(update_payment_term, PaymentTerm, {"term_id": term_id, "body": body}, slash_params=True)
+        body = models.PaymentTermUpdate(description=description)
+        return Call(
+            update_payment_term, models.PaymentTerm, {"term_id": term_id, "body": body}, slash_params=True
+        )
 
     @staticmethod
     def delete(term_id: str) -> Call[None]:
@@ -79,7 +76,7 @@ class PaymentTermsCalls:
         return Call(delete_payment_term, None, {"term_id": term_id}, slash_params=True)
 
 
-def only_term(answer: PaymentTermsResponse, term_id: str) -> PaymentTerm:
+def only_term(answer: models.PaymentTermsResponse, term_id: str) -> models.PaymentTerm:
     """Getting one term answers with the list wrapper (the spec allows any number in it); take the
     one whose code is the id asked for: none is a ``NotFound``, several are the server's fault."""
     matching = [term for term in answer.payment_terms if term.code == term_id]
@@ -99,7 +96,7 @@ class Cursor:
 
     since: int
 
-    def _advance(self, answer: PaymentTermsResponse) -> list[PaymentTerm]:
+    def _advance(self, answer: models.PaymentTermsResponse) -> list[models.PaymentTerm]:
         if answer.since is not None:  # an answer without `since` (inferred member) keeps the cursor
             self.since = answer.since
         return list(answer.payment_terms)

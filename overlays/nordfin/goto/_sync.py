@@ -7,8 +7,8 @@ from nordfin._core.base import ClientBase
 from nordfin._core.checked import Checked
 from nordfin._core.pagination import Pager
 from nordfin._core.session import Session
+from nordfin.goto import models
 from nordfin.goto._plans import CLIENT_DOC, Cursor, GotoSetup, PaymentTermsCalls
-from nordfin_generated.goto.models import PaymentTerm, PaymentTermsResponse
 
 __all__ = ["Client", "PaymentTerms", "PaymentTermsSync"]
 
@@ -25,7 +25,7 @@ class PaymentTermsSync(Cursor, Checked):
         self._session = session
         self.since = since
 
-    def pull(self) -> list[PaymentTerm]:
+    def pull(self) -> list[models.PaymentTerm]:
         """Fetch the terms changed since ``since`` and move the cursor."""
         return self._advance(self._session.run(PaymentTermsCalls.list(self.since)))
 
@@ -36,11 +36,11 @@ class PaymentTerms(Checked):
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def list(self, *, since: int = 0) -> PaymentTermsResponse:
+    def list(self, *, since: int = 0) -> models.PaymentTermsResponse:
         """All terms changed after ``since`` (0: every term) and the new cursor in ``.since``."""
         return self._session.run(PaymentTermsCalls.list(since))
 
-    def iterate(self, *, since: int = 0) -> Pager[PaymentTermsResponse, int, PaymentTerm]:
+    def iterate(self, *, since: int = 0) -> Pager[models.PaymentTermsResponse, int, models.PaymentTerm]:
         """The terms one by one, lazily (Goto answers the whole list in one page)."""
         return Pager(
             lambda cursor: self.list(since=cursor),
@@ -53,15 +53,15 @@ class PaymentTerms(Checked):
         """An incremental-sync helper that keeps the ``since`` cursor between pulls."""
         return PaymentTermsSync(self._session, since)
 
-    def get(self, term_id: str) -> PaymentTerm:
+    def get(self, term_id: str) -> models.PaymentTerm:
         """The term with this id (its code; may contain ``/``)."""
         return self._session.run(PaymentTermsCalls.get(term_id))
 
-    def create(self, *, code: str, description: str) -> PaymentTerm:
+    def create(self, *, code: str, description: str) -> models.PaymentTerm:
         """Add a term. The code cannot be changed afterwards ("write only with POST")."""
         return self._session.run(PaymentTermsCalls.create(code, description))
 
-    def update(self, term_id: str, *, description: str) -> PaymentTerm:
+    def update(self, term_id: str, *, description: str) -> models.PaymentTerm:
         """Change a term's description (the only field an update can change)."""
         return self._session.run(PaymentTermsCalls.update(term_id, description))
 

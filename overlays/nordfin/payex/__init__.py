@@ -7,26 +7,31 @@
 ...     client.billing_address.add("9999", payex.AddressInput(...))
 """
 
+from typing import TYPE_CHECKING
+
+from nordfin._core.lazy import lazy_exports
 from nordfin._core.provenance import spec_provenance
 from nordfin.payex import errors, models
 from nordfin.payex._async import AsyncClient
 from nordfin.payex._plans import ENVIRONMENTS, allowed, find_operation
 from nordfin.payex._sync import Client
-from nordfin.payex.models import (
-    UNSET,
-    Address,
-    AddressInput,
-    Customer,
-    CustomerReference,
-    EdiAddressInfo,
-    ExpandedCustomer,
-    InternationalAccount,
-    NationalIdentifier,
-    NorwegianBankAccount,
-    Surplus,
-    SwedishBankAccount,
-    SwedishSus,
-)
+
+if TYPE_CHECKING:
+    from nordfin.payex.models import (
+        UNSET,
+        Address,
+        AddressInput,
+        Customer,
+        CustomerReference,
+        EdiAddressInfo,
+        ExpandedCustomer,
+        InternationalAccount,
+        NationalIdentifier,
+        NorwegianBankAccount,
+        Surplus,
+        SwedishBankAccount,
+        SwedishSus,
+    )
 
 SPEC = spec_provenance("payex")  # the spec this module was generated from
 SPEC_VERSION = SPEC.version  # its info.version
@@ -57,3 +62,6 @@ __all__ = [
     "find_operation",
     "models",
 ]
+
+if not TYPE_CHECKING:  # the models are imported on first use
+    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.payex.models")

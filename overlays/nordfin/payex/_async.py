@@ -8,6 +8,7 @@ from typing import Literal, overload
 from nordfin._core.base import AsyncClientBase
 from nordfin._core.pagination import AsyncPager
 from nordfin._core.session import AsyncSession
+from nordfin.payex import models
 from nordfin.payex._plans import (
     BILLING,
     CLIENT_DOC,
@@ -18,26 +19,6 @@ from nordfin.payex._plans import (
     PayexSetup,
     Resource,
     next_skip,
-)
-from nordfin.payex.models import ExpandedCustomer
-from nordfin_generated.payex.models import (
-    Address,
-    AddressInput,
-    Customer,
-    CustomerReference,
-    DisbursementOrderList,
-    DistributionType,
-    EdiAddressInfo,
-    InternationalAccount,
-    LegalEntity,
-    LegalStatus,
-    NationalIdentifier,
-    NorwegianBankAccount,
-    PreferredLanguageCode,
-    Surplus,
-    SurplusList,
-    SwedishBankAccount,
-    SwedishSus,
 )
 from nordfin_generated.payex.types import UNSET, Unset
 
@@ -56,12 +37,12 @@ class AsyncCustomers(Resource):
     _session: AsyncSession
 
     @overload
-    async def get(self, customer_no: str, *, expand: Literal[True]) -> ExpandedCustomer: ...
+    async def get(self, customer_no: str, *, expand: Literal[True]) -> models.ExpandedCustomer: ...
     @overload
-    async def get(self, customer_no: str, *, expand: Literal[False] = False) -> Customer: ...
+    async def get(self, customer_no: str, *, expand: Literal[False] = False) -> models.Customer: ...
     @overload
-    async def get(self, customer_no: str, *, expand: Iterable[str]) -> Customer: ...
-    async def get(self, customer_no: str, *, expand: Iterable[str] | bool = False) -> Customer:
+    async def get(self, customer_no: str, *, expand: Iterable[str]) -> models.Customer: ...
+    async def get(self, customer_no: str, *, expand: Iterable[str] | bool = False) -> models.Customer:
         """The customer; ``expand=True`` answers both addresses as ``Address`` objects
         (an ``ExpandedCustomer``), or name some of ``"legaladdress"``, ``"billingaddress"``."""
         if expand is True:
@@ -72,19 +53,19 @@ class AsyncCustomers(Resource):
         self,
         *,
         name: str,
-        legal_address: AddressInput,
+        legal_address: models.AddressInput,
         customer_no: str | None = None,
-        national_identifier: NationalIdentifier | None = None,
+        national_identifier: models.NationalIdentifier | None = None,
         vat_no: str | None = None,
-        legal_entity: LegalEntity | str | None = None,
-        preferred_language_code: PreferredLanguageCode | str | None = None,
+        legal_entity: models.LegalEntity | str | None = None,
+        preferred_language_code: models.PreferredLanguageCode | str | None = None,
         email_address: str | None = None,
         msisdn: str | None = None,
         protected_identity: bool | None = None,
-        distribution_type: DistributionType | str | None = None,
-        edi_address_info: EdiAddressInfo | None = None,
-        billing_address: AddressInput | None = None,
-    ) -> CustomerReference:
+        distribution_type: models.DistributionType | str | None = None,
+        edi_address_info: models.EdiAddressInfo | None = None,
+        billing_address: models.AddressInput | None = None,
+    ) -> models.CustomerReference:
         """Create a customer; the answer holds its ``@id`` and ``customer_no``."""
         fields = dict(locals())
         del fields["self"]
@@ -96,11 +77,11 @@ class AsyncCustomers(Resource):
         *,
         email_address: str | Unset | None = UNSET,
         msisdn: str | Unset | None = UNSET,
-        legal_status: LegalStatus | str | Unset | None = UNSET,
-        preferred_language_code: PreferredLanguageCode | str | Unset | None = UNSET,
+        legal_status: models.LegalStatus | str | Unset | None = UNSET,
+        preferred_language_code: models.PreferredLanguageCode | str | Unset | None = UNSET,
         protected_identity: bool | Unset | None = UNSET,
-        distribution_type: DistributionType | str | Unset | None = UNSET,
-        edi_address_info: EdiAddressInfo | Unset | None = UNSET,
+        distribution_type: models.DistributionType | str | Unset | None = UNSET,
+        edi_address_info: models.EdiAddressInfo | Unset | None = UNSET,
     ) -> None:
         """Change some properties of a customer (PATCH).
 
@@ -111,18 +92,18 @@ class AsyncCustomers(Resource):
         del changes["self"], changes["customer_no"]
         await self._session.run(self._calls.update_customer(customer_no, changes))
 
-    async def find(self, national_identifier: NationalIdentifier) -> CustomerReference:
+    async def find(self, national_identifier: models.NationalIdentifier) -> models.CustomerReference:
         """The customer with this national identifier (CustomerNotFound if none)."""
         return await self._session.run(self._calls.find_customer(national_identifier))
 
     async def generate_consumer(
         self,
-        national_identifier: NationalIdentifier,
+        national_identifier: models.NationalIdentifier,
         *,
         customer_no: str | None = None,
         email_address: str | None = None,
         msisdn: str | None = None,
-    ) -> CustomerReference:
+    ) -> models.CustomerReference:
         """Create a consumer customer with the legal address from the population register."""
         call = self._calls.generate_customer(national_identifier, customer_no, email_address, msisdn)
         return await self._session.run(call)
@@ -133,11 +114,11 @@ class AsyncLegalAddresses(Resource):
 
     _session: AsyncSession
 
-    async def get(self, customer_no: str) -> Address:
+    async def get(self, customer_no: str) -> models.Address:
         """The legal address (LegalAddressNotFound if none)."""
         return await self._session.run(self._calls.get_address(LEGAL, customer_no))
 
-    async def replace(self, customer_no: str, address: AddressInput) -> None:
+    async def replace(self, customer_no: str, address: models.AddressInput) -> None:
         """Replace the legal address (PUT)."""
         await self._session.run(self._calls.write_address(LEGAL, customer_no, address))
 
@@ -151,15 +132,15 @@ class AsyncBillingAddresses(Resource):
 
     _session: AsyncSession
 
-    async def get(self, customer_no: str) -> Address:
+    async def get(self, customer_no: str) -> models.Address:
         """The billing address (BillingAddressNotFound if none)."""
         return await self._session.run(self._calls.get_address(BILLING, customer_no))
 
-    async def add(self, customer_no: str, address: AddressInput) -> None:
+    async def add(self, customer_no: str, address: models.AddressInput) -> None:
         """Add a billing address (allowed only while the customer has none)."""
         await self._session.run(self._calls.add_billing_address(customer_no, address))
 
-    async def replace(self, customer_no: str, address: AddressInput) -> None:
+    async def replace(self, customer_no: str, address: models.AddressInput) -> None:
         """Replace the billing address (PUT)."""
         await self._session.run(self._calls.write_address(BILLING, customer_no, address))
 
@@ -173,11 +154,11 @@ class AsyncSurpluses(Resource):
 
     _session: AsyncSession
 
-    async def list(self, customer_no: str, *, skip: int | None = None) -> SurplusList:
+    async def list(self, customer_no: str, *, skip: int | None = None) -> models.SurplusList:
         """One page of surpluses (``navigation.next`` links the next page)."""
         return await self._session.run(self._calls.list_surpluses(customer_no, skip))
 
-    def iterate(self, customer_no: str) -> AsyncPager[SurplusList, int | None, Surplus]:
+    def iterate(self, customer_no: str) -> AsyncPager[models.SurplusList, int | None, models.Surplus]:
         """Every surplus of the customer, lazily, following ``navigation.next`` page by page."""
         return AsyncPager(
             lambda skip: self.list(customer_no, skip=skip),
@@ -186,11 +167,11 @@ class AsyncSurpluses(Resource):
             next_cursor=next_skip,
         )
 
-    async def get(self, customer_no: str, surplus_id: str) -> Surplus:
+    async def get(self, customer_no: str, surplus_id: str) -> models.Surplus:
         """One surplus (PayexNotFound if there is none with this id)."""
         return await self._session.run(self._calls.get_surplus(customer_no, surplus_id))
 
-    async def disbursement_orders(self, customer_no: str, surplus_id: str) -> DisbursementOrderList:
+    async def disbursement_orders(self, customer_no: str, surplus_id: str) -> models.DisbursementOrderList:
         """The surplus' active disbursement orders."""
         return await self._session.run(self._calls.disbursement_orders(customer_no, surplus_id))
 
@@ -199,10 +180,10 @@ class AsyncSurpluses(Resource):
         customer_no: str,
         surplus_id: str,
         *,
-        norwegian_bank_account: NorwegianBankAccount | None = None,
-        swedish_bank_account: SwedishBankAccount | None = None,
-        international: InternationalAccount | None = None,
-        swedish_sus: SwedishSus | None = None,
+        norwegian_bank_account: models.NorwegianBankAccount | None = None,
+        swedish_bank_account: models.SwedishBankAccount | None = None,
+        international: models.InternationalAccount | None = None,
+        swedish_sus: models.SwedishSus | None = None,
     ) -> None:
         """Order the surplus disbursed, to exactly one of the four kinds of destination."""
         ways = dict(locals())

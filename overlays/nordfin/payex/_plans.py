@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 from types import ModuleType
-from typing import Any, Literal, TypeVar, Unpack, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, cast
 from urllib.parse import urlsplit
 
 import attrs
@@ -21,8 +21,8 @@ from nordfin._core.validate import check_country, check_header_value, check_path
 from nordfin.errors import RequestValidationError, ResponseValidationError
 from nordfin.payex import _checks
 from nordfin.payex.errors import CODES, PayexProblem, parse_error
-from nordfin.payex.models import ExpandedCustomer
 from nordfin_generated.payex import Client as GeneratedClient
+from nordfin_generated.payex import models
 from nordfin_generated.payex.api.billing_address import (
     add_billing_address,
     delete_billing_address,
@@ -47,34 +47,10 @@ from nordfin_generated.payex.api.surpluses import (
     list_active_disbursement_orders,
     list_surpluses,
 )
-from nordfin_generated.payex.models import (
-    Address,
-    AddressInput,
-    Customer,
-    CustomerCreate,
-    CustomerPatch,
-    CustomerReference,
-    DisbursementOrder,
-    DisbursementOrderCreate,
-    DisbursementOrderList,
-    DistributionType,
-    EdiAddressInfo,
-    Empty,
-    FindCustomer,
-    GenerateConsumerCustomer,
-    InternationalAccount,
-    LegalEntity,
-    LegalStatus,
-    NationalIdentifier,
-    NorwegianBankAccount,
-    Operation,
-    PreferredLanguageCode,
-    Surplus,
-    SurplusList,
-    SwedishBankAccount,
-    SwedishSus,
-)
 from nordfin_generated.payex.types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from nordfin.payex.models import ExpandedCustomer
 
 __all__ = [
     "BILLING",
@@ -130,33 +106,41 @@ MODULES: dict[str, ModuleType] = {
     )
 }
 EXPECT: dict[str, type[Any]] = {
-    "get_customer": Customer,
-    "create_customer": CustomerReference,
-    "find_customer": CustomerReference,
-    "generate_consumer_customer_by_reg_no": CustomerReference,
-    "get_legal_address": Address,
-    "get_billing_address": Address,
-    "list_surpluses": SurplusList,
-    "get_surplus": Surplus,
-    "list_active_disbursement_orders": DisbursementOrderList,
+    "get_customer": models.Customer,
+    "create_customer": models.CustomerReference,
+    "find_customer": models.CustomerReference,
+    "generate_consumer_customer_by_reg_no": models.CustomerReference,
+    "get_legal_address": models.Address,
+    "get_billing_address": models.Address,
+    "list_surpluses": models.SurplusList,
+    "get_surplus": models.Surplus,
+    "list_active_disbursement_orders": models.DisbursementOrderList,
 }
 
 E = TypeVar("E", bound=Enum)
 #: What offers hypermedia ``operations`` (``allowed``, ``follow``).
-Linked = Customer | Address | Surplus | DisbursementOrder
+Linked = models.Customer | models.Address | models.Surplus | models.DisbursementOrder
 #: What a followed operation may take as its body.
 FollowBody = (
-    AddressInput
-    | Empty
-    | CustomerCreate
-    | CustomerPatch
-    | FindCustomer
-    | GenerateConsumerCustomer
-    | DisbursementOrderCreate
+    models.AddressInput
+    | models.Empty
+    | models.CustomerCreate
+    | models.CustomerPatch
+    | models.FindCustomer
+    | models.GenerateConsumerCustomer
+    | models.DisbursementOrderCreate
     | None
 )
 #: What a followed operation may answer.
-FollowAnswer = Customer | CustomerReference | Address | SurplusList | Surplus | DisbursementOrderList | None
+FollowAnswer = (
+    models.Customer
+    | models.CustomerReference
+    | models.Address
+    | models.SurplusList
+    | models.Surplus
+    | models.DisbursementOrderList
+    | None
+)
 
 
 @checked
@@ -166,7 +150,7 @@ def allowed(resource: Linked, rel: str) -> bool:
 
 
 @checked
-def find_operation(resource: Linked, rel: str) -> Operation:
+def find_operation(resource: Linked, rel: str) -> models.Operation:
     """The operation ``rel`` that ``resource`` currently offers; RequestValidationError if none."""
     found = _find(resource, rel)
     if found is None:
@@ -174,7 +158,7 @@ def find_operation(resource: Linked, rel: str) -> Operation:
     return found
 
 
-def _find(resource: Any, rel: str) -> Operation | None:
+def _find(resource: Any, rel: str) -> models.Operation | None:
     operations = getattr(resource, "operations", UNSET)
     if isinstance(operations, Unset) or operations is None:
         return None
@@ -214,27 +198,27 @@ def _check_model(field: str, value: Any, kind: type, *, optional: bool = True) -
         check_country(f"{_snake_to_camel(field)}.countryCode", country)  # named as the spec's errors are
 
 
-def _check_identifier(field: str, value: NationalIdentifier | None) -> None:
-    _check_model(field, value, NationalIdentifier)
+def _check_identifier(field: str, value: models.NationalIdentifier | None) -> None:
+    _check_model(field, value, models.NationalIdentifier)
     if value is not None:
         _checks.check_national_identifier(field, value.reg_no, value.country_code)
 
 
-def expanded(customer: Customer) -> ExpandedCustomer:
+def expanded(customer: models.Customer) -> ExpandedCustomer:
     """The customer as ``get(expand=True)`` promises it: addresses as objects, never as links."""
     legal, billing = customer.legal_address, customer.billing_address
-    if not isinstance(legal, Address) or isinstance(billing, str):
+    if not isinstance(legal, models.Address) or isinstance(billing, str):
         problem = "an expanded customer's addresses must be objects, not links"
         raise ResponseValidationError("get_customer", 200, [problem])
-    return cast(ExpandedCustomer, customer)
+    return cast("ExpandedCustomer", customer)
 
 
-def _stripped(reference: CustomerReference) -> CustomerReference:
+def _stripped(reference: models.CustomerReference) -> models.CustomerReference:
     """PayEx's answers write the customer number with a leading space (" 9999"); callers get "9999"."""
     return attrs.evolve(reference, customer_no=reference.customer_no.strip())
 
 
-def next_skip(page: SurplusList, cursor: int | None) -> int | None:
+def next_skip(page: models.SurplusList, cursor: int | None) -> int | None:
     """The ``skip`` of ``navigation.next``; None on the last page (no ``next``)."""
     navigation = page.navigation
     if navigation is None or navigation.next_ is None:
@@ -267,48 +251,48 @@ class Calls:
 
     # --- customers ----------------------------------------------------------------------------
 
-    def get_customer(self, customer_no: str, expand: Iterable[str] | bool) -> Call[Customer]:
+    def get_customer(self, customer_no: str, expand: Iterable[str] | bool) -> Call[models.Customer]:
         arguments: dict[str, Any] = {"customer_no": self._customer_no(customer_no)}
         names = list(EXPANDABLE) if expand is True else [] if expand is False else list(expand)
         if any(name not in EXPANDABLE for name in names):
             raise RequestValidationError("expand", f"may name only {', '.join(EXPANDABLE)}")
         if names:
             arguments["expand"] = ",".join(dict.fromkeys(names))
-        return Call(get_customer, Customer, arguments)
+        return Call(get_customer, models.Customer, arguments)
 
     def get_expanded_customer(self, customer_no: str) -> Call[ExpandedCustomer]:
         """``get(expand=True)``: both addresses must come back as objects, typed so."""
         call = self.get_customer(customer_no, True)
         return Call(call.module, call.expect, call.arguments, then=expanded)
 
-    def create_customer(self, fields: dict[str, Any]) -> Call[CustomerReference]:
+    def create_customer(self, fields: dict[str, Any]) -> Call[models.CustomerReference]:
         _check_identifier("national_identifier", fields["national_identifier"])
         _checks.check_customer_no("customer_no", fields["customer_no"], self.ledger_country)
         if fields["vat_no"] is not None:
             _checks.check_vat_no("vat_no", fields["vat_no"])
-        for name, kind in (("legal_address", AddressInput), ("billing_address", AddressInput)):
+        for name, kind in (("legal_address", models.AddressInput), ("billing_address", models.AddressInput)):
             _check_model(name, fields[name], kind, optional=name != "legal_address")
-        _check_model("edi_address_info", fields["edi_address_info"], EdiAddressInfo)
-        body = CustomerCreate(
+        _check_model("edi_address_info", fields["edi_address_info"], models.EdiAddressInfo)
+        body = models.CustomerCreate(
             name=fields["name"],
             legal_address=fields["legal_address"],
             customer_no=_maybe(fields["customer_no"]),
             national_identifier=_maybe(fields["national_identifier"]),
             vat_no=_maybe(fields["vat_no"]),
-            legal_entity=_optional_enum(LegalEntity, fields["legal_entity"], "legal_entity"),
+            legal_entity=_optional_enum(models.LegalEntity, fields["legal_entity"], "legal_entity"),
             preferred_language_code=_optional_enum(
-                PreferredLanguageCode, fields["preferred_language_code"], "preferred_language_code"
+                models.PreferredLanguageCode, fields["preferred_language_code"], "preferred_language_code"
             ),
             email_address=_maybe(fields["email_address"]),
             msisdn=_maybe(fields["msisdn"]),
             protected_identity=_maybe(fields["protected_identity"]),
             distribution_type=_optional_enum(
-                DistributionType, fields["distribution_type"], "distribution_type"
+                models.DistributionType, fields["distribution_type"], "distribution_type"
             ),
             e_di_address_info=_maybe(fields["edi_address_info"]),
             billing_address=_maybe(fields["billing_address"]),
         )
-        return Call(create_customer, CustomerReference, {"body": body}, then=_stripped)
+        return Call(create_customer, models.CustomerReference, {"body": body}, then=_stripped)
 
     def update_customer(self, customer_no: str, changes: dict[str, Any]) -> Call[None]:
         """PATCH: UNSET leaves a property alone, None deletes it, a value sets it."""
@@ -316,63 +300,67 @@ class Calls:
         if not given:
             raise RequestValidationError("changes", "give at least one property to change or delete")
         enums = {
-            "legal_status": LegalStatus,
-            "preferred_language_code": PreferredLanguageCode,
-            "distribution_type": DistributionType,
+            "legal_status": models.LegalStatus,
+            "preferred_language_code": models.PreferredLanguageCode,
+            "distribution_type": models.DistributionType,
         }
         for name, kind in enums.items():
             if given.get(name) is not None:
                 given[name] = _enum(kind, given[name], name)
-        _check_model("edi_address_info", given.get("edi_address_info"), EdiAddressInfo)
-        body = CustomerPatch(
+        _check_model("edi_address_info", given.get("edi_address_info"), models.EdiAddressInfo)
+        body = models.CustomerPatch(
             **{("e_di_address_info" if k == "edi_address_info" else k): v for k, v in given.items()}
         )
         return Call(update_customer, None, {"customer_no": self._customer_no(customer_no), "body": body})
 
-    def find_customer(self, national_identifier: NationalIdentifier) -> Call[CustomerReference]:
-        _check_model("national_identifier", national_identifier, NationalIdentifier, optional=False)
+    def find_customer(self, national_identifier: models.NationalIdentifier) -> Call[models.CustomerReference]:
+        _check_model("national_identifier", national_identifier, models.NationalIdentifier, optional=False)
         _check_identifier("national_identifier", national_identifier)
-        body = FindCustomer(national_identifier=national_identifier)
-        return Call(find_customer, CustomerReference, {"body": body}, then=_stripped)
+        body = models.FindCustomer(national_identifier=national_identifier)
+        return Call(find_customer, models.CustomerReference, {"body": body}, then=_stripped)
 
     def generate_customer(
         self,
-        national_identifier: NationalIdentifier,
+        national_identifier: models.NationalIdentifier,
         customer_no: str | None,
         email_address: str | None,
         msisdn: str | None,
-    ) -> Call[CustomerReference]:
-        _check_model("national_identifier", national_identifier, NationalIdentifier, optional=False)
+    ) -> Call[models.CustomerReference]:
+        _check_model("national_identifier", national_identifier, models.NationalIdentifier, optional=False)
         _check_identifier("national_identifier", national_identifier)
         _checks.check_customer_no("customer_no", customer_no, self.ledger_country)
-        body = GenerateConsumerCustomer(
+        body = models.GenerateConsumerCustomer(
             national_identifier=national_identifier,
             customer_no=_maybe(customer_no),
             email_address=_maybe(email_address),
             msisdn=_maybe(msisdn),
         )
-        return Call(generate_consumer_customer_by_reg_no, CustomerReference, {"body": body}, then=_stripped)
+        return Call(
+            generate_consumer_customer_by_reg_no, models.CustomerReference, {"body": body}, then=_stripped
+        )
 
     # --- addresses ----------------------------------------------------------------------------
 
-    def get_address(self, which: AddressKind, customer_no: str) -> Call[Address]:
-        return Call(which.get, Address, {"customer_no": self._customer_no(customer_no)})
+    def get_address(self, which: AddressKind, customer_no: str) -> Call[models.Address]:
+        return Call(which.get, models.Address, {"customer_no": self._customer_no(customer_no)})
 
-    def write_address(self, which: AddressKind, customer_no: str, address: AddressInput) -> Call[None]:
+    def write_address(self, which: AddressKind, customer_no: str, address: models.AddressInput) -> Call[None]:
         return self._write_address(which.replace, customer_no, address)
 
-    def add_billing_address(self, customer_no: str, address: AddressInput) -> Call[None]:
+    def add_billing_address(self, customer_no: str, address: models.AddressInput) -> Call[None]:
         return self._write_address(add_billing_address, customer_no, address)
 
-    def _write_address(self, module: ModuleType, customer_no: str, address: AddressInput) -> Call[None]:
-        _check_model("address", address, AddressInput, optional=False)
+    def _write_address(
+        self, module: ModuleType, customer_no: str, address: models.AddressInput
+    ) -> Call[None]:
+        _check_model("address", address, models.AddressInput, optional=False)
         return Call(module, None, {"customer_no": self._customer_no(customer_no), "body": address})
 
     def delete_billing_address(self, customer_no: str) -> Call[None]:
         return self.no_body(delete_billing_address, customer_no)
 
     def update_legal_address_from_register(self, customer_no: str) -> Call[None]:
-        return self.no_body(update_legal_address_from_population_register, customer_no, Empty())
+        return self.no_body(update_legal_address_from_population_register, customer_no, models.Empty())
 
     def no_body(self, module: ModuleType, customer_no: str, body: Any = UNSET) -> Call[None]:
         arguments: dict[str, Any] = {"customer_no": self._customer_no(customer_no)}
@@ -382,12 +370,12 @@ class Calls:
 
     # --- surpluses ----------------------------------------------------------------------------
 
-    def list_surpluses(self, customer_no: str, skip: int | None) -> Call[SurplusList]:
+    def list_surpluses(self, customer_no: str, skip: int | None) -> Call[models.SurplusList]:
         arguments: dict[str, Any] = {"customer_no": self._customer_no(customer_no)}
         if skip is not None:
             check_type("skip", skip, int)
             arguments["skip"] = skip
-        return Call(list_surpluses, SurplusList, arguments)
+        return Call(list_surpluses, models.SurplusList, arguments)
 
     def _surplus(self, customer_no: str, surplus_id: str) -> dict[str, Any]:
         return {
@@ -395,30 +383,30 @@ class Calls:
             "surplus_id": check_path_id("surplus_id", surplus_id),
         }
 
-    def get_surplus(self, customer_no: str, surplus_id: str) -> Call[Surplus]:
-        return Call(get_surplus, Surplus, self._surplus(customer_no, surplus_id))
+    def get_surplus(self, customer_no: str, surplus_id: str) -> Call[models.Surplus]:
+        return Call(get_surplus, models.Surplus, self._surplus(customer_no, surplus_id))
 
-    def disbursement_orders(self, customer_no: str, surplus_id: str) -> Call[DisbursementOrderList]:
+    def disbursement_orders(self, customer_no: str, surplus_id: str) -> Call[models.DisbursementOrderList]:
         arguments = self._surplus(customer_no, surplus_id)
-        return Call(list_active_disbursement_orders, DisbursementOrderList, arguments)
+        return Call(list_active_disbursement_orders, models.DisbursementOrderList, arguments)
 
     def add_disbursement(self, customer_no: str, surplus_id: str, ways: dict[str, Any]) -> Call[None]:
         chosen = _checks.check_exactly_one(ways)
         value = ways[chosen]
         kinds = {
-            "norwegian_bank_account": NorwegianBankAccount,
-            "swedish_bank_account": SwedishBankAccount,
-            "international": InternationalAccount,
-            "swedish_sus": SwedishSus,
+            "norwegian_bank_account": models.NorwegianBankAccount,
+            "swedish_bank_account": models.SwedishBankAccount,
+            "international": models.InternationalAccount,
+            "swedish_sus": models.SwedishSus,
         }
         check_type(chosen, value, kinds[chosen])
-        if isinstance(value, NorwegianBankAccount):
+        if isinstance(value, models.NorwegianBankAccount):
             _checks.check_norwegian_account(f"{chosen}.account_no", value.account_no)
-        if isinstance(value, InternationalAccount):
+        if isinstance(value, models.InternationalAccount):
             _checks.check_iban_bic(chosen, value.iban, value.bic)
-        if isinstance(value, SwedishSus):
+        if isinstance(value, models.SwedishSus):
             _check_identifier(f"{chosen}.national_identifier", value.national_identifier)
-        body = DisbursementOrderCreate(**{chosen: value})
+        body = models.DisbursementOrderCreate(**{chosen: value})
         arguments = {**self._surplus(customer_no, surplus_id), "body": body}
         return Call(add_disbursement_order, None, arguments)
 

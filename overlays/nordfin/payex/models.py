@@ -2,35 +2,40 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin_generated.payex.models import (
-    Address,
-    AddressInput,
-    Consent,
-    Customer,
-    CustomerCreate,
-    CustomerPatch,
-    CustomerReference,
-    DisbursementOrder,
-    DisbursementOrderCreate,
-    DisbursementOrderList,
-    DistributionType,
-    EdiAddressInfo,
-    InternationalAccount,
-    LegalEntity,
-    LegalStatus,
-    NationalIdentifier,
-    Navigation,
-    NorwegianBankAccount,
-    Operation,
-    OperationMethod,
-    PreferredLanguageCode,
-    Surplus,
-    SurplusList,
-    SurplusStatus,
-    SwedishBankAccount,
-    SwedishSus,
-)
+from nordfin._core.lazy import lazy_exports
+
+# ExpandedCustomer extends Customer: that model (and the five it names) loads with this module
+from nordfin_generated.payex.models import Customer
 from nordfin_generated.payex.types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from nordfin_generated.payex.models import (
+        Address,
+        AddressInput,
+        Consent,
+        CustomerCreate,
+        CustomerPatch,
+        CustomerReference,
+        DisbursementOrder,
+        DisbursementOrderCreate,
+        DisbursementOrderList,
+        DistributionType,
+        EdiAddressInfo,
+        InternationalAccount,
+        LegalEntity,
+        LegalStatus,
+        NationalIdentifier,
+        Navigation,
+        NorwegianBankAccount,
+        Operation,
+        OperationMethod,
+        PreferredLanguageCode,
+        Surplus,
+        SurplusList,
+        SurplusStatus,
+        SwedishBankAccount,
+        SwedishSus,
+    )
 
 __all__ = [
     "UNSET",
@@ -63,6 +68,9 @@ __all__ = [
     "SwedishSus",
     "Unset",
 ]
+
+if not TYPE_CHECKING:  # each model is imported on first use
+    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin_generated.payex.models")
 
 
 class ExpandedCustomer(Customer):

@@ -6,6 +6,9 @@
 >>> client.balance.add(account.id, [{"name": "Coffee", "price": 30}])  # doctest: +SKIP
 """
 
+from typing import TYPE_CHECKING
+
+from nordfin._core.lazy import lazy_exports
 from nordfin._core.provenance import spec_provenance
 from nordfin.payfunc import errors, models
 from nordfin.payfunc._async import AsyncClient
@@ -22,7 +25,9 @@ from nordfin.payfunc._checks import (
 )
 from nordfin.payfunc._plans import ENVIRONMENTS, SubscriptionDict
 from nordfin.payfunc._sync import Client
-from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
+
+if TYPE_CHECKING:
+    from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
 SPEC = spec_provenance("payfunc")  # the spec this module was generated from
 SPEC_VERSION = SPEC.version  # its info.version
@@ -53,3 +58,6 @@ __all__ = [
     "errors",
     "models",
 ]
+
+if not TYPE_CHECKING:  # the models are imported on first use
+    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.payfunc.models")

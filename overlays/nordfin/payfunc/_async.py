@@ -12,6 +12,7 @@ from nordfin._core.pagination import AsyncPager
 from nordfin._core.redact import Secret
 from nordfin._core.session import AsyncSession
 from nordfin.payfunc import _checks as inputs
+from nordfin.payfunc import models
 from nordfin.payfunc._checks import (
     CustomerDict,
     ItemsInput,
@@ -32,17 +33,6 @@ from nordfin.payfunc._plans import (
     SubscriptionDict,
     refuse_currency_change,
 )
-from nordfin_generated.payfunc.models import (
-    Account,
-    AccountLink,
-    CardMethodCreatable,
-    Customer,
-    Order,
-    OrderEvents,
-    PaymentCreatable,
-    SettleResult,
-    Subscription,
-)
 
 __all__ = ["AsyncAccounts", "AsyncBalance", "AsyncClient", "AsyncOrders", "AsyncSubscriptions"]
 
@@ -61,11 +51,11 @@ class AsyncAccounts(AccountScoped):
         method: Sequence[Method] = (),
         id: str | None = None,
         number: str | None = None,
-        customer: Customer | CustomerDict | None = None,
+        customer: models.Customer | CustomerDict | None = None,
         currency: str = "SEK",
         schedule: ScheduleInput | None = None,
         limit: float | LimitDict | None = None,
-    ) -> Account:
+    ) -> models.Account:
         """Create an account (status "created", empty balance; SEK unless ``currency`` says otherwise)."""
         call = AccountCalls.create(
             method=method,
@@ -78,21 +68,21 @@ class AsyncAccounts(AccountScoped):
         )
         return await self._session.run(call)
 
-    async def list(self) -> list[Account]:
+    async def list(self) -> list[models.Account]:
         """Every account (needs a private key; PayFunc answers one plain list)."""
         return await self._session.run(AccountCalls.list())
 
-    def iterate(self) -> AsyncPager[builtins.list[Account], None, Account]:
+    def iterate(self) -> AsyncPager[builtins.list[models.Account], None, models.Account]:
         """The accounts one by one, lazily (PayFunc answers them in one page)."""
         return AsyncPager(
             lambda _: self.list(), first=None, items=lambda page: page, next_cursor=lambda p, c: None
         )
 
-    async def get(self, account_id: str | None = None) -> Account:
+    async def get(self, account_id: str | None = None) -> models.Account:
         """One account; without ``account_id`` (account key) the key's own account."""
         return await self._session.run(AccountCalls.get(self._ref(account_id)))
 
-    async def me(self) -> Account:
+    async def me(self) -> models.Account:
         """The account of the client's account key (``GET /account/me``)."""
         return await self._session.run(AccountCalls.get(inputs.account_ref("me", self._audience)))
 
@@ -103,7 +93,7 @@ class AsyncAccounts(AccountScoped):
         limit: float | LimitDict | None = None,
         currency: str | None = None,
         schedule: ScheduleInput | None = None,
-    ) -> Account:
+    ) -> models.Account:
         """Change the limit, currency or schedule (nothing given: PayFunc repairs a deprecated account).
 
         PayFunc refuses a currency change while the account's total is not 0. To say so before
@@ -116,22 +106,24 @@ class AsyncAccounts(AccountScoped):
             refuse_currency_change(await self.get(ref), currency)
         return await self._session.run(call)
 
-    async def replace_customer(self, account_id: str | None, customer: Customer | CustomerDict) -> Customer:
+    async def replace_customer(
+        self, account_id: str | None, customer: models.Customer | CustomerDict
+    ) -> models.Customer:
         """Replace the account's customer; PayFunc echoes it."""
         return await self._session.run(AccountCalls.replace_customer(self._ref(account_id), customer))
 
-    async def add_method(self, account_id: str | None = None, *, card: str) -> Account:
+    async def add_method(self, account_id: str | None = None, *, card: str) -> models.Account:
         """Add a tokenized card (``card`` is the token, never logged); the account becomes active."""
         method = inputs.token_method(card)
         return await self._session.run(AccountCalls.add_method(self._ref(account_id), method))
 
-    async def add_card(self, account_id: str | None, card: CardMethodCreatable) -> Account:
+    async def add_card(self, account_id: str | None, card: models.CardMethodCreatable) -> models.Account:
         """Add a card in the model's card form (see ``card_method``; the expiry month is checked)."""
         return await self._session.run(AccountCalls.add_method(self._ref(account_id), card))
 
     async def create_link(
         self, account_id: str | None = None, *, contact: str | None = None
-    ) -> AccountLink | None:
+    ) -> models.AccountLink | None:
         """A single-use login link, e-mailed to the customer; ``None`` when an account key asked."""
         return await self._session.run(AccountCalls.create_link(self._ref(account_id), contact))
 
@@ -145,7 +137,7 @@ class AsyncBalance(AccountScoped):
 
     _session: AsyncSession
 
-    async def add(self, account_id: str | None, items: ItemsInput) -> Account:
+    async def add(self, account_id: str | None, items: ItemsInput) -> models.Account:
         """Bill the account: a positive amount, one ``Item`` (or ``ItemDict``) or a list of them.
 
         Sent exactly in the shape given: a number as a JSON number, one item as an object, a list
@@ -153,11 +145,11 @@ class AsyncBalance(AccountScoped):
         """
         return await self._session.run(BalanceCalls.add(self._ref(account_id), items))
 
-    async def settle(self, account_id: str | None = None) -> SettleResult:
+    async def settle(self, account_id: str | None = None) -> models.SettleResult:
         """Put the balance into an order charged to the account, and empty it."""
         return await self._session.run(BalanceCalls.settle(self._ref(account_id)))
 
-    async def settle_all(self) -> SettleResult:
+    async def settle_all(self) -> models.SettleResult:
         """Settle every account's balance (private key)."""
         return await self._session.run(BalanceCalls.settle("all"))
 
@@ -169,14 +161,14 @@ class AsyncSubscriptions(AccountScoped):
 
     async def create(
         self, account_id: str | None, **subscription: Unpack[SubscriptionDict]
-    ) -> list[Subscription]:
+    ) -> list[models.Subscription]:
         """Add a subscription: ``items``, ``currency`` and ``schedule`` (``start``/``end`` dates,
         ``number``, ``callback`` optional)."""
         return await self._session.run(SubscriptionCalls.create(self._ref(account_id), subscription))
 
     async def replace(
         self, account_id: str | None, subscription_id: str, **subscription: Unpack[SubscriptionDict]
-    ) -> list[Subscription]:
+    ) -> list[models.Subscription]:
         """Replace a subscription with a full one (the keywords of ``create``); it keeps its id."""
         call = SubscriptionCalls.replace(self._ref(account_id), subscription_id, subscription)
         return await self._session.run(call)
@@ -193,7 +185,7 @@ class AsyncSubscriptions(AccountScoped):
         end: dt.date | None = None,
         number: str | None = None,
         callback: str | None = None,
-    ) -> list[Subscription]:
+    ) -> list[models.Subscription]:
         """Change the fields given (at least one); the others stay as they are."""
         changes = {
             "items": items,
@@ -207,7 +199,7 @@ class AsyncSubscriptions(AccountScoped):
         call = SubscriptionCalls.update(self._ref(account_id), subscription_id, changes)
         return await self._session.run(call)
 
-    async def delete(self, account_id: str | None, subscription_id: str) -> list[Subscription]:
+    async def delete(self, account_id: str | None, subscription_id: str) -> list[models.Subscription]:
         """End a subscription today (its future ``due`` is removed)."""
         return await self._session.run(SubscriptionCalls.delete(self._ref(account_id), subscription_id))
 
@@ -222,21 +214,21 @@ class AsyncOrders(AccountScoped):
         *,
         items: ItemsInput,
         currency: str,
-        payment: PaymentCreatable | PaymentDict,
+        payment: models.PaymentCreatable | PaymentDict,
         number: str | None = None,
         account: str | None = None,
-    ) -> Order:
+    ) -> models.Order:
         """Create an order; for an account charge ``payment={"type": "account", "account": id}``."""
         call = OrderCalls.create(
             items=items, currency=currency, payment=payment, number=number, account=account
         )
         return await self._session.run(call)
 
-    async def event(self, order_id: str, type: str, *, amount: float | None = None) -> Order:
+    async def event(self, order_id: str, type: str, *, amount: float | None = None) -> models.Order:
         """Cancel, charge or refund one order."""
         return await self._session.run(OrderCalls.event(order_id, type, amount))
 
-    async def update(self, batch: Sequence[OrderEvents | OrderEventsDict]) -> list[Order]:
+    async def update(self, batch: Sequence[models.OrderEvents | OrderEventsDict]) -> list[models.Order]:
         """Add events to several orders at once: ``[{"id": ..., "event": [{"type": "charge"}]}]``."""
         return await self._session.run(OrderCalls.update(batch))
 

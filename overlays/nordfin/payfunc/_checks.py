@@ -20,20 +20,7 @@ from nordfin._core.currency import check_currency
 from nordfin._core.lazy import stdnum
 from nordfin._core.validate import check_path_id, check_type
 from nordfin.errors import RequestValidationError
-from nordfin_generated.payfunc.models import (
-    CardMethodCreatable,
-    CardScheme,
-    Customer,
-    DailySchedule,
-    Frequency,
-    Item,
-    LimitObject,
-    MonthlySchedule,
-    QuarterlySchedule,
-    TokenMethodCreatable,
-    WeeklySchedule,
-    YearlySchedule,
-)
+from nordfin.payfunc import models
 from nordfin_generated.payfunc.types import UNSET, Unset
 
 __all__ = [
@@ -114,12 +101,17 @@ class PeriodScheduleDict(TypedDict, total=False):
 ScheduleDict = DailyScheduleDict | WeeklyScheduleDict | MonthlyScheduleDict | PeriodScheduleDict
 FrequencyName = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
 ScheduleModel = (
-    Frequency | DailySchedule | WeeklySchedule | MonthlySchedule | QuarterlySchedule | YearlySchedule
+    models.Frequency
+    | models.DailySchedule
+    | models.WeeklySchedule
+    | models.MonthlySchedule
+    | models.QuarterlySchedule
+    | models.YearlySchedule
 )
 #: What ``schedule=`` accepts: a frequency name, a generated schedule model, or a ``ScheduleDict``.
 ScheduleInput = FrequencyName | ScheduleModel | ScheduleDict
 #: What ``items=`` accepts: a positive amount, one item (model or ``ItemDict``) or a list of them.
-ItemsInput = int | float | Item | ItemDict | Sequence[Item | ItemDict]
+ItemsInput = int | float | models.Item | ItemDict | Sequence[models.Item | ItemDict]
 
 
 class NameDict(TypedDict, total=False):
@@ -195,11 +187,11 @@ class OrderEventsDict(TypedDict):
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")
 _SCHEDULES: dict[str, type[Any]] = {
-    "daily": DailySchedule,
-    "weekly": WeeklySchedule,
-    "monthly": MonthlySchedule,
-    "quarterly": QuarterlySchedule,
-    "yearly": YearlySchedule,
+    "daily": models.DailySchedule,
+    "weekly": models.WeeklySchedule,
+    "monthly": models.MonthlySchedule,
+    "quarterly": models.QuarterlySchedule,
+    "yearly": models.YearlySchedule,
 }
 
 
@@ -235,11 +227,11 @@ def amount(value: Any, field: str) -> int | float:
     return value  # type: ignore[no-any-return]
 
 
-def items(value: Any, field: str = "items") -> float | Item | list[Item]:
+def items(value: Any, field: str = "items") -> float | models.Item | list[models.Item]:
     """``number | Item | Item[]`` exactly as given: a number stays a number, one item an object."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return amount(value, field)
-    if isinstance(value, (Item, Mapping)):
+    if isinstance(value, (models.Item, Mapping)):
         return item(value, field)
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
         if not value:
@@ -248,21 +240,21 @@ def items(value: Any, field: str = "items") -> float | Item | list[Item]:
     raise RequestValidationError(field, "must be a positive amount, an Item or a list of Items")
 
 
-def item(value: Item | Mapping[str, Any], field: str) -> Item:
+def item(value: models.Item | Mapping[str, Any], field: str) -> models.Item:
     """One item, sent with exactly the fields given; ``vat`` is only allowed together with ``price``."""
-    model = _given_quantity(value) if isinstance(value, Item) else from_dict(Item, value, field)
+    model = _given_quantity(value) if isinstance(value, models.Item) else from_dict(models.Item, value, field)
     if model.vat is not None and model.price is None:
         raise RequestValidationError(f"{field}.vat", "is only allowed together with price")
     return model
 
 
-def _given_quantity(model: Item) -> Item:
+def _given_quantity(model: models.Item) -> models.Item:
     """The model's ``quantity`` defaults to the spec's 1; leave it out unless the caller changed it.
 
     The spec says an item without a quantity has one unit, so the server reads the same either
     way, and an ``Item(name=..., price=...)`` is sent like the dict ``{"name": ..., "price": ...}``.
     """
-    if model.quantity != attrs.fields(Item).quantity.default:
+    if model.quantity != attrs.fields(models.Item).quantity.default:
         return model
     given = attrs.evolve(model, quantity=None)  # None is left out of the body
     given.additional_properties = dict(model.additional_properties)
@@ -271,19 +263,26 @@ def _given_quantity(model: Item) -> Item:
 
 def schedule(value: Any, field: str = "schedule") -> ScheduleModel:
     """A frequency or a schedule object; offsets are range-checked by the spec, the divisor here."""
-    if isinstance(value, Frequency):
+    if isinstance(value, models.Frequency):
         return value
     if isinstance(value, str):
         if value not in _SCHEDULES:
             raise RequestValidationError(field, f"must be one of {', '.join(_SCHEDULES)}")
-        return Frequency(value)
+        return models.Frequency(value)
     if isinstance(value, Mapping):
         cls = _SCHEDULES.get(value.get("frequency"))  # type: ignore[arg-type]
         if cls is None:
             raise RequestValidationError(f"{field}.frequency", f"must be one of {', '.join(_SCHEDULES)}")
         value = from_dict(cls, value, field)
     if not isinstance(
-        value, (DailySchedule, WeeklySchedule, MonthlySchedule, QuarterlySchedule, YearlySchedule)
+        value,
+        (
+            models.DailySchedule,
+            models.WeeklySchedule,
+            models.MonthlySchedule,
+            models.QuarterlySchedule,
+            models.YearlySchedule,
+        ),
     ):
         raise RequestValidationError(field, "must be a frequency or a schedule")
     _check_divisor(value.divisor, f"{field}.divisor")
@@ -300,10 +299,10 @@ def _check_divisor(divisor: Any, field: str) -> None:
 
 #: The model's offset ranges: (first unit's range, day-of-month range or None when no pair is allowed).
 _OFFSETS: dict[type[Any], tuple[range, range | None]] = {
-    WeeklySchedule: (range(7), None),
-    MonthlySchedule: (range(-3, 31), None),
-    QuarterlySchedule: (range(3), range(-3, 31)),
-    YearlySchedule: (range(12), range(-3, 31)),
+    models.WeeklySchedule: (range(7), None),
+    models.MonthlySchedule: (range(-3, 31), None),
+    models.QuarterlySchedule: (range(3), range(-3, 31)),
+    models.YearlySchedule: (range(12), range(-3, 31)),
 }
 
 
@@ -332,19 +331,19 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def limit(value: Any) -> float | LimitObject:
+def limit(value: Any) -> float | models.LimitObject:
     """A credit limit: a number, or ``{hard, soft, margin}``."""
-    if isinstance(value, LimitObject):
+    if isinstance(value, models.LimitObject):
         return value
     if isinstance(value, Mapping):
-        return from_dict(LimitObject, value, "limit")
+        return from_dict(models.LimitObject, value, "limit")
     check_type("limit", value, (int, float))
     return value  # type: ignore[no-any-return]
 
 
-def customer(value: Customer | Mapping[str, Any]) -> Customer:
+def customer(value: models.Customer | Mapping[str, Any]) -> models.Customer:
     """A customer; a Swedish identity number must be a valid personnummer or organisation number."""
-    model = value if isinstance(value, Customer) else from_dict(Customer, value, "customer")
+    model = value if isinstance(value, models.Customer) else from_dict(models.Customer, value, "customer")
     number = model.identity_number
     if isinstance(number, str) and not _valid_identity(number, str(model.type_)):
         raise RequestValidationError("customer.identityNumber", "is not a valid Swedish identity number")
@@ -359,11 +358,11 @@ def _valid_identity(number: str, kind: str) -> bool:
     return bool(organisation) if kind == "organization" else bool(person or organisation)
 
 
-def token_method(card: Any) -> TokenMethodCreatable:
+def token_method(card: Any) -> models.TokenMethodCreatable:
     """A tokenized card; the token is sent, never logged."""
     if not isinstance(card, str) or not card:
         raise RequestValidationError("card", "must be the card token (a non-empty str)")
-    return TokenMethodCreatable(type_="token", card=card)
+    return models.TokenMethodCreatable(type_="token", card=card)
 
 
 @checked
@@ -375,18 +374,18 @@ def card_method(
     expires: Sequence[int],
     reference: str,
     card: str | Unset = UNSET,
-) -> CardMethodCreatable:
+) -> models.CardMethodCreatable:
     """The card form of a method; the expiry is ``(month 1-12, two-digit year)``."""
     if not isinstance(expires, (list, tuple)) or len(expires) != 2:
         raise RequestValidationError("expires", "must be a pair (month, year)")
     month, year = expires
     if not _number(month) or not 1 <= month <= 12:
         raise RequestValidationError("expires.month", "must be 1 to 12")
-    if scheme not in {s.value for s in CardScheme}:
+    if scheme not in {s.value for s in models.CardScheme}:
         raise RequestValidationError("scheme", "is not a card scheme PayFunc knows")
-    return CardMethodCreatable(
+    return models.CardMethodCreatable(
         type_="card",
-        scheme=CardScheme(scheme),
+        scheme=models.CardScheme(scheme),
         iin=iin,
         last4=last4,
         expires=[month, year],

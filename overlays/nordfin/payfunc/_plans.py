@@ -17,6 +17,7 @@ from nordfin._core.settings import Settings, options
 from nordfin._core.validate import check_header_value, check_str
 from nordfin.errors import RequestValidationError
 from nordfin.payfunc import _checks as inputs
+from nordfin.payfunc import models
 from nordfin.payfunc._checks import (
     CustomerDict,
     ItemsInput,
@@ -44,25 +45,6 @@ from nordfin_generated.payfunc.api.subscriptions import (
     delete_subscription,
     replace_subscription,
     update_subscription,
-)
-from nordfin_generated.payfunc.models import (
-    Account,
-    AccountCreatable,
-    AccountLink,
-    AccountLinkCreatable,
-    AccountUpdate,
-    CardMethodCreatable,
-    Customer,
-    EventCreatable,
-    EventCreatableType,
-    Order,
-    OrderCreatable,
-    OrderEvents,
-    PaymentCreatable,
-    SettleResult,
-    SubscriptionCreatable,
-    SubscriptionUpdate,
-    TokenMethodCreatable,
 )
 from nordfin_generated.payfunc.types import UNSET, Unset
 
@@ -93,7 +75,7 @@ PROFILE = ApiProfile(
     error_base=PayFuncError,
 )
 
-Method = TokenMethodCreatable | CardMethodCreatable
+Method = models.TokenMethodCreatable | models.CardMethodCreatable
 
 
 def key_claims(key: str) -> dict[str, Any]:
@@ -128,15 +110,15 @@ class AccountCalls:
     @staticmethod
     def create(
         *,
-        method: Sequence[TokenMethodCreatable | CardMethodCreatable],
+        method: Sequence[models.TokenMethodCreatable | models.CardMethodCreatable],
         id: str | None,
         number: str | None,
-        customer: Customer | CustomerDict | None,
+        customer: models.Customer | CustomerDict | None,
         currency: str,
         schedule: ScheduleInput | None,
         limit: float | LimitDict | None,
-    ) -> Call[Account]:
-        body = AccountCreatable(
+    ) -> Call[models.Account]:
+        body = models.AccountCreatable(
             method=list(method),
             id=_opt(id, lambda v: inputs.identifier("id", v, 16)),
             number=_opt(number, lambda v: check_str("number", v)),
@@ -145,38 +127,40 @@ class AccountCalls:
             schedule=_opt(schedule, inputs.schedule),
             limit=_opt(limit, inputs.limit),
         )
-        return Call(create_account, Account, {"body": body})
+        return Call(create_account, models.Account, {"body": body})
 
     @staticmethod
-    def list() -> Call[list[Account]]:
+    def list() -> Call[list[models.Account]]:
         return Call(list_accounts, list, {})
 
     @staticmethod
-    def get(ref: str) -> Call[Account]:
-        return Call(get_account, Account, {"account_id": ref})
+    def get(ref: str) -> Call[models.Account]:
+        return Call(get_account, models.Account, {"account_id": ref})
 
     @staticmethod
-    def update(ref: str, *, limit: Any, currency: Any, schedule: Any) -> Call[Account]:
-        body = AccountUpdate(
+    def update(ref: str, *, limit: Any, currency: Any, schedule: Any) -> Call[models.Account]:
+        body = models.AccountUpdate(
             limit=_opt(limit, inputs.limit),
             currency=_opt(currency, inputs.currency),
             schedule=_opt(schedule, inputs.schedule),
         )
-        return Call(update_account, Account, {"account_id": ref, "body": body})
+        return Call(update_account, models.Account, {"account_id": ref, "body": body})
 
     @staticmethod
-    def replace_customer(ref: str, customer: Customer | CustomerDict) -> Call[Customer]:
+    def replace_customer(ref: str, customer: models.Customer | CustomerDict) -> Call[models.Customer]:
         return Call(
-            replace_account_customer, Customer, {"account_id": ref, "body": inputs.customer(customer)}
+            replace_account_customer, models.Customer, {"account_id": ref, "body": inputs.customer(customer)}
         )
 
     @staticmethod
-    def add_method(ref: str, method: TokenMethodCreatable | CardMethodCreatable) -> Call[Account]:
-        return Call(add_account_method, Account, {"account_id": ref, "body": method})
+    def add_method(
+        ref: str, method: models.TokenMethodCreatable | models.CardMethodCreatable
+    ) -> Call[models.Account]:
+        return Call(add_account_method, models.Account, {"account_id": ref, "body": method})
 
     @staticmethod
-    def create_link(ref: str, contact: str | None) -> Call[AccountLink | None]:
-        body = AccountLinkCreatable(contact=_opt(contact, lambda v: check_str("contact", v)))
+    def create_link(ref: str, contact: str | None) -> Call[models.AccountLink | None]:
+        body = models.AccountLinkCreatable(contact=_opt(contact, lambda v: check_str("contact", v)))
         return Call(
             create_account_link,
             object,
@@ -189,7 +173,7 @@ class AccountCalls:
         return Call(create_account_key, str, {"account_id": ref}, then=Secret)
 
 
-def refuse_currency_change(account: Account, currency: str) -> None:
+def refuse_currency_change(account: models.Account, currency: str) -> None:
     """PayFunc refuses a currency change while the account's total is not 0: say so before sending."""
     if currency != account.currency and account.total != 0:
         raise RequestValidationError(
@@ -203,12 +187,12 @@ class BalanceCalls:
     """The account's balance: add to it, settle it."""
 
     @staticmethod
-    def add(ref: str, items: ItemsInput) -> Call[Account]:
-        return Call(add_to_account_balance, Account, {"account_id": ref, "body": inputs.items(items)})
+    def add(ref: str, items: ItemsInput) -> Call[models.Account]:
+        return Call(add_to_account_balance, models.Account, {"account_id": ref, "body": inputs.items(items)})
 
     @staticmethod
-    def settle(ref: str) -> Call[SettleResult]:
-        return Call(settle_account_balance, SettleResult, {"account_id": ref})
+    def settle(ref: str) -> Call[models.SettleResult]:
+        return Call(settle_account_balance, models.SettleResult, {"account_id": ref})
 
 
 class SubscriptionDict(TypedDict, total=False):
@@ -247,7 +231,7 @@ class SubscriptionCalls:
 
     @staticmethod
     def create(ref: str, subscription: SubscriptionDict) -> Call[list[Any]]:
-        body = SubscriptionCreatable(**_subscription(subscription))
+        body = models.SubscriptionCreatable(**_subscription(subscription))
         return Call(create_subscription, list, {"account_id": ref, "body": body})
 
     @staticmethod
@@ -255,7 +239,7 @@ class SubscriptionCalls:
         arguments = {
             "account_id": ref,
             "subscription_id": subscription_id(sub_id),
-            "body": SubscriptionCreatable(**_subscription(subscription)),
+            "body": models.SubscriptionCreatable(**_subscription(subscription)),
         }
         return Call(replace_subscription, list, arguments)
 
@@ -265,7 +249,7 @@ class SubscriptionCalls:
         given = {name: value for name, value in changes.items() if value is not None}
         if not given:
             raise RequestValidationError("changes", "give at least one field to change")
-        body = SubscriptionUpdate(**_subscription(given))
+        body = models.SubscriptionUpdate(**_subscription(given))
         arguments = {"account_id": ref, "subscription_id": subscription_id(sub_id), "body": body}
         return Call(update_subscription, list, arguments)
 
@@ -283,36 +267,40 @@ class OrderCalls:
         *,
         items: ItemsInput,
         currency: str,
-        payment: PaymentCreatable | PaymentDict,
+        payment: models.PaymentCreatable | PaymentDict,
         number: str | None = None,
         account: str | None = None,
-    ) -> Call[Order]:
+    ) -> Call[models.Order]:
         if isinstance(payment, Mapping):
-            payment = inputs.from_dict(PaymentCreatable, payment, "payment")
-        body = OrderCreatable(
+            payment = inputs.from_dict(models.PaymentCreatable, payment, "payment")
+        body = models.OrderCreatable(
             items=inputs.items(items),
             currency=inputs.currency(currency),
             payment=payment,
             number=_opt(number, lambda v: check_str("number", v)),
             account=_opt(account, lambda v: inputs.identifier("account", v, 16)),
         )
-        return Call(create_order, Order, {"body": body})
+        return Call(create_order, models.Order, {"body": body})
 
     @staticmethod
-    def event(order_id: str, kind: str, amount: float | None) -> Call[Order]:
-        if kind not in {t.value for t in EventCreatableType}:
+    def event(order_id: str, kind: str, amount: float | None) -> Call[models.Order]:
+        if kind not in {t.value for t in models.EventCreatableType}:
             raise RequestValidationError("type", "must be cancel, charge or refund")
-        body = EventCreatable(
-            type_=EventCreatableType(kind), amount=_opt(amount, lambda v: inputs.amount(v, "amount"))
+        body = models.EventCreatable(
+            type_=models.EventCreatableType(kind), amount=_opt(amount, lambda v: inputs.amount(v, "amount"))
         )
         return Call(
-            create_order_event, Order, {"order_id": inputs.identifier("order_id", order_id, 16), "body": body}
+            create_order_event,
+            models.Order,
+            {"order_id": inputs.identifier("order_id", order_id, 16), "body": body},
         )
 
     @staticmethod
-    def update(batch: Sequence[OrderEvents | OrderEventsDict]) -> Call[list[Any]]:
+    def update(batch: Sequence[models.OrderEvents | OrderEventsDict]) -> Call[list[Any]]:
         body = [
-            one if isinstance(one, OrderEvents) else inputs.from_dict(OrderEvents, one, f"batch[{index}]")
+            one
+            if isinstance(one, models.OrderEvents)
+            else inputs.from_dict(models.OrderEvents, one, f"batch[{index}]")
             for index, one in enumerate(batch)
         ]
         return Call(update_orders, list, {"body": body})
@@ -376,9 +364,9 @@ def _audience(key: Secret) -> str | None:
     return audience if isinstance(audience, str) else None
 
 
-def _link_with_secret_key(parsed: object) -> AccountLink | None:
+def _link_with_secret_key(parsed: object) -> models.AccountLink | None:
     """The link, its account key held as a ``Secret`` (like ``create_key``'s), so no repr shows it."""
-    if not isinstance(parsed, AccountLink):
+    if not isinstance(parsed, models.AccountLink):
         return None
     if isinstance(parsed.key, str):
         parsed.key = Secret(parsed.key)  # type: ignore[assignment]  # the generated model says str

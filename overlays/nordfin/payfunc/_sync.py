@@ -13,6 +13,7 @@ from nordfin._core.pagination import Pager
 from nordfin._core.redact import Secret
 from nordfin._core.session import Session
 from nordfin.payfunc import _checks as inputs
+from nordfin.payfunc import models
 from nordfin.payfunc._checks import (
     CustomerDict,
     ItemsInput,
@@ -33,17 +34,6 @@ from nordfin.payfunc._plans import (
     SubscriptionDict,
     refuse_currency_change,
 )
-from nordfin_generated.payfunc.models import (
-    Account,
-    AccountLink,
-    CardMethodCreatable,
-    Customer,
-    Order,
-    OrderEvents,
-    PaymentCreatable,
-    SettleResult,
-    Subscription,
-)
 
 __all__ = ["Accounts", "Balance", "Client", "Orders", "Subscriptions"]
 
@@ -62,11 +52,11 @@ class Accounts(AccountScoped):
         method: Sequence[Method] = (),
         id: str | None = None,
         number: str | None = None,
-        customer: Customer | CustomerDict | None = None,
+        customer: models.Customer | CustomerDict | None = None,
         currency: str = "SEK",
         schedule: ScheduleInput | None = None,
         limit: float | LimitDict | None = None,
-    ) -> Account:
+    ) -> models.Account:
         """Create an account (status "created", empty balance; SEK unless ``currency`` says otherwise)."""
         call = AccountCalls.create(
             method=method,
@@ -79,21 +69,21 @@ class Accounts(AccountScoped):
         )
         return self._session.run(call)
 
-    def list(self) -> list[Account]:
+    def list(self) -> list[models.Account]:
         """Every account (needs a private key; PayFunc answers one plain list)."""
         return self._session.run(AccountCalls.list())
 
-    def iterate(self) -> Pager[builtins.list[Account], None, Account]:
+    def iterate(self) -> Pager[builtins.list[models.Account], None, models.Account]:
         """The accounts one by one, lazily (PayFunc answers them in one page)."""
         return Pager(
             lambda _: self.list(), first=None, items=lambda page: page, next_cursor=lambda p, c: None
         )
 
-    def get(self, account_id: str | None = None) -> Account:
+    def get(self, account_id: str | None = None) -> models.Account:
         """One account; without ``account_id`` (account key) the key's own account."""
         return self._session.run(AccountCalls.get(self._ref(account_id)))
 
-    def me(self) -> Account:
+    def me(self) -> models.Account:
         """The account of the client's account key (``GET /account/me``)."""
         return self._session.run(AccountCalls.get(inputs.account_ref("me", self._audience)))
 
@@ -104,7 +94,7 @@ class Accounts(AccountScoped):
         limit: float | LimitDict | None = None,
         currency: str | None = None,
         schedule: ScheduleInput | None = None,
-    ) -> Account:
+    ) -> models.Account:
         """Change the limit, currency or schedule (nothing given: PayFunc repairs a deprecated account).
 
         PayFunc refuses a currency change while the account's total is not 0. To say so before
@@ -117,22 +107,24 @@ class Accounts(AccountScoped):
             refuse_currency_change(self.get(ref), currency)
         return self._session.run(call)
 
-    def replace_customer(self, account_id: str | None, customer: Customer | CustomerDict) -> Customer:
+    def replace_customer(
+        self, account_id: str | None, customer: models.Customer | CustomerDict
+    ) -> models.Customer:
         """Replace the account's customer; PayFunc echoes it."""
         return self._session.run(AccountCalls.replace_customer(self._ref(account_id), customer))
 
-    def add_method(self, account_id: str | None = None, *, card: str) -> Account:
+    def add_method(self, account_id: str | None = None, *, card: str) -> models.Account:
         """Add a tokenized card (``card`` is the token, never logged); the account becomes active."""
         method = inputs.token_method(card)
         return self._session.run(AccountCalls.add_method(self._ref(account_id), method))
 
-    def add_card(self, account_id: str | None, card: CardMethodCreatable) -> Account:
+    def add_card(self, account_id: str | None, card: models.CardMethodCreatable) -> models.Account:
         """Add a card in the model's card form (see ``card_method``; the expiry month is checked)."""
         return self._session.run(AccountCalls.add_method(self._ref(account_id), card))
 
     def create_link(
         self, account_id: str | None = None, *, contact: str | None = None
-    ) -> AccountLink | None:
+    ) -> models.AccountLink | None:
         """A single-use login link, e-mailed to the customer; ``None`` when an account key asked."""
         return self._session.run(AccountCalls.create_link(self._ref(account_id), contact))
 
@@ -146,7 +138,7 @@ class Balance(AccountScoped):
 
     _session: Session
 
-    def add(self, account_id: str | None, items: ItemsInput) -> Account:
+    def add(self, account_id: str | None, items: ItemsInput) -> models.Account:
         """Bill the account: a positive amount, one ``Item`` (or ``ItemDict``) or a list of them.
 
         Sent exactly in the shape given: a number as a JSON number, one item as an object, a list
@@ -154,11 +146,11 @@ class Balance(AccountScoped):
         """
         return self._session.run(BalanceCalls.add(self._ref(account_id), items))
 
-    def settle(self, account_id: str | None = None) -> SettleResult:
+    def settle(self, account_id: str | None = None) -> models.SettleResult:
         """Put the balance into an order charged to the account, and empty it."""
         return self._session.run(BalanceCalls.settle(self._ref(account_id)))
 
-    def settle_all(self) -> SettleResult:
+    def settle_all(self) -> models.SettleResult:
         """Settle every account's balance (private key)."""
         return self._session.run(BalanceCalls.settle("all"))
 
@@ -170,14 +162,14 @@ class Subscriptions(AccountScoped):
 
     def create(
         self, account_id: str | None, **subscription: Unpack[SubscriptionDict]
-    ) -> list[Subscription]:
+    ) -> list[models.Subscription]:
         """Add a subscription: ``items``, ``currency`` and ``schedule`` (``start``/``end`` dates,
         ``number``, ``callback`` optional)."""
         return self._session.run(SubscriptionCalls.create(self._ref(account_id), subscription))
 
     def replace(
         self, account_id: str | None, subscription_id: str, **subscription: Unpack[SubscriptionDict]
-    ) -> list[Subscription]:
+    ) -> list[models.Subscription]:
         """Replace a subscription with a full one (the keywords of ``create``); it keeps its id."""
         call = SubscriptionCalls.replace(self._ref(account_id), subscription_id, subscription)
         return self._session.run(call)
@@ -194,7 +186,7 @@ class Subscriptions(AccountScoped):
         end: dt.date | None = None,
         number: str | None = None,
         callback: str | None = None,
-    ) -> list[Subscription]:
+    ) -> list[models.Subscription]:
         """Change the fields given (at least one); the others stay as they are."""
         changes = {
             "items": items,
@@ -208,7 +200,7 @@ class Subscriptions(AccountScoped):
         call = SubscriptionCalls.update(self._ref(account_id), subscription_id, changes)
         return self._session.run(call)
 
-    def delete(self, account_id: str | None, subscription_id: str) -> list[Subscription]:
+    def delete(self, account_id: str | None, subscription_id: str) -> list[models.Subscription]:
         """End a subscription today (its future ``due`` is removed)."""
         return self._session.run(SubscriptionCalls.delete(self._ref(account_id), subscription_id))
 
@@ -223,21 +215,21 @@ class Orders(AccountScoped):
         *,
         items: ItemsInput,
         currency: str,
-        payment: PaymentCreatable | PaymentDict,
+        payment: models.PaymentCreatable | PaymentDict,
         number: str | None = None,
         account: str | None = None,
-    ) -> Order:
+    ) -> models.Order:
         """Create an order; for an account charge ``payment={"type": "account", "account": id}``."""
         call = OrderCalls.create(
             items=items, currency=currency, payment=payment, number=number, account=account
         )
         return self._session.run(call)
 
-    def event(self, order_id: str, type: str, *, amount: float | None = None) -> Order:
+    def event(self, order_id: str, type: str, *, amount: float | None = None) -> models.Order:
         """Cancel, charge or refund one order."""
         return self._session.run(OrderCalls.event(order_id, type, amount))
 
-    def update(self, batch: Sequence[OrderEvents | OrderEventsDict]) -> list[Order]:
+    def update(self, batch: Sequence[models.OrderEvents | OrderEventsDict]) -> list[models.Order]:
         """Add events to several orders at once: ``[{"id": ..., "event": [{"type": "charge"}]}]``."""
         return self._session.run(OrderCalls.update(batch))
 

@@ -7,6 +7,9 @@
 <OrderStatus.READY_TO_SHIP: 'readyToShip'>
 """
 
+from typing import TYPE_CHECKING
+
+from nordfin._core.lazy import lazy_exports
 from nordfin._core.polling import PollPolicy
 from nordfin._core.provenance import spec_provenance
 from nordfin.permanad import errors, models
@@ -15,7 +18,9 @@ from nordfin.permanad._checks import MARKETS
 from nordfin.permanad._plans import ENVIRONMENTS, FINAL_STATUSES, POLL_POLICY, QUOTA
 from nordfin.permanad._sync import Client
 from nordfin.permanad.errors import WaitCancelled, WaitTimeout
-from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
+
+if TYPE_CHECKING:
+    from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
 
 SPEC = spec_provenance("permanad")  # the spec this module was generated from
 SPEC_VERSION = SPEC.version  # its info.version
@@ -43,3 +48,6 @@ __all__ = [
     "errors",
     "models",
 ]
+
+if not TYPE_CHECKING:  # the models are imported on first use
+    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.permanad.models")

@@ -14,7 +14,7 @@ from typing import Any
 from nordfin._core.lazy import stdnum
 from nordfin._core.validate import check_country, check_type, is_se_organisation_number
 from nordfin.errors import RequestValidationError
-from nordfin_generated.permanad.models import CreateOrderRequest, OrderItem
+from nordfin.permanad import models
 from nordfin_generated.permanad.types import Unset
 
 __all__ = ["MARKETS", "check_cents", "check_market", "check_order", "normalise_nin", "normalise_org_number"]
@@ -98,7 +98,7 @@ def check_ip(field: str, value: Any) -> None:
 def check_item(index: int, item: Any) -> None:
     """One order item: whole cents, a positive quantity, and a total that is unit x quantity."""
     where = f"items.{index}"
-    check_type(where, item, OrderItem)
+    check_type(where, item, models.OrderItem)
     check_cents(f"{where}.quantity", item.quantity, minimum=1)
     for name in ("unit_amount", "total_amount", "vat"):
         check_cents(f"{where}.{name}", getattr(item, name))
@@ -106,15 +106,17 @@ def check_item(index: int, item: Any) -> None:
         raise RequestValidationError(f"{where}.total_amount", "must be unit_amount times quantity")
 
 
-def _optional(body: CreateOrderRequest, name: str, check: Callable[[str, Any], object]) -> None:
+def _optional(body: models.CreateOrderRequest, name: str, check: Callable[[str, Any], object]) -> None:
     value = getattr(body, name)
     if not isinstance(value, Unset):
         check(name, value)
 
 
-def check_order(market: str, body: CreateOrderRequest, *, production: bool) -> CreateOrderRequest:
+def check_order(
+    market: str, body: models.CreateOrderRequest, *, production: bool
+) -> models.CreateOrderRequest:
     """Check an order for ``market`` before it is sent; identity numbers are normalised in place."""
-    check_type("body", body, CreateOrderRequest)
+    check_type("body", body, models.CreateOrderRequest)
     check_cents("months", body.months, minimum=1)
     _optional(body, "shipping_amount", check_cents)
     _optional(body, "shipping_vat", check_cents)

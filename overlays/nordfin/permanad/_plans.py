@@ -30,22 +30,9 @@ from nordfin.errors import RequestValidationError
 from nordfin.permanad._checks import MARKETS, check_cents, check_market, check_order
 from nordfin.permanad.errors import PermanadError, parse_error
 from nordfin_generated.permanad import Client as GeneratedClient
+from nordfin_generated.permanad import models
 from nordfin_generated.permanad.api.orders import create_order, get_order, list_orders, update_order
 from nordfin_generated.permanad.api.partner import calculate_monthly_amount, get_partner_information
-from nordfin_generated.permanad.models import (
-    CalculateRequest,
-    CalculateResponse,
-    CreateOrderRequest,
-    MonthlyAmount,
-    Order,
-    OrderListResponse,
-    OrderListResponseData,
-    OrderResponse,
-    OrderStatus,
-    PartnerInformationResponse,
-    PartnerInformationResponseData,
-    UpdateOrderRequest,
-)
 
 __all__ = [
     "CLIENT_DOC",
@@ -77,7 +64,12 @@ _LIMITER_KEY = "permanad"
 POLL_POLICY = PollPolicy(interval=60.0, backoff=60.0, max_backoff=1920.0)
 #: Statuses after which an order does not change without the partner acting.
 FINAL_STATUSES = frozenset(
-    {OrderStatus.READY_TO_SHIP, OrderStatus.ACTIVE, OrderStatus.DECLINED, OrderStatus.CANCELLED}
+    {
+        models.OrderStatus.READY_TO_SHIP,
+        models.OrderStatus.ACTIVE,
+        models.OrderStatus.DECLINED,
+        models.OrderStatus.CANCELLED,
+    }
 )
 
 PROFILE = ApiProfile(
@@ -88,12 +80,12 @@ PROFILE = ApiProfile(
 )
 
 
-_KNOWN_STATUSES = frozenset(OrderStatus)
+_KNOWN_STATUSES = frozenset(models.OrderStatus)
 _unknown_seen: set[str] = set()
 _log = get_logger("nordfin.permanad")
 
 
-def is_final(order: Order) -> bool:
+def is_final(order: models.Order) -> bool:
     """Whether ``order`` has reached a final status (see ``FINAL_STATUSES``). A status the spec
     does not list (the list is a guess) is taken as not decided yet, and logged once."""
     if order.status not in _KNOWN_STATUSES and str(order.status) not in _unknown_seen:
@@ -119,42 +111,47 @@ class Calls:
     """Each call described once, for the sync and the async client alike."""
 
     @staticmethod
-    def calculate(price: int) -> Call[list[MonthlyAmount]]:
-        body = CalculateRequest(price=check_cents("price", price))
+    def calculate(price: int) -> Call[list[models.MonthlyAmount]]:
+        body = models.CalculateRequest(price=check_cents("price", price))
         return Call(
-            calculate_monthly_amount, CalculateResponse, {"body": body}, then=lambda r: r.data.monthly_amounts
+            calculate_monthly_amount,
+            models.CalculateResponse,
+            {"body": body},
+            then=lambda r: r.data.monthly_amounts,
         )
 
     @staticmethod
-    def information() -> Call[PartnerInformationResponseData]:
-        return Call(get_partner_information, PartnerInformationResponse, then=lambda r: r.data)
+    def information() -> Call[models.PartnerInformationResponseData]:
+        return Call(get_partner_information, models.PartnerInformationResponse, then=lambda r: r.data)
 
     @staticmethod
-    def create(market: str, order: CreateOrderRequest, production: bool) -> Call[Order]:
+    def create(market: str, order: models.CreateOrderRequest, production: bool) -> Call[models.Order]:
         body = check_order(market, order, production=production)
-        return Call(create_order, OrderResponse, {"body": body}, then=lambda r: r.data)
+        return Call(create_order, models.OrderResponse, {"body": body}, then=lambda r: r.data)
 
     @staticmethod
-    def list(page: int, limit: int) -> Call[OrderListResponseData]:
+    def list(page: int, limit: int) -> Call[models.OrderListResponseData]:
         check_type("page", page, int)
         check_type("limit", limit, int)
-        return Call(list_orders, OrderListResponse, {"page": page, "limit": limit}, then=lambda r: r.data)
-
-    @staticmethod
-    def get(public_id: str) -> Call[Order]:
-        check_path_id("public_id", public_id)
-        return Call(get_order, OrderResponse, {"public_id": public_id}, then=lambda r: r.data)
-
-    @staticmethod
-    def update(public_id: str, internal_order_id: str) -> Call[Order]:
-        check_path_id("public_id", public_id)
-        body = UpdateOrderRequest(internal_order_id=internal_order_id)
         return Call(
-            update_order, OrderResponse, {"public_id": public_id, "body": body}, then=lambda r: r.data
+            list_orders, models.OrderListResponse, {"page": page, "limit": limit}, then=lambda r: r.data
+        )
+
+    @staticmethod
+    def get(public_id: str) -> Call[models.Order]:
+        check_path_id("public_id", public_id)
+        return Call(get_order, models.OrderResponse, {"public_id": public_id}, then=lambda r: r.data)
+
+    @staticmethod
+    def update(public_id: str, internal_order_id: str) -> Call[models.Order]:
+        check_path_id("public_id", public_id)
+        body = models.UpdateOrderRequest(internal_order_id=internal_order_id)
+        return Call(
+            update_order, models.OrderResponse, {"public_id": public_id, "body": body}, then=lambda r: r.data
         )
 
 
-def next_page(data: OrderListResponseData, page: int) -> int | None:
+def next_page(data: models.OrderListResponseData, page: int) -> int | None:
     return page + 1 if data.orders and page < data.pagination.total_pages else None
 
 
@@ -213,7 +210,7 @@ class Polling(Checked):
 
     def _wait_all(
         self, market: str, ids: Sequence[str], timeout: float | None, cancel: Cancel | None
-    ) -> dict[str, Order]:
+    ) -> dict[str, models.Order]:
         """Every order on its own once-a-minute schedule, one after another within the shared limit."""
         session: Session = self._markets.sessions[market]
         try:
@@ -236,12 +233,12 @@ class Polling(Checked):
         ids: Sequence[str],
         timeout: float | None,  # noqa: ASYNC109  # on the client's clock, which may be a fake
         cancel: Cancel | None,
-    ) -> dict[str, Order]:
+    ) -> dict[str, models.Order]:
         """``_wait_all`` for the ``AsyncClient``: the orders are awaited concurrently."""
         session: AsyncSession = self._markets.sessions[market]
         sleep: Callable[[float], Awaitable[None]] = self._sleep or aio.sleep
 
-        def wait(public_id: str) -> Awaitable[Order]:
+        def wait(public_id: str) -> Awaitable[models.Order]:
             return poll_async(
                 (market, public_id),
                 lambda: session.run(Calls.get(public_id)),

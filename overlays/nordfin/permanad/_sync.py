@@ -11,14 +11,8 @@ from nordfin._core.pagination import Pager
 from nordfin._core.polling import Cancel
 from nordfin._core.session import Session
 from nordfin._core.validate import check_path_id
+from nordfin.permanad import models
 from nordfin.permanad._plans import CLIENT_DOC, Calls, Markets, PermanadSetup, Polling, next_page
-from nordfin_generated.permanad.models import (
-    CreateOrderRequest,
-    MonthlyAmount,
-    Order,
-    OrderListResponseData,
-    PartnerInformationResponseData,
-)
 
 __all__ = ["Client", "Orders", "Partner"]
 
@@ -33,11 +27,11 @@ class Partner(Checked):
         session: Session = self._markets.sessions[self._markets.choose(market)]
         return session
 
-    def information(self, *, market: str | None = None) -> PartnerInformationResponseData:
+    def information(self, *, market: str | None = None) -> models.PartnerInformationResponseData:
         """The partner (the key's owner) and its tariffs."""
         return self._session(market).run(Calls.information())
 
-    def calculate(self, price: int, *, market: str | None = None) -> list[MonthlyAmount]:
+    def calculate(self, price: int, *, market: str | None = None) -> list[models.MonthlyAmount]:
         """The monthly amount of ``price`` (whole cents) for each leasing duration."""
         return self._session(market).run(Calls.calculate(price))
 
@@ -49,20 +43,20 @@ class Orders(Polling):
         session: Session = self._markets.sessions[self._markets.choose(market)]
         return session
 
-    def create(self, order: CreateOrderRequest, *, market: str | None = None) -> Order:
+    def create(self, order: models.CreateOrderRequest, *, market: str | None = None) -> models.Order:
         """Submit ``order`` for ``market``; checked first (identity numbers, cents, items...)."""
         chosen = self._markets.choose(market)
         return self._session(chosen).run(Calls.create(chosen, order, self._markets.production))
 
     def list(
         self, *, page: int = 1, limit: int = 50, market: str | None = None
-    ) -> OrderListResponseData:
+    ) -> models.OrderListResponseData:
         """One page of orders (``page`` >= 1, ``limit`` 1..100) with its pagination metadata."""
         return self._session(market).run(Calls.list(page, limit))
 
     def iterate(
         self, *, limit: int = 100, market: str | None = None
-    ) -> Pager[OrderListResponseData, int, Order]:
+    ) -> Pager[models.OrderListResponseData, int, models.Order]:
         """Every order, lazily, page by page (``limit`` orders per request)."""
         session = self._session(market)
         return Pager(
@@ -72,11 +66,13 @@ class Orders(Polling):
             next_cursor=next_page,
         )
 
-    def get(self, public_id: str, *, market: str | None = None) -> Order:
+    def get(self, public_id: str, *, market: str | None = None) -> models.Order:
         """The order's details (poll with ``wait_for_decision``, not in a loop of your own)."""
         return self._session(market).run(Calls.get(public_id))
 
-    def update(self, public_id: str, *, internal_order_id: str, market: str | None = None) -> Order:
+    def update(
+        self, public_id: str, *, internal_order_id: str, market: str | None = None
+    ) -> models.Order:
         """Set your own internal order id on the order."""
         return self._session(market).run(Calls.update(public_id, internal_order_id))
 
@@ -87,7 +83,7 @@ class Orders(Polling):
         market: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109  # on the client's clock, which may be a fake
         cancel: Cancel | None = None,
-    ) -> Order:
+    ) -> models.Order:
         """Poll the order (at most once a minute, backing off 1, 2, 4... minutes after failures)
         until its status is final (``FINAL_STATUSES``); return it. ``timeout`` seconds, then
         ``WaitTimeout``; set ``cancel`` (a ``threading.Event`` or ``asyncio.Event``), or cancel
@@ -103,7 +99,7 @@ class Orders(Polling):
         market: str | None = None,
         timeout: float | None = None,  # noqa: ASYNC109  # on the client's clock, which may be a fake
         cancel: Cancel | None = None,
-    ) -> dict[str, Order]:
+    ) -> dict[str, models.Order]:
         """``wait_for_decision`` for several orders of one market at once: each order on its own
         once-a-minute schedule, all requests within the shared rate limit. Returns id -> order.
         """
