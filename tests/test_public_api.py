@@ -248,7 +248,7 @@ def test_every_public_method_refuses_a_wrong_type_by_name(
     found = arguments_of(method)
     hints = {name: annotation for name, (annotation, _) in found.items()}
     if isinstance(hints[parameter], typing.TypeVar):  # Aptic's generic sub-resources: the kind says
-        hints[parameter] = method.__self__._kind.inputs[0 if method.__name__ == "create" else 1]
+        hints[parameter] = method.__self__._kind.inputs()[0 if method.__name__ == "create" else 1]
     assume(not typeguard_accepts(hints[parameter], wrong))
     arguments: dict[str, Any] = {}
     before = True

@@ -93,7 +93,7 @@ class AsyncEditableItems(AsyncItems[P, I], Generic[P, I, C, U]):
         await self._session.run(plans.delete_plan(self._kind, self.customer_guid, key))
 
 
-class AsyncMandates(AsyncItems[models.DirectDebitMandateList, models.DirectDebitMandate]):
+class AsyncMandates(AsyncItems["models.DirectDebitMandateList", "models.DirectDebitMandate"]):
     """``client.customers.direct_debit_mandates(guid)``: list, read, register (no update or delete)."""
 
     async def create(self, mandate: models.DirectDebitMandateInput) -> models.DirectDebitMandate:
@@ -101,7 +101,7 @@ class AsyncMandates(AsyncItems[models.DirectDebitMandateList, models.DirectDebit
         return await self._session.run(plans.create_plan(self._kind, self.customer_guid, mandate))
 
 
-class AsyncQuestions(AsyncItems[models.UserQuestionList, models.UserQuestion]):
+class AsyncQuestions(AsyncItems["models.UserQuestionList", "models.UserQuestion"]):
     """``client.customers.user_questions(guid)``: list, read and answer questions."""
 
     async def respond(self, action_guid: Guid, response: models.UserQuestionResponse) -> None:
@@ -110,25 +110,25 @@ class AsyncQuestions(AsyncItems[models.UserQuestionList, models.UserQuestion]):
 
 
 AsyncParameters = AsyncEditableItems[
-    models.CustomerParameterList,
-    models.CustomerParameter,
-    Sequence[models.CustomerParameterInput],
-    Sequence[models.CustomerParameterInput],
+    "models.CustomerParameterList",
+    "models.CustomerParameter",
+    Sequence["models.CustomerParameterInput"],
+    Sequence["models.CustomerParameterInput"],
 ]
 AsyncAddresses = AsyncEditableItems[
-    models.CustomerAddressList,
-    models.CustomerAddress,
-    models.CustomerAddressInput,
-    models.CustomerAddressInput,
+    "models.CustomerAddressList",
+    "models.CustomerAddress",
+    "models.CustomerAddressInput",
+    "models.CustomerAddressInput",
 ]
 AsyncExtraFields = AsyncEditableItems[
-    models.ExtraFieldList, models.ExtraField, models.ExtraFieldInput, models.ExtraFieldValue
+    "models.ExtraFieldList", "models.ExtraField", "models.ExtraFieldInput", "models.ExtraFieldValue"
 ]
 AsyncCreditInsurances = AsyncEditableItems[
-    models.CreditInsuranceList,
-    models.CreditInsurance,
-    models.CreditInsuranceCreate,
-    models.CreditInsuranceUpdate,
+    "models.CreditInsuranceList",
+    "models.CreditInsurance",
+    "models.CreditInsuranceCreate",
+    "models.CreditInsuranceUpdate",
 ]
 
 

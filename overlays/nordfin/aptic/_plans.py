@@ -184,8 +184,8 @@ class Kind(Generic[P, I]):
     """
 
     label: str
-    page: type[P]
-    item: type[I]
+    #: The page and item models, read at the first call (``import nordfin.aptic`` loads no model).
+    models: Callable[[], tuple[type[P], type[I]]]
     key: str
     guid_key: bool
     list: ModuleType
@@ -196,7 +196,7 @@ class Kind(Generic[P, I]):
     respond: ModuleType | None = None
     check_create: Callable[[Any], Any] = _checks.unchanged
     #: The types ``create`` and ``update`` take (the generic resource cannot say them at run time).
-    inputs: tuple[Any, Any] = (object, object)
+    inputs: Callable[[], tuple[Any, Any]] = lambda: (object, object)
 
     def key_of(self, value: Any) -> str:
         if self.guid_key:
@@ -205,24 +205,24 @@ class Kind(Generic[P, I]):
 
 
 def list_plan(kind: Kind[P, I], customer_guid: Any, args: ListArgs) -> Call[P]:
-    return Call(kind.list, kind.page, {"customer_guid": customer(customer_guid), **args.kwargs()})
+    return Call(kind.list, kind.models()[0], {"customer_guid": customer(customer_guid), **args.kwargs()})
 
 
 def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Call[I]:
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
-    return Call(kind.get, kind.item, arguments)
+    return Call(kind.get, kind.models()[1], arguments)
 
 
 def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Call[I]:
     module = _supported(kind, kind.create, "create")
-    check_argument("item", body, kind.inputs[0])
+    check_argument("item", body, kind.inputs()[0])
     body = kind.check_create(body)
-    return Call(module, kind.item, {"customer_guid": customer(customer_guid), "body": body})
+    return Call(module, kind.models()[1], {"customer_guid": customer(customer_guid), "body": body})
 
 
 def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Call[None]:
     module = _supported(kind, kind.update, "update")
-    check_argument("changes", body, kind.inputs[1])
+    check_argument("changes", body, kind.inputs()[1])
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key), "body": body}
     return Call(module, None, arguments)
 
@@ -251,8 +251,7 @@ def _supported(kind: Kind[Any, Any], module: ModuleType | None, what: str) -> Mo
 
 PARAMETERS: Kind[models.CustomerParameterList, models.CustomerParameter] = Kind(
     "parameters",
-    models.CustomerParameterList,
-    models.CustomerParameter,
+    lambda: (models.CustomerParameterList, models.CustomerParameter),
     key="name",
     guid_key=False,
     list=list_customer_parameters,
@@ -261,12 +260,11 @@ PARAMETERS: Kind[models.CustomerParameterList, models.CustomerParameter] = Kind(
     update=update_customer_parameter,
     delete=delete_customer_parameter,
     check_create=_checks.parameters,
-    inputs=(Sequence[models.CustomerParameterInput], Sequence[models.CustomerParameterInput]),
+    inputs=lambda: (Sequence[models.CustomerParameterInput], Sequence[models.CustomerParameterInput]),
 )
 ADDRESSES: Kind[models.CustomerAddressList, models.CustomerAddress] = Kind(
     "addresses",
-    models.CustomerAddressList,
-    models.CustomerAddress,
+    lambda: (models.CustomerAddressList, models.CustomerAddress),
     key="address_guid",
     guid_key=True,
     list=list_customer_addresses,
@@ -274,12 +272,11 @@ ADDRESSES: Kind[models.CustomerAddressList, models.CustomerAddress] = Kind(
     create=create_customer_address,
     update=update_customer_address,
     delete=delete_customer_address,
-    inputs=(models.CustomerAddressInput, models.CustomerAddressInput),
+    inputs=lambda: (models.CustomerAddressInput, models.CustomerAddressInput),
 )
 EXTRA_FIELDS: Kind[models.ExtraFieldList, models.ExtraField] = Kind(
     "extra_fields",
-    models.ExtraFieldList,
-    models.ExtraField,
+    lambda: (models.ExtraFieldList, models.ExtraField),
     key="name",
     guid_key=False,
     list=list_customer_extra_fields,
@@ -288,24 +285,22 @@ EXTRA_FIELDS: Kind[models.ExtraFieldList, models.ExtraField] = Kind(
     update=update_customer_extra_field,
     delete=delete_customer_extra_field,
     check_create=_checks.extra_field,
-    inputs=(models.ExtraFieldInput, models.ExtraFieldValue),
+    inputs=lambda: (models.ExtraFieldInput, models.ExtraFieldValue),
 )
 DIRECT_DEBIT_MANDATES: Kind[models.DirectDebitMandateList, models.DirectDebitMandate] = Kind(
     "direct_debit_mandates",
-    models.DirectDebitMandateList,
-    models.DirectDebitMandate,
+    lambda: (models.DirectDebitMandateList, models.DirectDebitMandate),
     key="direct_debit_guid",
     guid_key=True,
     list=list_customer_direct_debit_mandates,
     get=get_customer_direct_debit_mandate,
     create=create_customer_direct_debit_mandate,
     check_create=_checks.mandate,
-    inputs=(models.DirectDebitMandateInput, object),
+    inputs=lambda: (models.DirectDebitMandateInput, object),
 )
 CREDIT_INSURANCES: Kind[models.CreditInsuranceList, models.CreditInsurance] = Kind(
     "credit_insurances",
-    models.CreditInsuranceList,
-    models.CreditInsurance,
+    lambda: (models.CreditInsuranceList, models.CreditInsurance),
     key="insurance_guid",
     guid_key=True,
     list=list_customer_credit_insurances,
@@ -313,12 +308,11 @@ CREDIT_INSURANCES: Kind[models.CreditInsuranceList, models.CreditInsurance] = Ki
     create=create_customer_credit_insurance,
     update=update_customer_credit_insurance,
     delete=delete_customer_credit_insurance,
-    inputs=(models.CreditInsuranceCreate, models.CreditInsuranceUpdate),
+    inputs=lambda: (models.CreditInsuranceCreate, models.CreditInsuranceUpdate),
 )
 USER_QUESTIONS: Kind[models.UserQuestionList, models.UserQuestion] = Kind(
     "user_questions",
-    models.UserQuestionList,
-    models.UserQuestion,
+    lambda: (models.UserQuestionList, models.UserQuestion),
     key="action_guid",
     guid_key=True,
     list=list_customer_user_questions,
@@ -398,7 +392,7 @@ Guid = str | uuid.UUID
 Key = str | uuid.UUID
 #: A custom action's body: any JSON value.
 Json = Mapping[str, object] | Sequence[object] | str | int | float | bool | None
-InterestPage = list[models.AccruedInterest]  # a module-level name: ``list`` is a method in the classes
+InterestPage = list["models.AccruedInterest"]  # a module-level name: ``list`` is a method in the classes
 
 #: The token endpoint, below the tenant's gateway URL (research: two integrations call it).
 TOKEN_PATH = "/login/oauth/access_token"

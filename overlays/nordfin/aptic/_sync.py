@@ -94,7 +94,7 @@ class EditableItems(Items[P, I], Generic[P, I, C, U]):
         self._session.run(plans.delete_plan(self._kind, self.customer_guid, key))
 
 
-class Mandates(Items[models.DirectDebitMandateList, models.DirectDebitMandate]):
+class Mandates(Items["models.DirectDebitMandateList", "models.DirectDebitMandate"]):
     """``client.customers.direct_debit_mandates(guid)``: list, read, register (no update or delete)."""
 
     def create(self, mandate: models.DirectDebitMandateInput) -> models.DirectDebitMandate:
@@ -102,7 +102,7 @@ class Mandates(Items[models.DirectDebitMandateList, models.DirectDebitMandate]):
         return self._session.run(plans.create_plan(self._kind, self.customer_guid, mandate))
 
 
-class Questions(Items[models.UserQuestionList, models.UserQuestion]):
+class Questions(Items["models.UserQuestionList", "models.UserQuestion"]):
     """``client.customers.user_questions(guid)``: list, read and answer questions."""
 
     def respond(self, action_guid: Guid, response: models.UserQuestionResponse) -> None:
@@ -111,25 +111,25 @@ class Questions(Items[models.UserQuestionList, models.UserQuestion]):
 
 
 Parameters = EditableItems[
-    models.CustomerParameterList,
-    models.CustomerParameter,
-    Sequence[models.CustomerParameterInput],
-    Sequence[models.CustomerParameterInput],
+    "models.CustomerParameterList",
+    "models.CustomerParameter",
+    Sequence["models.CustomerParameterInput"],
+    Sequence["models.CustomerParameterInput"],
 ]
 Addresses = EditableItems[
-    models.CustomerAddressList,
-    models.CustomerAddress,
-    models.CustomerAddressInput,
-    models.CustomerAddressInput,
+    "models.CustomerAddressList",
+    "models.CustomerAddress",
+    "models.CustomerAddressInput",
+    "models.CustomerAddressInput",
 ]
 ExtraFields = EditableItems[
-    models.ExtraFieldList, models.ExtraField, models.ExtraFieldInput, models.ExtraFieldValue
+    "models.ExtraFieldList", "models.ExtraField", "models.ExtraFieldInput", "models.ExtraFieldValue"
 ]
 CreditInsurances = EditableItems[
-    models.CreditInsuranceList,
-    models.CreditInsurance,
-    models.CreditInsuranceCreate,
-    models.CreditInsuranceUpdate,
+    "models.CreditInsuranceList",
+    "models.CreditInsurance",
+    "models.CreditInsuranceCreate",
+    "models.CreditInsuranceUpdate",
 ]
 
 
