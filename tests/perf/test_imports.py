@@ -127,3 +127,88 @@ def test_the_spec_machinery_loads_with_the_first_client(slug: str) -> None:
 
     assert machinery & loaded_after(f"import nordfin.{slug}") == set()
     assert machinery <= loaded_after(CALL)
+
+
+# The generated model modules ``import nordfin.<slug>`` may load: the ones module-level code of the
+# overlay still names. Payex: ``ExpandedCustomer`` extends ``Customer`` (and ``Customer`` names five
+# more), the hypermedia aliases and the answer table name the rest. Payfunc: the schedule, item and
+# payment-method aliases of its public signatures. Permånad: the order statuses its poller treats as
+# final. Goto and Aptic load none (Aptic's sub-resource kinds read their models at the first call).
+MODELS_AT_IMPORT = {
+    "goto": set(),
+    "aptic": set(),
+    "permanad": {"order_status"},
+    "payex": {
+        "customer",
+        "consent",
+        "distribution_type",
+        "legal_entity",
+        "legal_status",
+        "preferred_language_code",
+        "address",
+        "address_input",
+        "customer_create",
+        "customer_patch",
+        "customer_reference",
+        "disbursement_order",
+        "disbursement_order_create",
+        "disbursement_order_list",
+        "empty",
+        "find_customer",
+        "generate_consumer_customer",
+        "surplus",
+        "surplus_list",
+        "surplus_status",
+    },
+    "payfunc": {
+        "card_method_creatable",
+        "card_method_creatable_acquirer",
+        "card_scheme",
+        "token_method_creatable",
+        "frequency",
+        "daily_schedule",
+        "weekly_schedule",
+        "monthly_schedule",
+        "quarterly_schedule",
+        "yearly_schedule",
+        "item",
+        "item_status",
+    },
+}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_importing_a_client_loads_no_generated_model_beyond_those_its_module_code_names(slug: str) -> None:
+    package = f"nordfin_generated.{slug}.models."
+    loaded = loaded_after(f"import nordfin.{slug}\nfrom nordfin.{slug} import Client, AsyncClient, models")
+
+    assert {m.removeprefix(package) for m in loaded if m.startswith(package)} <= MODELS_AT_IMPORT[slug]
+    # and every operation module is there, none of them having loaded a model
+    assert any(m.startswith(f"nordfin_generated.{slug}.api.") for m in loaded)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_model_named_through_the_client_module_loads_on_first_use(slug: str) -> None:
+    name, module = {
+        "goto": ("PaymentTerm", "payment_term"),
+        "aptic": ("CustomerCreate", "customer_create"),
+        "payex": ("NationalIdentifier", "national_identifier"),
+    }.get(slug, ("Order", "order"))
+    assert module not in MODELS_AT_IMPORT[slug]
+    loaded = loaded_after(
+        f"from nordfin import {slug}\nfrom nordfin_generated.{slug} import models as generated\n"
+        f"assert {slug}.{name} is {slug}.models.{name} is generated.{name}\n"
+        f"assert {name!r} in dir({slug}) and {name!r} in dir({slug}.models)"
+    )
+
+    assert f"nordfin_generated.{slug}.models.{module}" in loaded
+
+
+def test_an_operation_reads_its_success_model_on_first_use() -> None:
+    probe = (
+        "from nordfin_generated.aptic.api.customers import get_customer as op\nimport sys\n"
+        "assert 'nordfin_generated.aptic.models.customer' not in sys.modules\n"
+        "assert op.SUCCESS_MODEL.__name__ == 'Customer'"
+    )
+
+    assert "nordfin_generated.aptic.models.customer" in loaded_after(probe)
