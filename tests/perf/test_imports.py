@@ -131,9 +131,9 @@ def test_the_spec_machinery_loads_with_the_first_client(slug: str) -> None:
 
 # The generated model modules ``import nordfin.<slug>`` may load: the ones module-level code of the
 # overlay still names. Payex: ``ExpandedCustomer`` extends ``Customer`` (and ``Customer`` names five
-# more), the hypermedia aliases and the answer table name the rest. Payfunc: the schedule, item and
-# payment-method aliases of its public signatures. Permånad: the order statuses its poller treats as
-# final. Goto and Aptic load none (Aptic's sub-resource kinds read their models at the first call).
+# more), the hypermedia aliases and the answer table name the rest. Permånad: the order statuses its
+# poller treats as final. Goto, Aptic and Payfunc load none (Aptic's sub-resource kinds read their
+# models at the first call, Payfunc's aliases name them as forward references).
 MODELS_AT_IMPORT = {
     "goto": set(),
     "aptic": set(),
@@ -160,20 +160,7 @@ MODELS_AT_IMPORT = {
         "surplus_list",
         "surplus_status",
     },
-    "payfunc": {
-        "card_method_creatable",
-        "card_method_creatable_acquirer",
-        "card_scheme",
-        "token_method_creatable",
-        "frequency",
-        "daily_schedule",
-        "weekly_schedule",
-        "monthly_schedule",
-        "quarterly_schedule",
-        "yearly_schedule",
-        "item",
-        "item_status",
-    },
+    "payfunc": set(),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Required, TypedDict, TypeVar
+from typing import Any, Literal, Required, TypedDict, TypeVar, Union
 
 import attrs
 
@@ -100,18 +100,20 @@ class PeriodScheduleDict(TypedDict, total=False):
 #: A schedule as a dict, e.g. ``{"frequency": "quarterly", "offset": [2, -1]}``.
 ScheduleDict = DailyScheduleDict | WeeklyScheduleDict | MonthlyScheduleDict | PeriodScheduleDict
 FrequencyName = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
-ScheduleModel = (
-    models.Frequency
-    | models.DailySchedule
-    | models.WeeklySchedule
-    | models.MonthlySchedule
-    | models.QuarterlySchedule
-    | models.YearlySchedule
-)
+# The model aliases name their models as forward references (typing's ``Union``: strings cannot be
+# joined with ``|``), read by the first call that checks them: importing the client loads no model.
+ScheduleModel = Union[
+    "models.Frequency",
+    "models.DailySchedule",
+    "models.WeeklySchedule",
+    "models.MonthlySchedule",
+    "models.QuarterlySchedule",
+    "models.YearlySchedule",
+]
 #: What ``schedule=`` accepts: a frequency name, a generated schedule model, or a ``ScheduleDict``.
 ScheduleInput = FrequencyName | ScheduleModel | ScheduleDict
 #: What ``items=`` accepts: a positive amount, one item (model or ``ItemDict``) or a list of them.
-ItemsInput = int | float | models.Item | ItemDict | Sequence[models.Item | ItemDict]
+ItemsInput = Union[int, float, "models.Item", ItemDict, Sequence[Union["models.Item", ItemDict]]]
 
 
 class NameDict(TypedDict, total=False):
@@ -186,12 +188,12 @@ class OrderEventsDict(TypedDict):
 
 
 _ID = re.compile(r"[A-Za-z0-9_-]+")
-_SCHEDULES: dict[str, type[Any]] = {
-    "daily": models.DailySchedule,
-    "weekly": models.WeeklySchedule,
-    "monthly": models.MonthlySchedule,
-    "quarterly": models.QuarterlySchedule,
-    "yearly": models.YearlySchedule,
+_SCHEDULES: dict[str, str] = {  # each frequency's schedule model, by name (loaded when used)
+    "daily": "DailySchedule",
+    "weekly": "WeeklySchedule",
+    "monthly": "MonthlySchedule",
+    "quarterly": "QuarterlySchedule",
+    "yearly": "YearlySchedule",
 }
 
 
@@ -270,10 +272,10 @@ def schedule(value: Any, field: str = "schedule") -> ScheduleModel:
             raise RequestValidationError(field, f"must be one of {', '.join(_SCHEDULES)}")
         return models.Frequency(value)
     if isinstance(value, Mapping):
-        cls = _SCHEDULES.get(value.get("frequency"))  # type: ignore[arg-type]
-        if cls is None:
+        name = _SCHEDULES.get(value.get("frequency"))  # type: ignore[arg-type]
+        if name is None:
             raise RequestValidationError(f"{field}.frequency", f"must be one of {', '.join(_SCHEDULES)}")
-        value = from_dict(cls, value, field)
+        value = from_dict(getattr(models, name), value, field)
     if not isinstance(
         value,
         (
@@ -298,11 +300,12 @@ def _check_divisor(divisor: Any, field: str) -> None:
 
 
 #: The model's offset ranges: (first unit's range, day-of-month range or None when no pair is allowed).
-_OFFSETS: dict[type[Any], tuple[range, range | None]] = {
-    models.WeeklySchedule: (range(7), None),
-    models.MonthlySchedule: (range(-3, 31), None),
-    models.QuarterlySchedule: (range(3), range(-3, 31)),
-    models.YearlySchedule: (range(12), range(-3, 31)),
+#: Keyed by the model's name (the models load when used).
+_OFFSETS: dict[str, tuple[range, range | None]] = {
+    "WeeklySchedule": (range(7), None),
+    "MonthlySchedule": (range(-3, 31), None),
+    "QuarterlySchedule": (range(3), range(-3, 31)),
+    "YearlySchedule": (range(12), range(-3, 31)),
 }
 
 
@@ -311,7 +314,7 @@ def _check_offset(value: Any, field: str) -> None:
     offset = getattr(value, "offset", None)
     if offset is None:
         return
-    first, day = _OFFSETS[type(value)]
+    first, day = _OFFSETS[type(value).__name__]
     if isinstance(offset, list) and day is not None and len(offset) == 2:
         ok = all(_integer(x) for x in offset) and offset[0] in first and offset[1] in day
     else:

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Required, TypedDict, Unpack
+from typing import Any, Required, TypedDict, Union, Unpack
 
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, resolve_base_url
@@ -75,7 +75,9 @@ PROFILE = ApiProfile(
     error_base=PayFuncError,
 )
 
-Method = models.TokenMethodCreatable | models.CardMethodCreatable
+# A forward reference (typing's ``Union``: strings cannot be joined with ``|``), read by the first
+# call that checks it: importing the client loads no model.
+Method = Union["models.TokenMethodCreatable", "models.CardMethodCreatable"]
 
 
 def key_claims(key: str) -> dict[str, Any]:
