@@ -18,9 +18,9 @@ import importlib
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
-from typing import Any
+from typing import Any, ForwardRef, Union
 
-__all__ = ["lazy_exports", "stdnum"]
+__all__ = ["forward_union", "lazy_exports", "stdnum"]
 
 
 @functools.cache
@@ -48,3 +48,11 @@ def lazy_exports(
         return sorted({*vars(sys.modules[module]), *wanted})
 
     return __getattr__, __dir__
+
+
+def forward_union(module: str, *names: str | None) -> Any:
+    """``Union[names]`` as forward references read in ``module`` (whichever module's annotation
+    names the union) by the first ``typing.get_type_hints`` that needs them: a type alias of models
+    that loads none of them. ``None`` stands for itself. The annotating module's names come first
+    (``typing`` evaluates with them as locals), so each name's first part must be one it lacks."""
+    return Union[tuple(None if name is None else ForwardRef(name, module=module) for name in names)]  # noqa: UP007

@@ -14,6 +14,7 @@ import attrs
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, resolve_base_url
 from nordfin._core.checked import Checked, checked
+from nordfin._core.lazy import forward_union
 from nordfin._core.redact import Secret
 from nordfin._core.session import ApiProfile, Call
 from nordfin._core.settings import Settings, options
@@ -105,42 +106,70 @@ MODULES: dict[str, ModuleType] = {
         list_surpluses,
     )
 }
-EXPECT: dict[str, type[Any]] = {
-    "get_customer": models.Customer,
-    "create_customer": models.CustomerReference,
-    "find_customer": models.CustomerReference,
-    "generate_consumer_customer_by_reg_no": models.CustomerReference,
-    "get_legal_address": models.Address,
-    "get_billing_address": models.Address,
-    "list_surpluses": models.SurplusList,
-    "get_surplus": models.Surplus,
-    "list_active_disbursement_orders": models.DisbursementOrderList,
+#: The model each followed operation answers with, by name (loaded when used).
+EXPECT: dict[str, str] = {
+    "get_customer": "Customer",
+    "create_customer": "CustomerReference",
+    "find_customer": "CustomerReference",
+    "generate_consumer_customer_by_reg_no": "CustomerReference",
+    "get_legal_address": "Address",
+    "get_billing_address": "Address",
+    "list_surpluses": "SurplusList",
+    "get_surplus": "Surplus",
+    "list_active_disbursement_orders": "DisbursementOrderList",
 }
 
 E = TypeVar("E", bound=Enum)
-#: What offers hypermedia ``operations`` (``allowed``, ``follow``).
-Linked = models.Customer | models.Address | models.Surplus | models.DisbursementOrder
-#: What a followed operation may take as its body.
-FollowBody = (
-    models.AddressInput
-    | models.Empty
-    | models.CustomerCreate
-    | models.CustomerPatch
-    | models.FindCustomer
-    | models.GenerateConsumerCustomer
-    | models.DisbursementOrderCreate
-    | None
-)
-#: What a followed operation may answer.
-FollowAnswer = (
-    models.Customer
-    | models.CustomerReference
-    | models.Address
-    | models.SurplusList
-    | models.Surplus
-    | models.DisbursementOrderList
-    | None
-)
+if TYPE_CHECKING:
+    #: What offers hypermedia ``operations`` (``allowed``, ``follow``).
+    Linked = models.Customer | models.Address | models.Surplus | models.DisbursementOrder
+    #: What a followed operation may take as its body.
+    FollowBody = (
+        models.AddressInput
+        | models.Empty
+        | models.CustomerCreate
+        | models.CustomerPatch
+        | models.FindCustomer
+        | models.GenerateConsumerCustomer
+        | models.DisbursementOrderCreate
+        | None
+    )
+    #: What a followed operation may answer.
+    FollowAnswer = (
+        models.Customer
+        | models.CustomerReference
+        | models.Address
+        | models.SurplusList
+        | models.Surplus
+        | models.DisbursementOrderList
+        | None
+    )
+else:  # forward references, read by the first call that checks them: importing loads no model
+    _models = models  # their name for the models: one no module annotating with them binds
+    Linked = forward_union(
+        __name__, "_models.Customer", "_models.Address", "_models.Surplus", "_models.DisbursementOrder"
+    )
+    FollowBody = forward_union(
+        __name__,
+        "_models.AddressInput",
+        "_models.Empty",
+        "_models.CustomerCreate",
+        "_models.CustomerPatch",
+        "_models.FindCustomer",
+        "_models.GenerateConsumerCustomer",
+        "_models.DisbursementOrderCreate",
+        None,
+    )
+    FollowAnswer = forward_union(
+        __name__,
+        "_models.Customer",
+        "_models.CustomerReference",
+        "_models.Address",
+        "_models.SurplusList",
+        "_models.Surplus",
+        "_models.DisbursementOrderList",
+        None,
+    )
 
 
 @checked
@@ -428,7 +457,10 @@ class Calls:
         arguments: dict[str, Any] = {_camel_to_snake(name): value for name, value in params.items()}
         if body is not None:
             arguments["body"] = body
-        return Call(MODULES[operation.operation_id], EXPECT.get(operation.operation_id), arguments)
+        expected = EXPECT.get(operation.operation_id)
+        return Call(
+            MODULES[operation.operation_id], getattr(models, expected) if expected else None, arguments
+        )
 
 
 CLIENT_DOC = """{kind} for the PayEx Ledger Customer API of one ledger.
