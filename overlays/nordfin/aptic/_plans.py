@@ -177,15 +177,14 @@ def following_list(items: Sequence[Any], args: ListArgs) -> ListArgs | None:
 
 @attrs.frozen
 class Kind(Generic[P, I]):
-    """One kind of customer sub-resource: its generated operations, models and key.
+    """One kind of customer sub-resource: its generated operations and key.
 
     ``key`` is the ``build_request`` argument of the item's key, ``guid_key`` whether it is a GUID
-    (else a name in the path).
+    (else a name in the path). The page and item models (``P``, ``I``) are what the spec says the
+    list and get operations answer (their ``SUCCESS_MODEL``, loaded at the first call).
     """
 
     label: str
-    #: The page and item models, read at the first call (``import nordfin.aptic`` loads no model).
-    models: Callable[[], tuple[type[P], type[I]]]
     key: str
     guid_key: bool
     list: ModuleType
@@ -205,19 +204,20 @@ class Kind(Generic[P, I]):
 
 
 def list_plan(kind: Kind[P, I], customer_guid: Any, args: ListArgs) -> Call[P]:
-    return Call(kind.list, kind.models()[0], {"customer_guid": customer(customer_guid), **args.kwargs()})
+    arguments = {"customer_guid": customer(customer_guid), **args.kwargs()}
+    return Call(kind.list, kind.list.SUCCESS_MODEL, arguments)
 
 
 def get_plan(kind: Kind[P, I], customer_guid: Any, key: Any) -> Call[I]:
     arguments = {"customer_guid": customer(customer_guid), kind.key: kind.key_of(key)}
-    return Call(kind.get, kind.models()[1], arguments)
+    return Call(kind.get, kind.get.SUCCESS_MODEL, arguments)
 
 
 def create_plan(kind: Kind[P, I], customer_guid: Any, body: Any) -> Call[I]:
     module = _supported(kind, kind.create, "create")
     check_argument("item", body, kind.inputs()[0])
     body = kind.check_create(body)
-    return Call(module, kind.models()[1], {"customer_guid": customer(customer_guid), "body": body})
+    return Call(module, module.SUCCESS_MODEL, {"customer_guid": customer(customer_guid), "body": body})
 
 
 def update_plan(kind: Kind[P, I], customer_guid: Any, key: Any, body: Any) -> Call[None]:
@@ -251,7 +251,6 @@ def _supported(kind: Kind[Any, Any], module: ModuleType | None, what: str) -> Mo
 
 PARAMETERS: Kind[models.CustomerParameterList, models.CustomerParameter] = Kind(
     "parameters",
-    lambda: (models.CustomerParameterList, models.CustomerParameter),
     key="name",
     guid_key=False,
     list=list_customer_parameters,
@@ -264,7 +263,6 @@ PARAMETERS: Kind[models.CustomerParameterList, models.CustomerParameter] = Kind(
 )
 ADDRESSES: Kind[models.CustomerAddressList, models.CustomerAddress] = Kind(
     "addresses",
-    lambda: (models.CustomerAddressList, models.CustomerAddress),
     key="address_guid",
     guid_key=True,
     list=list_customer_addresses,
@@ -276,7 +274,6 @@ ADDRESSES: Kind[models.CustomerAddressList, models.CustomerAddress] = Kind(
 )
 EXTRA_FIELDS: Kind[models.ExtraFieldList, models.ExtraField] = Kind(
     "extra_fields",
-    lambda: (models.ExtraFieldList, models.ExtraField),
     key="name",
     guid_key=False,
     list=list_customer_extra_fields,
@@ -289,7 +286,6 @@ EXTRA_FIELDS: Kind[models.ExtraFieldList, models.ExtraField] = Kind(
 )
 DIRECT_DEBIT_MANDATES: Kind[models.DirectDebitMandateList, models.DirectDebitMandate] = Kind(
     "direct_debit_mandates",
-    lambda: (models.DirectDebitMandateList, models.DirectDebitMandate),
     key="direct_debit_guid",
     guid_key=True,
     list=list_customer_direct_debit_mandates,
@@ -300,7 +296,6 @@ DIRECT_DEBIT_MANDATES: Kind[models.DirectDebitMandateList, models.DirectDebitMan
 )
 CREDIT_INSURANCES: Kind[models.CreditInsuranceList, models.CreditInsurance] = Kind(
     "credit_insurances",
-    lambda: (models.CreditInsuranceList, models.CreditInsurance),
     key="insurance_guid",
     guid_key=True,
     list=list_customer_credit_insurances,
@@ -312,7 +307,6 @@ CREDIT_INSURANCES: Kind[models.CreditInsuranceList, models.CreditInsurance] = Ki
 )
 USER_QUESTIONS: Kind[models.UserQuestionList, models.UserQuestion] = Kind(
     "user_questions",
-    lambda: (models.UserQuestionList, models.UserQuestion),
     key="action_guid",
     guid_key=True,
     list=list_customer_user_questions,
