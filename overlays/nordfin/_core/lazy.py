@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any, ForwardRef, Union
 
@@ -30,17 +30,16 @@ def stdnum(name: str) -> ModuleType:
 
 
 def lazy_exports(
-    module: str, names: Iterable[str], source: str, elsewhere: Mapping[str, str] | None = None
+    module: str, names: Iterable[str], source: str
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The ``__getattr__`` and ``__dir__`` of ``module``: each of ``names`` it does not define
-    itself is read from ``source`` (or the module ``elsewhere`` names for it) when first asked for."""
+    itself is read from the module ``source`` when first asked for."""
     wanted = frozenset(names)
-    sources = dict(elsewhere or {})
 
     def __getattr__(name: str) -> Any:
         if name not in wanted:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(sources.get(name, source)), name)
+        value = getattr(importlib.import_module(source), name)
         setattr(sys.modules[module], name, value)  # the next lookup finds it without coming here
         return value
 

@@ -410,14 +410,6 @@ class SecretSet:
             if new:  # the same key on every request must not recompile the pattern each time
                 self._pattern = None
 
-    def add_basic(self, user: str, password: str | Secret) -> None:
-        """Register an HTTP Basic credential: the password, and the encoded ``user:password`` pair
-        both as RFC 6749 §2.3.1 writes it (form-encoded first) and as RFC 7617 does."""
-        secret = password.reveal() if isinstance(password, Secret) else password
-        self.add(secret)
-        for pair in (f"{quote_plus(user)}:{quote_plus(secret)}", f"{user}:{secret}"):
-            self.add(base64.b64encode(pair.encode("utf-8", "surrogatepass")).decode("ascii"))
-
     def learn_request(self, request: httpx.Request) -> None:
         """Register the secrets ``request`` carries as it is sent: credential headers (a Basic pair
         decoded), credential query parameters, and :data:`SECRET_FIELDS` of a form or JSON body.
@@ -566,10 +558,3 @@ def scrub_known_secrets(text: str) -> str:
     for secrets in sets:
         text = secrets.scrub(text)
     return text
-
-
-def register_all(secrets: SecretSet, values: Iterable[str | Secret | None]) -> SecretSet:
-    """Add each of ``values`` to ``secrets``; returns ``secrets``."""
-    for value in values:
-        secrets.add(value)
-    return secrets
