@@ -86,6 +86,22 @@ def test_a_client_with_default_params_and_cookies_has_them_merged_as_httpx_does(
     )
 
 
+@pytest.mark.parametrize(
+    ("base", "path"),
+    [
+        ("https://h.example/v1?tenant=7", "/items"),  # a base URL with a query
+        ("https://h.example/v1#top", "/items"),  # ... or a fragment
+        ("https://h.example/v1", "/items?fixed=1"),  # a path with its own query
+    ],
+)
+def test_urls_nordfin_never_builds_are_built_as_httpx_builds_them(base: str, path: str) -> None:
+    http = httpx.Client(base_url=base)
+    kwargs: dict[str, Any] = {"method": "GET", "url": path, "params": {"a": "b c"}}
+    url = send.full_url(send.base_of(http.base_url), path, [("a", "b c")])
+
+    assert wire(http.build_request(**kwargs)) == wire(send.build(http, kwargs, url, {}))
+
+
 # --- through a client: sync and async alike -------------------------------------------------------
 
 

@@ -65,7 +65,8 @@ def build(
 ) -> httpx.Request:
     """The request ``http.build_request(**kwargs)`` would build, ``url`` being the full URL it would
     reach (base URL, path and encoded query); ``extensions`` are added to its own (the timeout)."""
-    if http.params or http.cookies or http.base_url.query or "#" in url:  # none of nordfin's: httpx's own
+    # Nothing nordfin's clients and the generated code have; where they are, httpx merges them.
+    if http.params or http.cookies or http.base_url.query or "#" in url or "?" in kwargs["url"]:
         request = http.build_request(**kwargs)
         request.extensions = {**request.extensions, **extensions}
         return request
