@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nordfin import RetryPolicy, goto
+from nordfin import RetryPolicy, aptic, goto
 from nordfin._core import send
 from nordfin._core.session import AsyncSession, Session, query_items
 from nordfin.errors import ApiError, NordfinError, Timeout, TransportError
@@ -360,3 +360,31 @@ def test_the_client_s_own_transport_for_the_url_is_used() -> None:
         )
 
     assert (created, len(mounted)) == (None, 1)
+
+
+def test_an_auth_flow_s_own_token_request_gets_the_client_s_timeout() -> None:
+    """httpx sets the timeout only on the request it was handed; a token request without one
+    would wait forever on a silent token endpoint."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/access_token"):
+            return httpx.Response(200, json={"access_token": "t0k3n-value", "expires_in": 3600})
+        return httpx.Response(200, json={"count": 0, "skip": 0, "total": 0, "value": []})
+
+    options: dict[str, Any] = {
+        "base_url": "https://c1.test.hosting.aptic.cloud/C1-T01/APIGW",
+        "client_id": "c",
+        "client_secret": "s3cr3t-value",
+        "transport": answering(answer, sent),
+        "timeout": 7.0,
+    }
+    aptic.Client(**options).customers.list()
+
+    async def run() -> None:
+        await aptic.AsyncClient(**options).customers.list()
+
+    asyncio.run(run())
+
+    assert [path.endswith("/access_token") for path in (r.url.path for r in sent)] == [True, False] * 2
+    assert [r.extensions["timeout"] for r in sent] == [httpx.Timeout(7.0).as_dict()] * 4

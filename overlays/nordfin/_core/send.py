@@ -11,6 +11,7 @@ registers no hooks but its own, and authenticates with keys and tokens, not cook
   ``build_request`` itself: nordfin's clients have neither, a test harness may.
 - the auth flow (``Auth.sync_auth_flow``/``async_auth_flow``), each intermediate answer read
   before it is sent back into the flow (``requires_response_body``), and closed on any exception;
+  unlike httpx, a request of the flow's own (an OAuth2 token request) gets the client's timeouts;
 - the client's request and response event hooks (``_core.guard`` learns the secrets each request
   carries in one), the transport the client would pick (``mounts``), ``response.request``, httpx's
   ``HTTP Request:`` log line when its logger is on, and the body read (and the response closed on
@@ -130,7 +131,15 @@ def _send_handling_auth(http: httpx.Client, request: httpx.Request, auth: httpx.
         flow.close()
 
 
+def _timed(http: httpx.Client | httpx.AsyncClient, request: httpx.Request) -> None:
+    """An auth flow's own request (an OAuth2 token request) gets the client's timeouts too: httpx
+    sets them only on the request it was handed, and a request without them waits forever."""
+    if "timeout" not in request.extensions:
+        request.extensions = {**request.extensions, "timeout": http.timeout.as_dict()}
+
+
 def _send_single(http: httpx.Client, request: httpx.Request) -> httpx.Response:
+    _timed(http, request)
     hooks = http.event_hooks
     for hook in hooks["request"]:
         hook(request)
@@ -179,6 +188,7 @@ async def _send_handling_auth_async(
 
 
 async def _send_single_async(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    _timed(http, request)
     hooks = http.event_hooks
     for hook in hooks["request"]:
         await hook(request)
