@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from nordfin import RetryPolicy, aptic, goto
 from nordfin._core import send
+from nordfin._core.guard import MAX_URL_LENGTH, check_url_length
 from nordfin._core.session import AsyncSession, Session, query_items
-from nordfin.errors import ApiError, NordfinError, Timeout, TransportError
+from nordfin.errors import ApiError, NordfinError, RequestValidationError, Timeout, TransportError
 from nordfin.goto._plans import PROFILE
 from nordfin_generated.goto.api.payment_terms import create_payment_term, get_payment_term
 from nordfin_generated.goto.models import PaymentTermCreate, PaymentTermsResponse
@@ -388,3 +389,14 @@ def test_an_auth_flow_s_own_token_request_gets_the_client_s_timeout() -> None:
 
     assert [path.endswith("/access_token") for path in (r.url.path for r in sent)] == [True, False] * 2
     assert [r.extensions["timeout"] for r in sent] == [httpx.Timeout(7.0).as_dict()] * 4
+
+
+def test_the_url_length_is_measured_on_the_url_as_sent() -> None:
+    """The full URL (base, path, encoded query) is what counts: 8000 characters pass, one more is
+    refused, naming the longest query parameter."""
+    query = [("$top", "5"), ("$filter", "x" * 100)]
+    check_url_length("u" * MAX_URL_LENGTH, query)
+    with pytest.raises(RequestValidationError) as caught:
+        check_url_length("u" * (MAX_URL_LENGTH + 1), query)
+
+    assert (caught.value.field, "8001 characters long" in caught.value.rule) == ("filter", True)

@@ -81,7 +81,7 @@ def check_url_length(url: str, query: list[tuple[str, str]]) -> None:
     field = max(query, key=lambda pair: len(pair[1]))[0].lstrip("$") if query else "path"
     raise RequestValidationError(
         field,
-        f"makes the request URL about {len(url)} characters long, over the {MAX_URL_LENGTH} that servers "
+        f"makes the request URL {len(url)} characters long, over the {MAX_URL_LENGTH} that servers "
         "accept; narrow it (a shorter filter, fewer values) or split the call into several",
     )
 
