@@ -378,13 +378,22 @@ def markdown(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="rounds of alternating measurements")
     parser.add_argument("--markdown", action="store_true", help="print README's table of build/bench.json")
+    parser.add_argument("--calls", action="store_true", help="only the call figures, printed, not written")
     args = parser.parse_args()
     if args.markdown:
         print(markdown(json.loads(OUT.read_text(encoding="utf-8"))))
+        return
+    if args.calls:  # while working on the call path: a quick look, nothing written
+        calls = [f for kind in ("get", "list", "aptic list") for f in call_figures(kind, args.rounds)]
+        print(markdown({"date": now(), "cpu_count": os.cpu_count(), "python": "", "figures": calls}))
         return
     figures = import_figures(max(args.rounds // 2, 5))
     for kind in ("get", "list", "aptic list"):
@@ -392,7 +401,7 @@ def main() -> None:
     figures += first_call_figures(max(args.rounds // 6, 3))
     figures += [*memory_figures(), limiter_figure(10_000), redis_limiter_figure(2_000), generate_figure()]
     run = {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "date": now(),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "figures": figures,

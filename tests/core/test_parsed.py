@@ -30,6 +30,20 @@ EVENT = {"type": "charge", "date": "2026-01-01T00:00:00Z"}
             # one bad item makes the generator hand back the whole list raw
             ["body[0].addresses[0]: not read as a model", "body[0].addresses[1]: not read as a model"],
         ),
+        (
+            CustomerList.from_dict(
+                {
+                    "count": 2,
+                    "skip": 0,
+                    "total": 2,
+                    "value": [
+                        {"customerGuid": GUID, "dateOfBirth": "1990-01-01T00:00:00"},
+                        {"customerGuid": GUID, "dateOfBirth": "not a date"},  # kept as the str
+                    ],
+                }
+            ),
+            ["body.value[1].date_of_birth: str where the spec's model belongs"],
+        ),
     ],
 )
 def test_raw_json_in_place_of_a_model_is_named(parsed: Any, expected: list[str]) -> None:

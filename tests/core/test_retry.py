@@ -566,3 +566,21 @@ def test_retry_policy_defaults_and_none() -> None:
     assert RetryPolicy.none().max_attempts == 1
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         policy.max_attempts = 5  # type: ignore[misc]
+
+
+def test_one_transport_pauses_each_credential_apart_across_many_keys(clock: Any) -> None:
+    """The transport remembers each request's scope (its headers rarely change): a 429 for one
+    key pauses that key only, however many keys the same transport has seen in between."""
+    limiter = RateLimiter(10_000, 1, clock=clock, margin=0)
+    answers = {"key-A": httpx.Response(429, headers={"Retry-After": "30"})}
+    transport = RetryTransport(
+        httpx.MockTransport(lambda r: answers.get(r.headers["api_key"], httpx.Response(200))),
+        policy=RetryPolicy.none(),
+        limiter=limiter,
+        sleep=lambda seconds: None,
+    )
+    keys = [f"key-{n}" for n in range(100)] + ["key-A"]
+    statuses = [transport.handle_request(keyed(key)).status_code for key in keys]
+
+    assert statuses == [200] * 100 + [429]
+    assert [held_back(limiter, keyed(key)) for key in ("key-1", "key-A", "key-99")] == [0.0, 30.0, 0.0]

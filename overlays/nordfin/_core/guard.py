@@ -8,8 +8,7 @@ Each is called from a single line of ``session.py``, so the rule lives here once
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 
@@ -74,35 +73,17 @@ def check_open(http: httpx.Client | httpx.AsyncClient) -> None:
         raise ClientClosed("this client has been closed; create a new client (or use it in a `with` block)")
 
 
-def check_url_length(http: httpx.Client | httpx.AsyncClient, kwargs: Mapping[str, Any]) -> None:
-    """Refuse, before httpx builds it, a URL longer than :data:`MAX_URL_LENGTH`, naming the longest
-    query parameter (httpx itself raises a bare ``InvalidURL`` past 64 KiB)."""
-    if _surely_short(http, kwargs):
+def check_url_length(url: str, query: list[tuple[str, str]]) -> None:
+    """Refuse, before httpx parses it, a ``url`` longer than :data:`MAX_URL_LENGTH`, naming the
+    longest query parameter of ``query`` (httpx itself raises a bare ``InvalidURL`` past 64 KiB)."""
+    if len(url) <= MAX_URL_LENGTH:
         return
-    params = httpx.QueryParams(kwargs.get("params") or {})
-    length = len(str(http.base_url)) + len(str(kwargs.get("url", ""))) + 1 + len(str(params))
-    if length <= MAX_URL_LENGTH:
-        return
-    pairs = params.multi_items()
-    field = max(pairs, key=lambda pair: len(pair[1]))[0].lstrip("$") if pairs else "path"
+    field = max(query, key=lambda pair: len(pair[1]))[0].lstrip("$") if query else "path"
     raise RequestValidationError(
         field,
-        f"makes the request URL about {length} characters long, over the {MAX_URL_LENGTH} that servers "
+        f"makes the request URL {len(url)} characters long, over the {MAX_URL_LENGTH} that servers "
         "accept; narrow it (a shorter filter, fewer values) or split the call into several",
     )
-
-
-def _surely_short(http: httpx.Client | httpx.AsyncClient, kwargs: Mapping[str, Any]) -> bool:
-    """A bound that needs no encoding (this runs on every call): a character is at most 12 once
-    percent-encoded (4 UTF-8 bytes of 3), a parameter adds its ``=`` and ``&``."""
-    params = kwargs.get("params") or {}
-    if not isinstance(params, Mapping):
-        return False
-    chars = 0
-    for name, value in params.items():
-        for item in value if isinstance(value, list | tuple) else (value,):
-            chars += 12 * (len(str(name)) + len(str(item))) + 2
-    return len(str(http.base_url)) + len(str(kwargs.get("url", ""))) + 1 + chars <= MAX_URL_LENGTH
 
 
 # The pattern the specs put on every free-text string of a request (tab, CR and LF allowed).

@@ -262,9 +262,19 @@ class _Base:
         self._policy = policy
         self._limiter = limiter
         self._rnd = rnd
+        self._scopes: dict[tuple[tuple[bytes, bytes], ...], str] = {}
 
     def _scope(self, request: httpx.Request) -> str | None:
-        return credential_scope(request) if self._limiter is not None else None
+        if self._limiter is None:
+            return None
+        # A pure function of the headers, which are the same on nearly every request of a client.
+        key = tuple(request.headers.raw)
+        scope = self._scopes.get(key)
+        if scope is None:
+            if len(self._scopes) >= 64:  # a rotating token must not grow it without bound
+                self._scopes.clear()
+            scope = self._scopes[key] = credential_scope(request)
+        return scope
 
     def _on_response(self, request: httpx.Request, response: httpx.Response, attempt: int) -> RetryDecision:
         plan = plan_after_response(self._policy, request, response, attempt, self._rnd)

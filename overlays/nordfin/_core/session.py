@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import attrs
 import httpx
 
-from nordfin._core import guard
+from nordfin._core import guard, send
 from nordfin._core.errors import error_from_response
 from nordfin._core.parsed import unparsed
 from nordfin._core.redact import SecretSet, get_logger, redact_url
@@ -109,6 +109,7 @@ class _SessionBase:
 
         self.spec = profile.spec
         self.answers = AnswerReader(profile.slug, self.spec)
+        self._base: tuple[httpx.URL | None, str] = (None, "")  # the client's base URL, as a string
 
     def _prepare(
         self,
@@ -121,26 +122,38 @@ class _SessionBase:
             kwargs = module.build_request(**arguments)
         except (TypeError, ValueError, AttributeError) as error:
             raise RequestValidationError("arguments", f"cannot be sent: {type(error).__name__}") from None
+        path = kwargs["url"]
         if slash_params:
             # The generator quotes path parameters with safe=""; ids documented as `{x : .+}` must
             # keep their slashes (validated by check_path_id before this point).
-            kwargs["url"] = kwargs["url"].replace("%2F", "/")
+            path = kwargs["url"] = path.replace("%2F", "/")
         operation_id = module.OPERATION_ID
         operation = self.spec.operation(operation_id)
-        refuse_dot_segments(operation, kwargs["url"])
-        guard.check_url_length(http, kwargs)
-        check_request(self.spec, operation_id, kwargs)
+        refuse_dot_segments(operation, path)
+        params = kwargs.get("params")
+        query = query_items(params) if params else []
+        url = self._url(http, path, query if params else None)
+        guard.check_url_length(url, query)
+        check_request(self.spec, operation, kwargs, query)
+        # the retry layer reads it (a create by PUT is not idempotent)
+        extensions = {} if operation.idempotent is None else {"nordfin.idempotent": operation.idempotent}
         try:
-            request = http.build_request(**kwargs)
+            request = send.build(http, kwargs, url, extensions)
         except httpx.InvalidURL:
             raise RequestValidationError("path", "cannot be sent in a URL") from None
         except (TypeError, ValueError) as error:  # e.g. a value json cannot encode
             raise RequestValidationError(
                 "body", f"cannot be encoded as JSON: {type(error).__name__}"
             ) from None
-        if operation.idempotent is not None:  # the retry layer reads it (a create by PUT is not)
-            request.extensions["nordfin.idempotent"] = operation.idempotent
         return Prepared(request, operation_id, module)
+
+    def _url(
+        self, http: httpx.Client | httpx.AsyncClient, path: str, query: list[tuple[str, str]] | None
+    ) -> str:
+        base = http.base_url
+        if base is not self._base[0]:  # computed once per client
+            self._base = (base, send.base_of(base))
+        return send.full_url(self._base[1], path, query)
 
     def _finish(self, prepared: Prepared, response: httpx.Response, expect: type[T] | None) -> T | None:
         if _log.isEnabledFor(logging.DEBUG):
@@ -182,7 +195,7 @@ class Session(_SessionBase):
         with guard.one_exit(self.http, self.secrets):
             prepared = self._prepare(self.http, module, slash_params, arguments)
             try:
-                response = self.http.send(prepared.request)
+                response = send.send(self.http, prepared.request)
             except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
                 raise network_error(prepared.request, error) from error
             return self._finish(prepared, response, expect)
@@ -211,8 +224,7 @@ class AsyncSession(_SessionBase):
         with guard.one_exit(self.http, self.secrets):
             prepared = self._prepare(self.http, module, slash_params, arguments)
             try:
-                response = await self.http.send(prepared.request)
-                await response.aread()
+                response = await send.send_async(self.http, prepared.request)
             except httpx.RequestError as error:  # DecodingError (bad gzip) is no TransportError
                 raise network_error(prepared.request, error) from error
             return self._finish(prepared, response, expect)
@@ -264,24 +276,24 @@ def refuse_dot_segments(operation: Operation, url: str) -> None:
         )
 
 
-def check_request(spec: SpecIndex, operation_id: str, kwargs: Mapping[str, Any]) -> None:
+def check_request(
+    spec: SpecIndex, operation: Operation, kwargs: Mapping[str, Any], query: list[tuple[str, str]]
+) -> None:
     """Refuse, before sending, a request that its spec does not allow; name the field and the rule.
 
     ``kwargs`` is what the generated ``build_request`` returned: the path relative to the server,
-    ``params`` and ``headers`` under their wire names, the JSON body as Python values. Checking
-    these (query values serialised as httpx will) avoids re-parsing the built request.
+    ``params`` and ``headers`` under their wire names, the JSON body as Python values; ``query``
+    the query as httpx will send it (:func:`query_items`). Checking these avoids re-parsing the
+    built request.
     """
-    operation = spec.operation(operation_id)
-    json_body = kwargs.get("json")
     headers = kwargs.get("headers") or {}
-    params = kwargs.get("params")
     problems = spec.validate_request(
         operation,
         path_params=path_params_of(spec, operation, kwargs["url"]),
-        query=query_items(params) if params else [],
+        query=query,
         headers=headers,
         content_type="application/json" if "json" in kwargs else headers.get("Content-Type"),
-        body=json_body,
+        body=kwargs.get("json"),
     )
     if problems:
         field, _, rule = problems[0].partition(": ")
