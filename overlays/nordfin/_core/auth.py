@@ -14,10 +14,10 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote_plus
 
-import attrs
 import httpx
 
 from nordfin._core.errors import status_family
@@ -73,7 +73,7 @@ class HeaderKeysAuth(httpx.Auth):
         return f"HeaderKeysAuth(headers={sorted(self._headers)!r})"
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class _Token:
     value: Secret
     expires_at: float

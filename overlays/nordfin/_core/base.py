@@ -6,10 +6,10 @@ An overlay subclass passes its ``ApiProfile``, its auth and its quota, and adds 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-import attrs
 import httpx
 
 from nordfin._core import setting_checks
@@ -23,7 +23,7 @@ from nordfin.errors import RequestValidationError
 __all__ = ["AsyncClientBase", "ClientBase", "ClientSetup", "Options", "Quota", "resolve_base_url"]
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Quota:
     """A vendor's documented rate limit: ``limit`` requests per ``period`` seconds per ``key``."""
 
@@ -45,20 +45,22 @@ class Quota:
         return self.limiter(key) if setting else None
 
 
-@attrs.frozen(kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Options:
     """Settings every client takes; see an overlay's ``Client`` docstring for their meaning."""
 
     base_url: str
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    limiter: RateLimiter | None = attrs.field(default=None, validator=check_limiter)
+    # (a factory only because dataclasses refuse an unhashable default: the one shared Timeout)
+    timeout: httpx.Timeout | float | None = field(default_factory=lambda: DEFAULT_TIMEOUT)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    limiter: RateLimiter | None = None
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
-    cert: ClientCert | None = attrs.field(default=None, converter=setting_checks.client_cert)
+    cert: ClientCert | None = None
     strict: bool = False
     sleep: Callable[[float], Any] | None = None
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
+        check_limiter(self, "limiter", self.limiter)
         setting_checks.check_options(self)  # every setting refused at construction, not at first use
 
 

@@ -42,9 +42,8 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
-
-import attrs
 
 from nordfin.errors import RequestValidationError
 
@@ -62,7 +61,7 @@ def _refuse(rule: str) -> RequestValidationError:
     return RequestValidationError("filter", rule)
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Filter:
     """An OData filter expression; ``text`` (or ``str(f)``) is what goes into ``$filter``.
 
@@ -73,7 +72,7 @@ class Filter:
     # How an argument error names this type: a plain (maybe f-) string is refused, and says why.
     describe_as = "a Filter (Field(...) comparisons, or raw(...) for hand-written text)"
 
-    text: str = attrs.field(repr=False)  # the values may be names or identity numbers
+    text: str = field(repr=False)  # the values may be names or identity numbers
 
     def __str__(self) -> str:
         return self.text
@@ -91,14 +90,14 @@ class Filter:
         return not_(self)
 
 
-def _check_name(instance: object, attribute: attrs.Attribute[str], name: object) -> None:
+def _check_name(name: object) -> None:
     if not isinstance(name, str) or _FIELD.fullmatch(name) is None:
         raise _refuse("field names must be identifiers joined by '/', such as customer/fullName")
     if name in _KEYWORDS:
         raise _refuse(f"field name {name} is an OData keyword")
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Field:
     """A property to compare, by its name in the API's JSON (``a/b`` for a nested property).
 
@@ -106,7 +105,10 @@ class Field:
     are named as in OData; ``==`` keeps its ordinary meaning (two fields of the same name).
     """
 
-    name: str = attrs.field(validator=_check_name)
+    name: str
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
 
     def eq(self, value: Value) -> Filter:
         """``name eq value``; ``None`` compares with ``null``."""

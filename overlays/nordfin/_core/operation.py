@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
-
-import attrs
 
 __all__ = ["Header", "Operation", "Parameter", "RequestBody", "Response", "read_operation"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Parameter:
     """A path, query, header or cookie parameter, its ``$ref`` resolved."""
 
@@ -24,7 +23,7 @@ class Parameter:
     explode: bool = True
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class RequestBody:
     """A request body: whether it is required and its schema per media type."""
 
@@ -32,7 +31,7 @@ class RequestBody:
     content: dict[str, dict[str, Any]]
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Header:
     """A documented response header."""
 
@@ -41,7 +40,7 @@ class Header:
     schema: dict[str, Any]
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Response:
     """A documented response: its schema per media type and its headers."""
 
@@ -50,7 +49,7 @@ class Response:
     headers: dict[str, Header]
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Operation:
     """One operation of the document, with path-level and operation-level parameters merged."""
 

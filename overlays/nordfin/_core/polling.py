@@ -26,9 +26,8 @@ import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
-
-import attrs
 
 from nordfin._core import aio
 from nordfin._core.retry import single_attempt
@@ -71,12 +70,12 @@ class Cancel(Protocol):
     def is_set(self) -> bool: ...
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _positive(name: str, value: float) -> None:
     if not (isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < math.inf):
-        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0")
+        raise ValueError(f"{name} must be a finite number of seconds >= 0")
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class PollPolicy:
     """How to poll: at most once per ``interval`` seconds per resource; after ``n`` failures in a
     row wait ``backoff * 2 ** (n - 1)`` seconds (at most ``max_backoff``); give up after
@@ -84,12 +83,16 @@ class PollPolicy:
     Only exceptions of a ``retry_on`` class count as failures; any other is raised at once.
     """
 
-    interval: float = attrs.field(default=60.0, validator=_positive)
-    backoff: float = attrs.field(default=60.0, validator=_positive)
-    max_backoff: float = attrs.field(default=3600.0, validator=_positive)
+    interval: float = 60.0
+    backoff: float = 60.0
+    max_backoff: float = 3600.0
     timeout: float | None = None
     max_failures: int | None = None
     retry_on: tuple[type[BaseException], ...] = (TransportError, RateLimited, ServerError)
+
+    def __post_init__(self) -> None:
+        for name in ("interval", "backoff", "max_backoff"):
+            _positive(name, getattr(self, name))
 
     def delay_after_failures(self, failures: int) -> float:
         """Seconds to wait after ``failures`` failed polls in a row (1 -> ``backoff``)."""
@@ -134,7 +137,7 @@ def polling_gate(interval: float, limiter: object, name: str) -> IntervalGate:
     return shared_gate(interval, limiter, name) or IntervalGate(interval)
 
 
-@attrs.define
+@dataclass(slots=True)
 class _Schedule:
     """The state of one wait: when the next poll may happen and how many failures in a row."""
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from typing import Any
-
-import attrs
 
 from nordfin._core.packaged import read_packaged
 
 __all__ = ["SpecProvenance", "spec_provenance"]
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class SpecProvenance:
     """The spec an API module was generated from."""
 

@@ -30,9 +30,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC
 
-import attrs
 import httpx
 
 from nordfin._core import aio
@@ -68,7 +68,7 @@ def _check(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How often and how long to retry.
 
@@ -86,7 +86,7 @@ class RetryPolicy:
     jitter: float = 0.25
     retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         _check(type(self.max_attempts) is int and self.max_attempts >= 1, "max_attempts must be an int >= 1")
         for name in ("initial_delay", "max_delay", "max_wait"):
             value = getattr(self, name)
@@ -149,7 +149,7 @@ def backoff_delay(policy: RetryPolicy, attempt: int, rnd: Callable[[], float] = 
     return max(0.0, base * (1.0 + policy.jitter * (2.0 * rnd() - 1.0)))
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class RetryDecision:
     """What to do after an attempt: ``delay`` seconds before the next one, or stop if None;
     ``pause`` seconds for the rate limiter, when the server asked these credentials to wait.

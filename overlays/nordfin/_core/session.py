@@ -12,10 +12,10 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import attrs
 import httpx
 
 from nordfin._core import guard
@@ -47,7 +47,18 @@ class GeneratedClient(Protocol):
     raise_on_unexpected_status: bool
 
 
-@attrs.frozen
+class ParserSettings:
+    """The generated ``Client``'s one setting a parser reads, without importing that class (attrs):
+    a status the spec does not list raises (the session hands the parser documented answers only)."""
+
+    __slots__ = ()
+    raise_on_unexpected_status = True
+
+
+PARSER_SETTINGS = ParserSettings()
+
+
+@dataclass(frozen=True, slots=True)
 class ApiProfile:
     """What ``_core`` needs to know about one API; each overlay defines one.
 
@@ -58,11 +69,11 @@ class ApiProfile:
     """
 
     slug: str
-    generated_client: GeneratedClient
     error_parser: Callable[[httpx.Response], VendorError | None]
-    error_classes: Mapping[Any, type[ApiError]] = attrs.field(factory=dict)
+    error_classes: Mapping[Any, type[ApiError]] = field(default_factory=dict)
     error_base: type[ApiError] = ApiError
     request_id_header: str | None = None
+    generated_client: GeneratedClient = PARSER_SETTINGS
 
     @property
     def spec(self) -> SpecIndex:
@@ -75,7 +86,7 @@ def _unchanged(parsed: Any) -> Any:
     return parsed
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Call(Generic[R]):
     """One call of an operation, described once so the sync and async clients share every line of it.
 
@@ -85,12 +96,12 @@ class Call(Generic[R]):
 
     module: ModuleType
     expect: type[Any] | None
-    arguments: dict[str, Any] = attrs.field(factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
     slash_params: bool = False
     then: Callable[[Any], R] = _unchanged
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """A request ready to send, with what is needed to read its answer."""
 

@@ -8,9 +8,9 @@ import ssl
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 
-import attrs
 import httpx
 
 from nordfin._core import aio
@@ -36,15 +36,22 @@ def _optional_secret(value: str | Secret | None) -> Secret | None:
     return None if value is None else Secret.of(value)
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True, init=False)
 class ClientCert:
     """A client certificate for mutual TLS: PEM ``certfile``, its key (if in another file), and the
     key's password (if it is encrypted; a plain ``str`` is wrapped in a ``Secret``).
     """
 
     certfile: str
-    keyfile: str | None = None
-    password: Secret | None = attrs.field(default=None, converter=_optional_secret)
+    keyfile: str | None
+    password: Secret | None
+
+    def __init__(
+        self, certfile: str, keyfile: str | None = None, password: str | Secret | None = None
+    ) -> None:
+        object.__setattr__(self, "certfile", certfile)
+        object.__setattr__(self, "keyfile", keyfile)
+        object.__setattr__(self, "password", _optional_secret(password))
 
 
 def ssl_context(cert: ClientCert | None = None) -> ssl.SSLContext:

@@ -8,10 +8,9 @@ or pass a rule the vendor states in words ("non-empty"). Errors name the field b
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
-
-import attrs
 
 from nordfin._core import odata
 from nordfin._core.spec import SpecIndex
@@ -23,6 +22,7 @@ from nordfin_generated.aptic.types import Unset
 __all__ = ["Field", "customer_create", "customer_update", "extra_field", "mandate", "parameters", "unchanged"]
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 def unchanged(body: T) -> T:
@@ -45,7 +45,7 @@ def _customer_enums(body: T) -> T:
         value = getattr(body, name)
         if not isinstance(value, Unset):
             changes[name] = check_enum(wire, value, kind)
-    return attrs.evolve(body, **changes) if changes else body  # type: ignore[misc]
+    return _evolve(body, **changes) if changes else body
 
 
 def customer_create(body: Any) -> models.CustomerCreate:
@@ -71,10 +71,18 @@ def mandate(body: Any) -> models.DirectDebitMandateInput:
     account_class = body.sending_bank_account_class
     if account_class is not None and not isinstance(account_class, Unset):
         account_class = check_enum("sendingBankAccountClass", account_class, models.BankAccountClass)
-    checked: models.DirectDebitMandateInput = attrs.evolve(
+    checked: models.DirectDebitMandateInput = _evolve(
         body, direct_debit_mandate_type=kind, sending_bank_account_class=account_class
     )
     return checked
+
+
+def _evolve(model: M, **changes: Any) -> M:
+    """``attrs.evolve``: attrs is loaded with the generated models (attrs classes), not with the client."""
+    import attrs
+
+    evolved: M = attrs.evolve(model, **changes)  # type: ignore[misc]
+    return evolved
 
 
 def parameters(body: Any) -> list[models.CustomerParameterInput]:
@@ -125,10 +133,13 @@ def _wire_name(name: object) -> str:
     return str(_to_wire()(name))
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Field(odata.Field):
     """A property of Aptic's JSON to filter on: its wire name (``fullName``) or its snake_case
     spelling (``full_name``), which is mapped to the wire name; a name that is no property of
     the spec is refused (the gateway would silently match nothing)."""
 
-    name: str = attrs.field(converter=_wire_name)
+    name: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _wire_name(self.name))  # in place of odata.Field's check

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any, Generic, Literal, Protocol, TypeVar, Unpack
 
-import attrs
 import httpx
 
 from nordfin._core import odata
@@ -30,7 +30,6 @@ from nordfin._core.validate import check_guid, check_header_value, check_path_id
 from nordfin.aptic import _checks
 from nordfin.aptic.errors import ApticProblem, parse_error
 from nordfin.errors import RequestValidationError
-from nordfin_generated.aptic import Client as GeneratedClient
 from nordfin_generated.aptic import models
 from nordfin_generated.aptic.api.addresses import (
     create_customer_address,
@@ -133,7 +132,7 @@ class Page(Protocol[I_co]):
     def value(self) -> Sequence[I_co]: ...
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class ListArgs:
     """The OData arguments of one list call, checked once."""
 
@@ -155,7 +154,7 @@ class ListArgs:
         return cls(odata.render(filter), orderby, skip, top)
 
     def at(self, skip: int) -> ListArgs:
-        return attrs.evolve(self, skip=skip)
+        return replace(self, skip=skip)
 
     def kwargs(self) -> dict[str, Any]:
         return {"filter_": self.filter, "orderby": self.orderby, "skip": self.skip, "top": self.top}
@@ -175,7 +174,7 @@ def following_list(items: Sequence[Any], args: ListArgs) -> ListArgs | None:
     return args.at(args.skip + len(items)) if len(items) == args.top else None
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Kind(Generic[P, I]):
     """One kind of customer sub-resource: its generated operations and key.
 
@@ -395,14 +394,6 @@ DEFAULT_API_KEY_HEADER = "X-API-Key"
 
 PROFILE = ApiProfile(
     slug="aptic",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
-    error_parser=parse_error,
-    error_base=ApticProblem,
-)
-
-PROFILE = ApiProfile(
-    slug="aptic",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
     error_parser=parse_error,
     error_base=ApticProblem,
 )

@@ -29,7 +29,6 @@ from nordfin._core.validate import check_header_value, check_path_id, check_type
 from nordfin.errors import RequestValidationError
 from nordfin.permanad._checks import MARKETS, check_cents, check_market, check_order
 from nordfin.permanad.errors import PermanadError, parse_error
-from nordfin_generated.permanad import Client as GeneratedClient
 from nordfin_generated.permanad import models
 from nordfin_generated.permanad.api.orders import create_order, get_order, list_orders, update_order
 from nordfin_generated.permanad.api.partner import calculate_monthly_amount, get_partner_information
@@ -74,7 +73,6 @@ FINAL_STATUSES = frozenset(
 
 PROFILE = ApiProfile(
     slug="permanad",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
     error_parser=parse_error,
     error_base=PermanadError,
 )
