@@ -3,9 +3,10 @@
 """Contains some shared types for properties"""
 
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import IO, BinaryIO, Generic, TypeVar
+
+from attrs import define
 
 from ..unset import UNSET, Unset
 
@@ -20,7 +21,7 @@ FileTypes = (
 RequestFiles = list[tuple[str, FileTypes]]
 
 
-@dataclass(slots=True)
+@define
 class File:
     """Contains information for file uploads"""
 
@@ -36,7 +37,7 @@ class File:
 T = TypeVar("T")
 
 
-@dataclass(slots=True)
+@define
 class Response(Generic[T]):
     """A response from an endpoint"""
 

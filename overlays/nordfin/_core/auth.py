@@ -14,8 +14,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import quote_plus
 
 import httpx
@@ -73,8 +72,7 @@ class HeaderKeysAuth(httpx.Auth):
         return f"HeaderKeysAuth(headers={sorted(self._headers)!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
     value: Secret
     expires_at: float
 

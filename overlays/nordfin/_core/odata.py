@@ -42,9 +42,9 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
+from nordfin._core.record import Frozen
 from nordfin.errors import RequestValidationError
 
 __all__ = ["Field", "Filter", "Value", "and_", "literal", "not_", "or_", "raw", "render", "vocabulary"]
@@ -61,8 +61,7 @@ def _refuse(rule: str) -> RequestValidationError:
     return RequestValidationError("filter", rule)
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(Frozen):
     """An OData filter expression; ``text`` (or ``str(f)``) is what goes into ``$filter``.
 
     Combine with ``&`` (and), ``|`` (or) and ``~`` (not), or with :func:`and_`, :func:`or_` and
@@ -72,7 +71,11 @@ class Filter:
     # How an argument error names this type: a plain (maybe f-) string is refused, and says why.
     describe_as = "a Filter (Field(...) comparisons, or raw(...) for hand-written text)"
 
-    text: str = field(repr=False)  # the values may be names or identity numbers
+    __slots__ = ("text",)
+    text: str  # not in the repr: the values may be names or identity numbers
+
+    def __init__(self, text: str) -> None:
+        self._init(text=text)
 
     def __str__(self) -> str:
         return self.text
@@ -97,18 +100,19 @@ def _check_name(name: object) -> None:
         raise _refuse(f"field name {name} is an OData keyword")
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(Frozen):
     """A property to compare, by its name in the API's JSON (``a/b`` for a nested property).
 
     ``Field("fullName").eq("Anna")`` is the filter ``fullName eq 'Anna'``. The comparison methods
     are named as in OData; ``==`` keeps its ordinary meaning (two fields of the same name).
     """
 
+    __slots__ = ("name",)
     name: str
 
-    def __post_init__(self) -> None:
-        _check_name(self.name)
+    def __init__(self, name: str) -> None:
+        _check_name(name)
+        self._init(name=name)
 
     def eq(self, value: Value) -> Filter:
         """``name eq value``; ``None`` compares with ``null``."""

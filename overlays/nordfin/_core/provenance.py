@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nordfin._core.packaged import read_packaged
 
 __all__ = ["SpecProvenance", "spec_provenance"]
 
 
-@dataclass(frozen=True, slots=True)
-class SpecProvenance:
+class SpecProvenance(NamedTuple):
     """The spec an API module was generated from."""
 
     slug: str

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from types import MappingProxyType, ModuleType
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 import httpx
 
@@ -58,8 +57,7 @@ class ParserSettings:
 PARSER_SETTINGS = ParserSettings()
 
 
-@dataclass(frozen=True, slots=True)
-class ApiProfile:
+class ApiProfile(NamedTuple):
     """What ``_core`` needs to know about one API; each overlay defines one.
 
     ``error_parser`` reads the vendor's error body (never raises; ``None`` when unreadable),
@@ -70,7 +68,7 @@ class ApiProfile:
 
     slug: str
     error_parser: Callable[[httpx.Response], VendorError | None]
-    error_classes: Mapping[Any, type[ApiError]] = field(default_factory=dict)
+    error_classes: Mapping[Any, type[ApiError]] = MappingProxyType({})
     error_base: type[ApiError] = ApiError
     request_id_header: str | None = None
     generated_client: GeneratedClient = PARSER_SETTINGS
@@ -86,8 +84,7 @@ def _unchanged(parsed: Any) -> Any:
     return parsed
 
 
-@dataclass(frozen=True, slots=True)
-class Call(Generic[R]):
+class Call(NamedTuple, Generic[R]):
     """One call of an operation, described once so the sync and async clients share every line of it.
 
     ``module`` is the generated operation, ``expect`` the model its success answer must be,
@@ -96,13 +93,12 @@ class Call(Generic[R]):
 
     module: ModuleType
     expect: type[Any] | None
-    arguments: dict[str, Any] = field(default_factory=dict)
+    arguments: Mapping[str, Any] = MappingProxyType({})
     slash_params: bool = False
     then: Callable[[Any], R] = _unchanged
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A request ready to send, with what is needed to read its answer."""
 
     request: httpx.Request

@@ -8,7 +8,6 @@ or pass a rule the vendor states in words ("non-empty"). Errors name the field b
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
@@ -17,7 +16,7 @@ from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_enum, check_str, check_type
 from nordfin.aptic import models
 from nordfin.errors import RequestValidationError
-from nordfin_generated.aptic.types import Unset
+from nordfin_generated.unset import Unset
 
 __all__ = ["Field", "customer_create", "customer_update", "extra_field", "mandate", "parameters", "unchanged"]
 
@@ -133,13 +132,12 @@ def _wire_name(name: object) -> str:
     return str(_to_wire()(name))
 
 
-@dataclass(frozen=True, slots=True)
 class Field(odata.Field):
     """A property of Aptic's JSON to filter on: its wire name (``fullName``) or its snake_case
     spelling (``full_name``), which is mapped to the wire name; a name that is no property of
     the spec is refused (the gateway would silently match nothing)."""
 
-    name: str
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _wire_name(self.name))  # in place of odata.Field's check
+    def __init__(self, name: str) -> None:
+        self._init(name=_wire_name(name))  # in place of odata.Field's check

@@ -11,9 +11,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from types import ModuleType
-from typing import Any, Generic, Literal, Protocol, TypeVar, Unpack
+from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar, Unpack
 
 import httpx
 
@@ -21,6 +20,7 @@ from nordfin._core import odata
 from nordfin._core.auth import OAuth2ClientCredentials, WithHeaders
 from nordfin._core.base import ClientSetup, resolve_base_url
 from nordfin._core.checked import Checked, check_argument, checked
+from nordfin._core.record import Frozen
 from nordfin._core.redact import Secret
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.settings import Settings, options
@@ -132,8 +132,7 @@ class Page(Protocol[I_co]):
     def value(self) -> Sequence[I_co]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ListArgs:
+class ListArgs(NamedTuple):
     """The OData arguments of one list call, checked once."""
 
     filter: str | None = None
@@ -154,7 +153,7 @@ class ListArgs:
         return cls(odata.render(filter), orderby, skip, top)
 
     def at(self, skip: int) -> ListArgs:
-        return replace(self, skip=skip)
+        return self._replace(skip=skip)
 
     def kwargs(self) -> dict[str, Any]:
         return {"filter_": self.filter, "orderby": self.orderby, "skip": self.skip, "top": self.top}
@@ -174,8 +173,7 @@ def following_list(items: Sequence[Any], args: ListArgs) -> ListArgs | None:
     return args.at(args.skip + len(items)) if len(items) == args.top else None
 
 
-@dataclass(frozen=True, slots=True)
-class Kind(Generic[P, I]):
+class Kind(Frozen, Generic[P, I]):
     """One kind of customer sub-resource: its generated operations and key.
 
     ``key`` is the ``build_request`` argument of the item's key, ``guid_key`` whether it is a GUID
@@ -183,18 +181,62 @@ class Kind(Generic[P, I]):
     list and get operations answer (their ``SUCCESS_MODEL``, loaded at the first call).
     """
 
+    __slots__ = (
+        "check_create",
+        "create",
+        "delete",
+        "get",
+        "guid_key",
+        "inputs",
+        "key",
+        "label",
+        "list",
+        "respond",
+        "update",
+    )
     label: str
     key: str
     guid_key: bool
     list: ModuleType
     get: ModuleType
-    create: ModuleType | None = None
-    update: ModuleType | None = None
-    delete: ModuleType | None = None
-    respond: ModuleType | None = None
-    check_create: Callable[[Any], Any] = _checks.unchanged
+    create: ModuleType | None
+    update: ModuleType | None
+    delete: ModuleType | None
+    respond: ModuleType | None
+    check_create: Callable[[Any], Any]
     #: The types ``create`` and ``update`` take (the generic resource cannot say them at run time).
-    inputs: Callable[[], tuple[Any, Any]] = lambda: (object, object)
+    inputs: Callable[[], tuple[Any, Any]]
+
+    # Frozen, not a NamedTuple: the check of an argument annotated Kind[P, I] stays an isinstance
+    # (typeguard would check each field of a tuple).
+    def __init__(
+        self,
+        label: str,
+        *,
+        key: str,
+        guid_key: bool,
+        list: ModuleType,
+        get: ModuleType,
+        create: ModuleType | None = None,
+        update: ModuleType | None = None,
+        delete: ModuleType | None = None,
+        respond: ModuleType | None = None,
+        check_create: Callable[[Any], Any] = _checks.unchanged,
+        inputs: Callable[[], tuple[Any, Any]] = lambda: (object, object),
+    ) -> None:
+        self._init(
+            label=label,
+            key=key,
+            guid_key=guid_key,
+            list=list,
+            get=get,
+            create=create,
+            update=update,
+            delete=delete,
+            respond=respond,
+            check_create=check_create,
+            inputs=inputs,
+        )
 
     def key_of(self, value: Any) -> str:
         if self.guid_key:

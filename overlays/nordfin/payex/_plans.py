@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, Unpack, cast
 from urllib.parse import urlsplit
 
 from nordfin._core.auth import BearerAuth
@@ -46,7 +45,7 @@ from nordfin_generated.payex.api.surpluses import (
     list_active_disbursement_orders,
     list_surpluses,
 )
-from nordfin_generated.payex.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 if TYPE_CHECKING:
     from nordfin.payex.models import ExpandedCustomer
@@ -254,8 +253,7 @@ def next_skip(page: models.SurplusList, cursor: int | None) -> int | None:
     return _checks.next_offset(navigation.next_, navigation.id)
 
 
-@dataclass(frozen=True, slots=True)
-class AddressKind:
+class AddressKind(NamedTuple):
     """The operations of one of a customer's two addresses."""
 
     get: ModuleType

@@ -19,7 +19,7 @@ from nordfin._core.lazy import stdnum
 from nordfin._core.validate import check_path_id, check_type
 from nordfin.errors import RequestValidationError
 from nordfin.payfunc import models
-from nordfin_generated.payfunc.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 __all__ = [
     "CustomerDict",

@@ -45,7 +45,7 @@ from nordfin_generated.payfunc.api.subscriptions import (
     replace_subscription,
     update_subscription,
 )
-from nordfin_generated.payfunc.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 __all__ = [
     "CLIENT_DOC",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ...types import UNSET, Unset
+from ....unset import UNSET, Unset
 
 if TYPE_CHECKING:
     from ...client import AuthenticatedClient, Client

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ...types import UNSET, Unset
+from ....unset import UNSET, Unset
 
 if TYPE_CHECKING:
     from ...client import AuthenticatedClient, Client

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import httpx
 
+from ....unset import UNSET, Unset
 from ... import errors
-from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ...client import AuthenticatedClient, Client

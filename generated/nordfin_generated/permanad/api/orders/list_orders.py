@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ....unset import UNSET, Unset
 from ... import errors
-from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ...client import AuthenticatedClient, Client
