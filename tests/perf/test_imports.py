@@ -121,7 +121,7 @@ def test_the_generated_models_package_imports_each_model_on_first_use(slug: str)
     assert f"{package}.{module}" in loaded_after(f"from {package} import {name}")
 
 
-@pytest.mark.parametrize("slug", ["goto", "payex", "payfunc"])  # Aptic and Permånad read theirs at import
+@pytest.mark.parametrize("slug", SLUGS)
 def test_the_spec_machinery_loads_with_the_first_client(slug: str) -> None:
     machinery = {"nordfin._core.spec", "nordfin._core.leniency", "nordfin._core.schema"}
 
@@ -185,3 +185,28 @@ def test_an_operation_reads_its_success_model_on_first_use() -> None:
     )
 
     assert "nordfin_generated.aptic.models.customer" in loaded_after(probe)
+
+
+# What an overlay's module code needs of its spec is written in the overlay, so importing a client
+# reads no spec; the spec stays the one place to correct it, and these say where the two disagree.
+
+
+def test_aptics_page_sizes_are_the_specs() -> None:
+    from nordfin._core.spec import SpecIndex
+    from nordfin.aptic import _plans
+
+    index = SpecIndex.for_slug("aptic")
+    top = index.operation("list_customers").parameter("$top", "query")
+    assert top is not None
+    schema = index.resolve(top.schema)
+
+    assert (schema["default"], schema["maximum"]) == (_plans.DEFAULT_PAGE_SIZE, _plans.MAX_PAGE_SIZE)
+
+
+def test_permanads_environments_are_the_specs_servers() -> None:
+    from nordfin import permanad
+    from nordfin._core.spec import SpecIndex
+
+    servers = SpecIndex.for_slug("permanad").spec["servers"]
+
+    assert {server["x-nordfin-environment"]: server["url"] for server in servers} == permanad.ENVIRONMENTS

@@ -40,9 +40,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import uuid
+import sys
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias
 
 from nordfin._core.record import Frozen
 from nordfin.errors import RequestValidationError
@@ -50,7 +50,12 @@ from nordfin.errors import RequestValidationError
 __all__ = ["Field", "Filter", "Value", "and_", "literal", "not_", "or_", "raw", "render", "vocabulary"]
 
 #: The Python types :func:`literal` turns into OData literals.
-Value = str | bool | int | float | Decimal | dt.datetime | dt.date | uuid.UUID | None
+if TYPE_CHECKING:
+    import uuid
+    from decimal import Decimal
+
+# uuid and decimal are imported by whoever makes a UUID or a Decimal, not for this (issue 14)
+Value: TypeAlias = "str | bool | int | float | Decimal | dt.datetime | dt.date | uuid.UUID | None"
 
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
 _KEYWORDS = frozenset({"and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "true", "false", "null"})
@@ -156,15 +161,22 @@ def literal(value: object) -> str:
         return _integer(value)
     if isinstance(value, float):
         return _float(value)
-    if isinstance(value, Decimal):
-        return _decimal(value)
+    if _is_instance(value, "decimal", "Decimal"):
+        return _decimal(value)  # type: ignore[arg-type]
     if isinstance(value, dt.datetime):
         return _datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    if _is_instance(value, "uuid", "UUID"):
         return str(value)
     raise _refuse(f"a filter value has the unsupported type {type(value).__name__}")
+
+
+def _is_instance(value: object, module: str, name: str) -> bool:
+    """``isinstance(value, module.name)`` without importing ``module``: before it is imported, no
+    instance of its class can exist."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, name))
 
 
 def _string(value: str) -> str:
@@ -185,6 +197,8 @@ def _integer(value: int) -> str:
 def _float(value: float) -> str:
     if not math.isfinite(value):
         raise _refuse("float values must be finite numbers")
+    from decimal import Decimal
+
     text = format(Decimal(repr(float(value))), "f")
     return text if "." in text else text + ".0"
 

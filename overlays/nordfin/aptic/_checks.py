@@ -12,7 +12,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 from nordfin._core import odata
-from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_enum, check_str, check_type
 from nordfin.aptic import models
 from nordfin.errors import RequestValidationError
@@ -112,6 +111,8 @@ def _named(field: str, name: Any) -> None:
 
 @cache
 def _to_wire() -> Any:
+    from nordfin._core.spec import SpecIndex  # the spec machinery loads with the first client
+
     return odata.vocabulary(_property_names(SpecIndex.for_slug("aptic").spec.get("components", {})))
 
 

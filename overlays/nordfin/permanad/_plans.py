@@ -24,7 +24,6 @@ from nordfin._core.redact import get_logger
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.settings import Settings, options
-from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_header_value, check_path_id, check_type
 from nordfin.errors import RequestValidationError
 from nordfin.permanad._checks import MARKETS, check_cents, check_market, check_order
@@ -49,13 +48,12 @@ __all__ = [
 ]
 
 
-def _environments() -> dict[str, str]:
-    """environment name -> URL, from the spec's servers (the one place to correct them)."""
-    servers = SpecIndex.for_slug("permanad").spec["servers"]
-    return {server["x-nordfin-environment"]: server["url"] for server in servers}
-
-
-ENVIRONMENTS = _environments()
+# environment name -> URL: the spec's servers (correct them there first), written here so that
+# importing the client reads no spec; tests/perf/test_imports.py checks that the two agree.
+ENVIRONMENTS = {
+    "production": "https://partner-api.permanad.se/v1",
+    "sandbox": "https://partner-api.sandbox.permanad.se/v1",
+}
 # "100 requests per 5 minutes per IP": one limiter for every client, market and host of the process.
 QUOTA = Quota(limit=100, period=300.0)
 _LIMITER_KEY = "permanad"
