@@ -5,7 +5,8 @@ it: python-stdnum imports ``pydoc``, ``pkgutil`` and ``importlib.resources`` wit
 
 ``lazy_exports`` serves a module's re-exports on first use (PEP 562), so importing a client loads
 no model. The module lists the names in ``__all__`` and imports them under ``TYPE_CHECKING``
-(mypy, IDEs and griffe read those); at run time the functions it returns do the reading::
+(mypy, IDEs and griffe read those); at run time the functions it returns do the reading (the async
+client, and the asyncio machinery it brings, loads the same way: only async users pay for it)::
 
     if not TYPE_CHECKING:
         __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin_generated.goto.models")
@@ -16,7 +17,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any, ForwardRef, Union
 
@@ -30,16 +31,18 @@ def stdnum(name: str) -> ModuleType:
 
 
 def lazy_exports(
-    module: str, names: Iterable[str], source: str
+    module: str, names: Iterable[str], source: str, elsewhere: Mapping[str, str] | None = None
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The ``__getattr__`` and ``__dir__`` of ``module``: each of ``names`` it does not define
-    itself is read from the module ``source`` when first asked for."""
+    itself is read from the module ``source`` (or the one ``elsewhere`` names for it, e.g. an
+    async client's module) when first asked for."""
     wanted = frozenset(names)
+    sources = dict(elsewhere or {})
 
     def __getattr__(name: str) -> Any:
         if name not in wanted:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(source), name)
+        value = getattr(importlib.import_module(sources.get(name, source)), name)
         setattr(sys.modules[module], name, value)  # the next lookup finds it without coming here
         return value
 

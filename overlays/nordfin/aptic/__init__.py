@@ -16,21 +16,21 @@ from nordfin._core.lazy import lazy_exports
 from nordfin._core.odata import Filter, and_, literal, not_, or_, raw
 from nordfin._core.provenance import spec_provenance
 from nordfin.aptic import errors, models
-from nordfin.aptic._async import (
-    AsyncClient,
-    AsyncCustomers,
-    AsyncEditableItems,
-    AsyncItems,
-    AsyncMandates,
-    AsyncQuestions,
-    AsyncServices,
-)
 from nordfin.aptic._checks import Field
 from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_PATH, ListArgs, gateway_url
 from nordfin.aptic._sync import Client, Customers, EditableItems, Items, Mandates, Questions, Services
 from nordfin.aptic.errors import ApticProblem
 
 if TYPE_CHECKING:
+    from nordfin.aptic._async import (
+        AsyncClient,
+        AsyncCustomers,
+        AsyncEditableItems,
+        AsyncItems,
+        AsyncMandates,
+        AsyncQuestions,
+        AsyncServices,
+    )
     from nordfin.aptic.models import (
         UNSET,
         BankAccountClass,
@@ -109,5 +109,16 @@ __all__ = [
     "raw",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.aptic.models")
+if not TYPE_CHECKING:  # the models and the async client are imported on first use
+    _ASYNC = (
+        "AsyncClient",
+        "AsyncCustomers",
+        "AsyncEditableItems",
+        "AsyncItems",
+        "AsyncMandates",
+        "AsyncQuestions",
+        "AsyncServices",
+    )
+    __getattr__, __dir__ = lazy_exports(
+        __name__, __all__, "nordfin.aptic.models", dict.fromkeys(_ASYNC, "nordfin.aptic._async")
+    )

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from nordfin._core.lazy import lazy_exports
 from nordfin._core.provenance import spec_provenance
 from nordfin.goto import errors, models
-from nordfin.goto._async import AsyncClient, AsyncPaymentTermsSync
 from nordfin.goto._plans import ENVIRONMENTS, QUOTA
 from nordfin.goto._sync import Client, PaymentTermsSync
 
 if TYPE_CHECKING:
+    from nordfin.goto._async import AsyncClient, AsyncPaymentTermsSync
     from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
 
 SPEC = spec_provenance("goto")  # the spec this module was generated from
@@ -38,5 +38,8 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.goto.models")
+if not TYPE_CHECKING:  # the models and the async client are imported on first use
+    _ASYNC = ("AsyncClient", "AsyncPaymentTermsSync")
+    __getattr__, __dir__ = lazy_exports(
+        __name__, __all__, "nordfin.goto.models", dict.fromkeys(_ASYNC, "nordfin.goto._async")
+    )

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from nordfin._core.lazy import lazy_exports
 from nordfin._core.provenance import spec_provenance
 from nordfin.payex import errors, models
-from nordfin.payex._async import AsyncClient
 from nordfin.payex._plans import ENVIRONMENTS, allowed, find_operation
 from nordfin.payex._sync import Client
 
 if TYPE_CHECKING:
+    from nordfin.payex._async import AsyncClient
     from nordfin.payex.models import (
         UNSET,
         Address,
@@ -63,5 +63,7 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.payex.models")
+if not TYPE_CHECKING:  # the models and the async client are imported on first use
+    __getattr__, __dir__ = lazy_exports(
+        __name__, __all__, "nordfin.payex.models", {"AsyncClient": "nordfin.payex._async"}
+    )

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from nordfin._core.lazy import lazy_exports
 from nordfin._core.provenance import spec_provenance
 from nordfin.payfunc import errors, models
-from nordfin.payfunc._async import AsyncClient
 from nordfin.payfunc._checks import (
     CustomerDict,
     ItemDict,
@@ -27,6 +26,7 @@ from nordfin.payfunc._plans import ENVIRONMENTS, SubscriptionDict
 from nordfin.payfunc._sync import Client
 
 if TYPE_CHECKING:
+    from nordfin.payfunc._async import AsyncClient
     from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
 SPEC = spec_provenance("payfunc")  # the spec this module was generated from
@@ -59,5 +59,7 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.payfunc.models")
+if not TYPE_CHECKING:  # the models and the async client are imported on first use
+    __getattr__, __dir__ = lazy_exports(
+        __name__, __all__, "nordfin.payfunc.models", {"AsyncClient": "nordfin.payfunc._async"}
+    )

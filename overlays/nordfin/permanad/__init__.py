@@ -13,13 +13,13 @@ from nordfin._core.lazy import lazy_exports
 from nordfin._core.polling import PollPolicy
 from nordfin._core.provenance import spec_provenance
 from nordfin.permanad import errors, models
-from nordfin.permanad._async import AsyncClient
 from nordfin.permanad._checks import MARKETS
 from nordfin.permanad._plans import ENVIRONMENTS, FINAL_STATUSES, POLL_POLICY, QUOTA
 from nordfin.permanad._sync import Client
 from nordfin.permanad.errors import WaitCancelled, WaitTimeout
 
 if TYPE_CHECKING:
+    from nordfin.permanad._async import AsyncClient
     from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
 
 SPEC = spec_provenance("permanad")  # the spec this module was generated from
@@ -49,5 +49,7 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.permanad.models")
+if not TYPE_CHECKING:  # the models and the async client are imported on first use
+    __getattr__, __dir__ = lazy_exports(
+        __name__, __all__, "nordfin.permanad.models", {"AsyncClient": "nordfin.permanad._async"}
+    )
