@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any, ForwardRef, Union
 
-__all__ = ["forward_union", "lazy_exports", "stdnum"]
+__all__ = ["LazyModule", "forward_union", "lazy_exports", "stdnum"]
 
 
 @functools.cache
@@ -58,3 +58,15 @@ def forward_union(module: str, *names: str | None) -> Any:
     that loads none of them. ``None`` stands for itself. The annotating module's names come first
     (``typing`` evaluates with them as locals), so each name's first part must be one it lacks."""
     return Union[tuple(None if name is None else ForwardRef(name, module=module) for name in names)]  # noqa: UP007
+
+
+class LazyModule:
+    """The module ``name``, imported when one of its attributes is first read: a forward reference
+    (:func:`forward_union`) can name ``_uuid.UUID`` without importing uuid (and the platform module
+    it imports) with the client."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)

@@ -9,10 +9,9 @@ once by a :class:`Kind`, and the same plan functions serve all of them.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Generic, Literal, NamedTuple, Protocol, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Protocol, TypeVar, Unpack
 
 import httpx
 
@@ -20,6 +19,7 @@ from nordfin._core import odata
 from nordfin._core.auth import OAuth2ClientCredentials, WithHeaders
 from nordfin._core.base import ClientSetup, resolve_base_url
 from nordfin._core.checked import Checked, check_argument, checked
+from nordfin._core.lazy import LazyModule, forward_union
 from nordfin._core.record import Frozen
 from nordfin._core.redact import Secret
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
@@ -413,10 +413,16 @@ def _flag(field: str, value: bool | None) -> bool | None:
 # --- what the clients share ------------------------------------------------------------------------
 
 S = TypeVar("S", Session, AsyncSession)
-#: A GUID as text (``3f2504e0-4f89-11d3-9a0c-0305e82c3301``) or a ``uuid.UUID``.
-Guid = str | uuid.UUID
-#: A sub-resource's key: its GUID, or its name for parameters and extra fields.
-Key = str | uuid.UUID
+if TYPE_CHECKING:
+    import uuid
+
+    #: A GUID as text (``3f2504e0-4f89-11d3-9a0c-0305e82c3301``) or a ``uuid.UUID``.
+    Guid = str | uuid.UUID
+    #: A sub-resource's key: its GUID, or its name for parameters and extra fields.
+    Key = str | uuid.UUID
+else:  # read by the first call that checks them: uuid is not imported with the client
+    _uuid = LazyModule("uuid")
+    Guid = Key = forward_union(__name__, "str", "_uuid.UUID")
 #: A custom action's body: any JSON value.
 Json = Mapping[str, object] | Sequence[object] | str | int | float | bool | None
 InterestPage = list["models.AccruedInterest"]  # a module-level name: ``list`` is a method in the classes
