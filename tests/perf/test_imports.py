@@ -42,6 +42,74 @@ def test_importing_a_client_loads_nothing_a_call_does_not_need_yet(slug: str) ->
     assert sorted(m for m in NOT_AT_IMPORT if m in loaded) == []
 
 
+# httpx imports its command line (click, rich, pygments) when they are installed, and with them much
+# of the standard library; an install of nordfin has none, so they are hidden as scripts/bench.py does.
+NO_CLI = "import sys\nsys.modules.update(dict.fromkeys(('click', 'rich', 'pygments')))\n"
+# What a user writes first (README), and what the bench times.
+FIRST = "from nordfin import {slug}\n{slug}.Client"
+# Not loaded by it, though httpx does not load them either: attrs (with the generated models, whose
+# classes it makes, and the generated Client), dataclasses (half a millisecond a class), the async
+# client, uuid (and the platform module it imports), decimal, html (its entity table), the spec and
+# its machinery (with the first client), the generated types module (attrs classes).
+NOT_WITH_THE_CLIENT = [
+    "attr",
+    "attrs",
+    "dataclasses",
+    "uuid",
+    "platform",
+    "decimal",
+    "html",
+    "html.entities",
+    "nordfin._core.spec",
+    "nordfin._core.operation",
+    "nordfin.{slug}._async",
+    "nordfin_generated.{slug}.types",
+    "nordfin_generated.{slug}.client",
+]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_from_nordfin_import_a_client_loads_only_the_sync_client(slug: str) -> None:
+    httpx = loaded_after(f"{NO_CLI}import httpx")
+    loaded = loaded_after(NO_CLI + FIRST.format(slug=slug))
+    unwanted = {name.format(slug=slug) for name in NOT_WITH_THE_CLIENT}
+
+    assert f"nordfin.{slug}._sync" in loaded
+    assert not unwanted & httpx  # (else the check below would say nothing)
+    assert sorted(unwanted & loaded) == []
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_what_the_first_client_or_call_needs_loads_then(slug: str) -> None:
+    # the async client, with its first use; the spec machinery with the first client
+    assert f"nordfin.{slug}._async" in loaded_after(f"{NO_CLI}from nordfin import {slug}\n{slug}.AsyncClient")
+    assert f"nordfin.{slug}._async" in loaded_after(f"{NO_CLI}from nordfin.{slug} import AsyncClient")
+
+
+def test_attrs_and_the_generated_types_load_with_the_first_model() -> None:
+    loaded = loaded_after(f"{NO_CLI}from nordfin import goto\ngoto.models.PaymentTermUpdate")
+
+    assert {"attrs", "nordfin_generated.goto.types"} <= loaded
+    generated_client = f"{NO_CLI}import nordfin_generated.goto as generated\ngenerated.Client"
+    assert "nordfin_generated.goto.client" in loaded_after(generated_client)
+
+
+def test_an_aptic_guid_is_still_checked_as_str_or_uuid() -> None:
+    # Guid names uuid.UUID as a forward reference, read by the first check (the spec machinery of
+    # the first client imports uuid anyway)
+    code = (
+        f"{NO_CLI}import httpx\nfrom nordfin import aptic\n"
+        "from nordfin.errors import RequestValidationError\n"
+        "client = aptic.Client(base_url='https://gw.example/a', client_id='c', client_secret='s',"
+        " transport=httpx.MockTransport(lambda request: httpx.Response(500)))\n"
+        "try:\n    client.customers.get(7)\nexcept RequestValidationError as error:\n"
+        "    assert str(error) == 'customer_guid: must be str or UUID, not int', error\n"
+        "else:\n    raise AssertionError('sent')"
+    )
+
+    assert "uuid" in loaded_after(code)
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_the_packaged_spec_files_are_read_without_importlib_resources(slug: str) -> None:
     # (python-stdnum imports it for its own data files: one more reason it loads only when used)
