@@ -224,8 +224,30 @@ def test_importing_a_client_loads_no_generated_model_beyond_those_its_module_cod
     loaded = loaded_after(f"import nordfin.{slug}\nfrom nordfin.{slug} import Client, AsyncClient, models")
 
     assert {m.removeprefix(package) for m in loaded if m.startswith(package)} <= MODELS_AT_IMPORT[slug]
-    # and every operation module is there, none of them having loaded a model
-    assert any(m.startswith(f"nordfin_generated.{slug}.api.") for m in loaded)
+    # nor any operation module: the overlay holds each as a LazyOperation (api_init.py.jinja)
+    api = f"nordfin_generated.{slug}.api."
+    assert [m for m in loaded if m.startswith(api) and m.count(".") > api.count(".")] == []
+
+
+def test_an_operation_module_loads_with_the_first_call_that_needs_it() -> None:
+    loaded = loaded_after(CALL)
+
+    assert "nordfin_generated.goto.api.payment_terms.get_payment_term" in loaded
+    assert "nordfin_generated.goto.api.payment_terms.list_payment_terms" not in loaded
+
+
+def test_a_lazy_operation_reads_as_its_module() -> None:
+    probe = (
+        "from nordfin_generated.goto.api.payment_terms import get_payment_term as lazy\n"
+        "import nordfin_generated.goto.api.payment_terms.get_payment_term as real\n"
+        "assert type(lazy).__name__ == 'LazyOperation' and lazy is not real\n"
+        "assert lazy.OPERATION_ID == real.OPERATION_ID == 'get_payment_term'\n"
+        "assert lazy.build_request is real.build_request and lazy.__file__ == real.__file__\n"
+        "assert lazy.SUCCESS_MODEL is real.SUCCESS_MODEL\n"
+        "try:\n    lazy.nothing\nexcept AttributeError:\n    pass\nelse:\n    raise AssertionError"
+    )
+
+    assert "nordfin_generated.goto.models.payment_terms_response" in loaded_after(probe)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
