@@ -50,7 +50,8 @@ FIRST = "from nordfin import {slug}\n{slug}.Client"
 # Not loaded by it, though httpx does not load them either: attrs (with the generated models, whose
 # classes it makes, and the generated Client), dataclasses (half a millisecond a class), the async
 # client, uuid (and the platform module it imports), decimal, html (its entity table), the spec and
-# its machinery (with the first client), the generated types module (attrs classes).
+# its machinery (with the first client), the generated types module (attrs classes), the packaged
+# files' reader (the spec's provenance, SPEC, is read on first use).
 NOT_WITH_THE_CLIENT = [
     "attr",
     "attrs",
@@ -65,6 +66,8 @@ NOT_WITH_THE_CLIENT = [
     "nordfin.{slug}._async",
     "nordfin_generated.{slug}.types",
     "nordfin_generated.{slug}.client",
+    "nordfin._core.packaged",
+    "importlib.util",
 ]
 
 
@@ -84,6 +87,9 @@ def test_what_the_first_client_or_call_needs_loads_then(slug: str) -> None:
     # the async client, with its first use; the spec machinery with the first client
     assert f"nordfin.{slug}._async" in loaded_after(f"{NO_CLI}from nordfin import {slug}\n{slug}.AsyncClient")
     assert f"nordfin.{slug}._async" in loaded_after(f"{NO_CLI}from nordfin.{slug} import AsyncClient")
+    # the spec's provenance, with its first read
+    spec_version = f"{NO_CLI}from nordfin import {slug}\n{slug}.SPEC_VERSION"
+    assert "nordfin._core.packaged" in loaded_after(spec_version)
 
 
 def test_attrs_and_the_generated_types_load_with_the_first_model() -> None:

@@ -31,18 +31,24 @@ def stdnum(name: str) -> ModuleType:
 
 
 def lazy_exports(
-    module: str, names: Iterable[str], source: str, elsewhere: Mapping[str, str] | None = None
+    module: str,
+    names: Iterable[str],
+    source: str,
+    elsewhere: Mapping[str, str] | None = None,
+    computed: Mapping[str, Callable[[], Any]] | None = None,
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The ``__getattr__`` and ``__dir__`` of ``module``: each of ``names`` it does not define
     itself is read from the module ``source`` (or the one ``elsewhere`` names for it, e.g. an
-    async client's module) when first asked for."""
+    async client's module), or made by its function in ``computed``, when first asked for."""
     wanted = frozenset(names)
     sources = dict(elsewhere or {})
+    makers = dict(computed or {})
 
     def __getattr__(name: str) -> Any:
         if name not in wanted:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(sources.get(name, source)), name)
+        make = makers.get(name)
+        value = make() if make else getattr(importlib.import_module(sources.get(name, source)), name)
         setattr(sys.modules[module], name, value)  # the next lookup finds it without coming here
         return value
 

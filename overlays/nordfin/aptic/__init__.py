@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from nordfin._core.lazy import lazy_exports
 from nordfin._core.odata import Filter, and_, literal, not_, or_, raw
-from nordfin._core.provenance import spec_provenance
+from nordfin._core.provenance import spec_names
 from nordfin.aptic import errors, models
 from nordfin.aptic._checks import Field
 from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_PATH, ListArgs, gateway_url
@@ -22,6 +22,7 @@ from nordfin.aptic._sync import Client, Customers, EditableItems, Items, Mandate
 from nordfin.aptic.errors import ApticProblem
 
 if TYPE_CHECKING:
+    from nordfin._core.provenance import SpecProvenance
     from nordfin.aptic._async import (
         AsyncClient,
         AsyncCustomers,
@@ -52,9 +53,10 @@ if TYPE_CHECKING:
         UserQuestionResponse,
     )
 
-SPEC = spec_provenance("aptic")  # the spec this module was generated from
-SPEC_VERSION = SPEC.version  # its info.version
-SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
+    # read on first use, like the models
+    SPEC: SpecProvenance  # the spec this module was generated from
+    SPEC_VERSION: str  # its info.version
+    SPEC_SHA256: str  # the sha256 of the spec file
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -109,7 +111,7 @@ __all__ = [
     "raw",
 ]
 
-if not TYPE_CHECKING:  # the models and the async client are imported on first use
+if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
     _ASYNC = (
         "AsyncClient",
         "AsyncCustomers",
@@ -120,5 +122,9 @@ if not TYPE_CHECKING:  # the models and the async client are imported on first u
         "AsyncServices",
     )
     __getattr__, __dir__ = lazy_exports(
-        __name__, __all__, "nordfin.aptic.models", dict.fromkeys(_ASYNC, "nordfin.aptic._async")
+        __name__,
+        __all__,
+        "nordfin.aptic.models",
+        dict.fromkeys(_ASYNC, "nordfin.aptic._async"),
+        spec_names("aptic"),
     )

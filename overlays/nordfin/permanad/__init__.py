@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from nordfin._core.lazy import lazy_exports
 from nordfin._core.polling import PollPolicy
-from nordfin._core.provenance import spec_provenance
+from nordfin._core.provenance import spec_names
 from nordfin.permanad import errors, models
 from nordfin.permanad._checks import MARKETS
 from nordfin.permanad._plans import ENVIRONMENTS, FINAL_STATUSES, POLL_POLICY, QUOTA
@@ -19,12 +19,14 @@ from nordfin.permanad._sync import Client
 from nordfin.permanad.errors import WaitCancelled, WaitTimeout
 
 if TYPE_CHECKING:
+    from nordfin._core.provenance import SpecProvenance
     from nordfin.permanad._async import AsyncClient
     from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
 
-SPEC = spec_provenance("permanad")  # the spec this module was generated from
-SPEC_VERSION = SPEC.version  # its info.version
-SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
+    # read on first use, like the models
+    SPEC: SpecProvenance  # the spec this module was generated from
+    SPEC_VERSION: str  # its info.version
+    SPEC_SHA256: str  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
@@ -49,7 +51,11 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models and the async client are imported on first use
+if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
     __getattr__, __dir__ = lazy_exports(
-        __name__, __all__, "nordfin.permanad.models", {"AsyncClient": "nordfin.permanad._async"}
+        __name__,
+        __all__,
+        "nordfin.permanad.models",
+        {"AsyncClient": "nordfin.permanad._async"},
+        spec_names("permanad"),
     )
