@@ -51,7 +51,7 @@ FIRST = "from nordfin import {slug}\n{slug}.Client"
 # classes it makes, and the generated Client), dataclasses (half a millisecond a class), the async
 # client, uuid (and the platform module it imports), decimal, html (its entity table), the spec and
 # its machinery (with the first client), the generated types module (attrs classes), the packaged
-# files' reader (the spec's provenance, SPEC, is read on first use).
+# files' reader (the spec's provenance, SPEC, is read on first use), heapq (Permånad's first wait).
 NOT_WITH_THE_CLIENT = [
     "attr",
     "attrs",
@@ -68,6 +68,7 @@ NOT_WITH_THE_CLIENT = [
     "nordfin_generated.{slug}.client",
     "nordfin._core.packaged",
     "importlib.util",
+    "heapq",
 ]
 
 

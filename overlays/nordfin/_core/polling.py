@@ -21,7 +21,6 @@ never the client's half-second retries, which would poll faster than the vendor 
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 import time
@@ -225,6 +224,8 @@ def poll_many(
     """:func:`poll` for several resources in one thread: each is polled on its own schedule, the
     one due first next; returns every key's final value. One timeout covers the whole wait.
     """
+    import heapq  # by the first wait, not with the client
+
     gate = gate or IntervalGate(policy.interval)
     deadline = _deadline(policy, clock())
     schedules = {key: _Schedule(policy, deadline) for key in dict.fromkeys(keys)}
