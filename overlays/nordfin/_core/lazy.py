@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any, ForwardRef, Union
 
-__all__ = ["LazyModule", "forward_union", "lazy_exports", "stdnum"]
+__all__ = ["LazyModule", "api_exports", "forward_union", "lazy_exports", "stdnum"]
 
 
 @functools.cache
@@ -56,6 +56,18 @@ def lazy_exports(
         return sorted({*vars(sys.modules[module]), *wanted})
 
     return __getattr__, __dir__
+
+
+def api_exports(module: str, names: Iterable[str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """:func:`lazy_exports` for the API module ``nordfin.<slug>``: its models from its ``models``
+    module, its async classes (``Async...``, and the asyncio they bring) from its ``_async``
+    module, and ``SPEC``, ``SPEC_VERSION`` and ``SPEC_SHA256`` (``_core.provenance``)."""
+    from nordfin._core.provenance import spec_names
+
+    names = list(names)
+    asynchronous = {name: f"{module}._async" for name in names if name.startswith("Async")}
+    slug = module.rpartition(".")[2]
+    return lazy_exports(module, names, f"{module}.models", asynchronous, spec_names(slug))
 
 
 def forward_union(module: str, *names: str | None) -> Any:

@@ -12,9 +12,8 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
+from nordfin._core.lazy import api_exports
 from nordfin._core.odata import Filter, and_, literal, not_, or_, raw
-from nordfin._core.provenance import spec_names
 from nordfin.aptic import errors, models
 from nordfin.aptic._checks import Field
 from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_PATH, ListArgs, gateway_url
@@ -112,19 +111,4 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
-    _ASYNC = (
-        "AsyncClient",
-        "AsyncCustomers",
-        "AsyncEditableItems",
-        "AsyncItems",
-        "AsyncMandates",
-        "AsyncQuestions",
-        "AsyncServices",
-    )
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        __all__,
-        "nordfin.aptic.models",
-        dict.fromkeys(_ASYNC, "nordfin.aptic._async"),
-        spec_names("aptic"),
-    )
+    __getattr__, __dir__ = api_exports(__name__, __all__)

@@ -8,8 +8,7 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
-from nordfin._core.provenance import spec_names
+from nordfin._core.lazy import api_exports
 from nordfin.goto import errors, models
 from nordfin.goto._plans import ENVIRONMENTS, QUOTA
 from nordfin.goto._sync import Client, PaymentTermsSync
@@ -41,11 +40,4 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
-    _ASYNC = ("AsyncClient", "AsyncPaymentTermsSync")
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        __all__,
-        "nordfin.goto.models",
-        dict.fromkeys(_ASYNC, "nordfin.goto._async"),
-        spec_names("goto"),
-    )
+    __getattr__, __dir__ = api_exports(__name__, __all__)

@@ -9,8 +9,7 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
-from nordfin._core.provenance import spec_names
+from nordfin._core.lazy import api_exports
 from nordfin.payex import errors, models
 from nordfin.payex._plans import ENVIRONMENTS, allowed, find_operation
 from nordfin.payex._sync import Client
@@ -66,10 +65,4 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        __all__,
-        "nordfin.payex.models",
-        {"AsyncClient": "nordfin.payex._async"},
-        spec_names("payex"),
-    )
+    __getattr__, __dir__ = api_exports(__name__, __all__)

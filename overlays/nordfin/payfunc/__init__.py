@@ -8,8 +8,7 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
-from nordfin._core.provenance import spec_names
+from nordfin._core.lazy import api_exports
 from nordfin.payfunc import errors, models
 from nordfin.payfunc._checks import (
     CustomerDict,
@@ -62,10 +61,4 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        __all__,
-        "nordfin.payfunc.models",
-        {"AsyncClient": "nordfin.payfunc._async"},
-        spec_names("payfunc"),
-    )
+    __getattr__, __dir__ = api_exports(__name__, __all__)

@@ -9,9 +9,8 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
+from nordfin._core.lazy import api_exports
 from nordfin._core.polling import PollPolicy
-from nordfin._core.provenance import spec_names
 from nordfin.permanad import errors, models
 from nordfin.permanad._checks import MARKETS
 from nordfin.permanad._plans import ENVIRONMENTS, FINAL_STATUSES, POLL_POLICY, QUOTA
@@ -52,10 +51,4 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
-    __getattr__, __dir__ = lazy_exports(
-        __name__,
-        __all__,
-        "nordfin.permanad.models",
-        {"AsyncClient": "nordfin.permanad._async"},
-        spec_names("permanad"),
-    )
+    __getattr__, __dir__ = api_exports(__name__, __all__)
