@@ -70,7 +70,7 @@ def test_fields_cannot_be_assigned_or_deleted() -> None:
     ],
     ids=lambda value: type(value).__name__,
 )
-def test_copied_and_pickled_as_equal_values_without_running_the_checks_again(value: Frozen) -> None:
+def test_copied_and_pickled_as_equal_values(value: Frozen) -> None:
     assert copy.copy(value) == value
     assert copy.deepcopy(value) == value
     assert pickle.loads(pickle.dumps(value)) == value
