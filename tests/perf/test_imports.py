@@ -93,6 +93,13 @@ def test_what_the_first_client_or_call_needs_loads_then(slug: str) -> None:
     assert "nordfin._core.packaged" in loaded_after(spec_version)
 
 
+def test_a_client_is_built_without_attrs_which_comes_with_the_first_call() -> None:
+    built = CALL.split("term = ")[0]  # the client, before its first call
+
+    assert "attrs" not in loaded_after(NO_CLI + built)
+    assert "attrs" in loaded_after(NO_CLI + CALL)
+
+
 def test_attrs_and_the_generated_types_load_with_the_first_model() -> None:
     loaded = loaded_after(f"{NO_CLI}from nordfin import goto\ngoto.models.PaymentTermUpdate")
 
