@@ -1,6 +1,7 @@
 """nordfin's costs beside raw httpx: imports, calls, paging memory, the rate limiter, a full generation.
 
-- Imports: ``import <module>`` in a fresh interpreter, ÷ ``import httpx`` measured in the same round.
+- Imports: what a user writes first (``from nordfin import goto; goto.Client``) in a fresh
+  interpreter, ÷ ``import httpx`` measured in the same round.
 - Calls: both sides talk to the same in-process ``httpx.MockTransport`` that answers a fixed body, so
   the ratio is nordfin's own cost: spec validation of the request, auth, retry and error plumbing,
   parsing into the generated models. Rate limiting is off (a 200/minute limiter would make this a
@@ -12,7 +13,7 @@ are the CPU time of the measuring thread (``time.thread_time_ns``), so other wor
 machine does not land on one side. Every figure goes to ``build/bench.json`` with the date and
 ``os.cpu_count()``; README's table is that file's latest run (``--markdown`` prints it).
 
-Usage: python scripts/bench.py [--rounds N] [--markdown]
+Usage: python scripts/bench.py [--rounds N] [--markdown | --imports]
 """
 
 from __future__ import annotations
@@ -65,8 +66,14 @@ Figure = dict[str, Any]
 
 # --- imports -------------------------------------------------------------------------------------
 
-IMPORTS = ["nordfin", "nordfin.goto", "nordfin.payex", "nordfin.payfunc", "nordfin.aptic", "nordfin.permanad"]
-IMPORT_TARGETS = {"nordfin": 1.1}  # the rest: 1.3
+SLUGS = ["goto", "payex", "payfunc", "aptic", "permanad"]
+#: Each figure's name and the statement it times: what a user writes first (README: ``from nordfin
+#: import goto`` then ``goto.Client(...)``). The sync ``Client`` is resolved inside the timing, so
+#: loading it lazily cannot hide its cost; ``AsyncClient`` (asyncio) is for async users only.
+IMPORTS = {"import nordfin": "import nordfin"} | {
+    f"import nordfin.{slug}": f"from nordfin import {slug}; {slug}.Client" for slug in SLUGS
+}
+IMPORT_TARGETS = {"import nordfin": 1.1}  # the rest: 1.3
 
 
 #: httpx imports its command line (click, rich, pygments) when they are installed. This session's
@@ -75,38 +82,39 @@ IMPORT_TARGETS = {"nordfin": 1.1}  # the rest: 1.3
 NOT_INSTALLED = ("click", "rich", "pygments")
 
 
-def import_ms(module: str) -> float:
-    """Milliseconds of ``import <module>`` in a fresh interpreter (its own start-up not counted).
+def import_ms(statement: str) -> float:
+    """Milliseconds of ``statement`` in a fresh interpreter (its own start-up not counted).
 
     Bytecode is written and reused, as after an install: compiling sources is not importing.
     """
     hide = f"import sys\nsys.modules.update(dict.fromkeys({NOT_INSTALLED!r}))\n"
-    code = f"{hide}import time\nt = time.perf_counter()\nimport {module}\nprint(time.perf_counter() - t)"
+    code = f"{hide}import time\nt = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t)"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     return float(done.stdout) * 1000
 
 
 def import_figures(rounds: int) -> list[Figure]:
-    samples: dict[str, list[float]] = {m: [] for m in ["httpx", *IMPORTS]}
-    ratios: dict[str, list[float]] = {m: [] for m in IMPORTS}
-    for module in samples:
-        import_ms(module)  # writes the bytecode
+    statements = {"import httpx": "import httpx"} | IMPORTS
+    samples: dict[str, list[float]] = {name: [] for name in statements}
+    ratios: dict[str, list[float]] = {name: [] for name in IMPORTS}
+    for statement in statements.values():
+        import_ms(statement)  # writes the bytecode
     for _ in range(rounds):
-        for module in samples:
-            samples[module].append(import_ms(module))
-        for module in IMPORTS:
-            ratios[module].append(samples[module][-1] / samples["httpx"][-1])
+        for name, statement in statements.items():
+            samples[name].append(import_ms(statement))
+        for name in IMPORTS:
+            ratios[name].append(samples[name][-1] / samples["import httpx"][-1])
     return [
         figure(
-            f"import {m}",
-            statistics.median(samples[m]),
+            name,
+            statistics.median(samples[name]),
             "ms",
-            statistics.median(ratios[m]),
+            statistics.median(ratios[name]),
             "import httpx",
-            IMPORT_TARGETS.get(m, 1.3),
+            IMPORT_TARGETS.get(name, 1.3),
         )
-        for m in IMPORTS
+        for name in IMPORTS
     ]
 
 
@@ -387,13 +395,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="rounds of alternating measurements")
     parser.add_argument("--markdown", action="store_true", help="print README's table of build/bench.json")
     parser.add_argument("--calls", action="store_true", help="only the call figures, printed, not written")
+    parser.add_argument("--imports", action="store_true", help="only the import figures, not written")
     args = parser.parse_args()
     if args.markdown:
         print(markdown(json.loads(OUT.read_text(encoding="utf-8"))))
         return
-    if args.calls:  # while working on the call path: a quick look, nothing written
-        calls = [f for kind in ("get", "list", "aptic list") for f in call_figures(kind, args.rounds)]
-        print(markdown({"date": now(), "cpu_count": os.cpu_count(), "python": "", "figures": calls}))
+    if args.calls or args.imports:  # while working on one part: a quick look, nothing written
+        quick = import_figures(args.rounds) if args.imports else []
+        if args.calls:
+            quick += [f for kind in ("get", "list", "aptic list") for f in call_figures(kind, args.rounds)]
+        run = {"date": now(), "cpu_count": os.cpu_count(), "python": platform.python_version()}
+        print(markdown(run | {"figures": quick}))
         return
     figures = import_figures(max(args.rounds // 2, 5))
     for kind in ("get", "list", "aptic list"):

@@ -27,6 +27,7 @@ error can be pickled (to cross a ``ProcessPoolExecutor``), vendor-code classes i
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -50,13 +51,16 @@ __all__ = [
 ]
 
 
-# C0 and C1 controls, DEL and the Unicode line separators: each could end or rewrite a log line.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+@functools.cache
+def _control() -> re.Pattern[str]:
+    """C0 and C1 controls, DEL and the Unicode line separators: each could end or rewrite a log line
+    (compiled by the first error, not by ``import nordfin.<slug>``)."""
+    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def escape_controls(text: str) -> str:
     """``text`` with each control character written as its Python escape (``\\r``, ``\\x1b``)."""
-    return _CONTROL.sub(lambda match: repr(match.group(0))[1:-1], text)
+    return _control().sub(lambda match: repr(match.group(0))[1:-1], text)
 
 
 class NordfinError(Exception):

@@ -18,11 +18,20 @@ from nordfin._core.redact import (
     Secret,
     SecretSet,
     get_logger,
+    html_escape,
     mask_pii,
     redact_headers,
     redact_text,
     redact_url,
 )
+
+
+@given(st.text())
+def test_html_escape_is_the_standard_librarys(text: str) -> None:
+    import html
+
+    assert html_escape(text) == html.escape(text)
+
 
 # --- Secret -----------------------------------------------------------------------------------
 

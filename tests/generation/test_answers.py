@@ -44,11 +44,13 @@ def operation_modules(slug: str) -> dict[str, ModuleType]:
 
 
 def hints(item: Any) -> dict[str, Any]:
-    """The annotations of a generated model or function, whose models load on first use (so an
-    operation module names them only under TYPE_CHECKING)."""
-    package = importlib.import_module(".".join([*item.__module__.split(".")[:2], "models"]))
-    models = {name: getattr(package, name) for name in package.__all__}  # each loads on first use
-    return typing.get_type_hints(item, globalns={**models, **vars(sys.modules[item.__module__])})
+    """The annotations of a generated model or function, whose models and client class load on first
+    use (so an operation module names them only under TYPE_CHECKING)."""
+    root = ".".join(item.__module__.split(".")[:2])
+    names = {}
+    for package in (importlib.import_module(root), importlib.import_module(f"{root}.models")):
+        names.update({name: getattr(package, name) for name in package.__all__})  # each loads on first use
+    return typing.get_type_hints(item, globalns={**names, **vars(sys.modules[item.__module__])})
 
 
 def classes_in(annotation: Any) -> Iterator[type]:

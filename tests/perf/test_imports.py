@@ -42,6 +42,88 @@ def test_importing_a_client_loads_nothing_a_call_does_not_need_yet(slug: str) ->
     assert sorted(m for m in NOT_AT_IMPORT if m in loaded) == []
 
 
+# httpx imports its command line (click, rich, pygments) when they are installed, and with them much
+# of the standard library; an install of nordfin has none, so they are hidden as scripts/bench.py does.
+NO_CLI = "import sys\nsys.modules.update(dict.fromkeys(('click', 'rich', 'pygments')))\n"
+# What a user writes first (README), and what the bench times.
+FIRST = "from nordfin import {slug}\n{slug}.Client"
+# Not loaded by it, though httpx does not load them either: attrs (with the generated models, whose
+# classes it makes, and the generated Client), dataclasses (half a millisecond a class), the async
+# client, uuid (and the platform module it imports), decimal, html (its entity table), the spec and
+# its machinery (with the first client), the generated types module (attrs classes), the packaged
+# files' reader (the spec's provenance, SPEC, is read on first use), heapq (Permånad's first wait).
+NOT_WITH_THE_CLIENT = [
+    "attr",
+    "attrs",
+    "dataclasses",
+    "uuid",
+    "platform",
+    "decimal",
+    "html",
+    "html.entities",
+    "nordfin._core.spec",
+    "nordfin._core.operation",
+    "nordfin.{slug}._async",
+    "nordfin_generated.{slug}.types",
+    "nordfin_generated.{slug}.client",
+    "nordfin._core.packaged",
+    "importlib.util",
+    "heapq",
+]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_from_nordfin_import_a_client_loads_only_the_sync_client(slug: str) -> None:
+    httpx = loaded_after(f"{NO_CLI}import httpx")
+    loaded = loaded_after(NO_CLI + FIRST.format(slug=slug))
+    unwanted = {name.format(slug=slug) for name in NOT_WITH_THE_CLIENT}
+
+    assert f"nordfin.{slug}._sync" in loaded
+    assert not unwanted & httpx  # (else the check below would say nothing)
+    assert sorted(unwanted & loaded) == []
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_what_the_first_client_or_call_needs_loads_then(slug: str) -> None:
+    # the async client, with its first use; the spec machinery with the first client
+    assert f"nordfin.{slug}._async" in loaded_after(f"{NO_CLI}from nordfin import {slug}\n{slug}.AsyncClient")
+    assert f"nordfin.{slug}._async" in loaded_after(f"{NO_CLI}from nordfin.{slug} import AsyncClient")
+    # the spec's provenance, with its first read
+    spec_version = f"{NO_CLI}from nordfin import {slug}\n{slug}.SPEC_VERSION"
+    assert "nordfin._core.packaged" in loaded_after(spec_version)
+
+
+def test_a_client_is_built_without_attrs_which_comes_with_the_first_call() -> None:
+    built = CALL.split("term = ")[0]  # the client, before its first call
+
+    assert "attrs" not in loaded_after(NO_CLI + built)
+    assert "attrs" in loaded_after(NO_CLI + CALL)
+
+
+def test_attrs_and_the_generated_types_load_with_the_first_model() -> None:
+    loaded = loaded_after(f"{NO_CLI}from nordfin import goto\ngoto.models.PaymentTermUpdate")
+
+    assert {"attrs", "nordfin_generated.goto.types"} <= loaded
+    generated_client = f"{NO_CLI}import nordfin_generated.goto as generated\ngenerated.Client"
+    assert "nordfin_generated.goto.client" in loaded_after(generated_client)
+
+
+def test_an_aptic_guid_is_still_checked_as_str_or_uuid() -> None:
+    # Guid names uuid.UUID as a forward reference, read by the first check (the spec machinery of
+    # the first client imports uuid anyway)
+    code = (
+        f"{NO_CLI}import httpx\nfrom nordfin import aptic\n"
+        "from nordfin.errors import RequestValidationError\n"
+        "client = aptic.Client(base_url='https://gw.example/a', client_id='c', client_secret='s',"
+        " transport=httpx.MockTransport(lambda request: httpx.Response(500)))\n"
+        "try:\n    client.customers.get(7)\nexcept RequestValidationError as error:\n"
+        "    assert str(error) == 'customer_guid: must be str or UUID, not int', error\n"
+        "else:\n    raise AssertionError('sent')"
+    )
+
+    assert "uuid" in loaded_after(code)
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_the_packaged_spec_files_are_read_without_importlib_resources(slug: str) -> None:
     # (python-stdnum imports it for its own data files: one more reason it loads only when used)
@@ -121,7 +203,7 @@ def test_the_generated_models_package_imports_each_model_on_first_use(slug: str)
     assert f"{package}.{module}" in loaded_after(f"from {package} import {name}")
 
 
-@pytest.mark.parametrize("slug", ["goto", "payex", "payfunc"])  # Aptic and Permånad read theirs at import
+@pytest.mark.parametrize("slug", SLUGS)
 def test_the_spec_machinery_loads_with_the_first_client(slug: str) -> None:
     machinery = {"nordfin._core.spec", "nordfin._core.leniency", "nordfin._core.schema"}
 
@@ -156,8 +238,30 @@ def test_importing_a_client_loads_no_generated_model_beyond_those_its_module_cod
     loaded = loaded_after(f"import nordfin.{slug}\nfrom nordfin.{slug} import Client, AsyncClient, models")
 
     assert {m.removeprefix(package) for m in loaded if m.startswith(package)} <= MODELS_AT_IMPORT[slug]
-    # and every operation module is there, none of them having loaded a model
-    assert any(m.startswith(f"nordfin_generated.{slug}.api.") for m in loaded)
+    # nor any operation module: the overlay holds each as a LazyOperation (api_init.py.jinja)
+    api = f"nordfin_generated.{slug}.api."
+    assert [m for m in loaded if m.startswith(api) and m.count(".") > api.count(".")] == []
+
+
+def test_an_operation_module_loads_with_the_first_call_that_needs_it() -> None:
+    loaded = loaded_after(CALL)
+
+    assert "nordfin_generated.goto.api.payment_terms.get_payment_term" in loaded
+    assert "nordfin_generated.goto.api.payment_terms.list_payment_terms" not in loaded
+
+
+def test_a_lazy_operation_reads_as_its_module() -> None:
+    probe = (
+        "from nordfin_generated.goto.api.payment_terms import get_payment_term as lazy\n"
+        "import nordfin_generated.goto.api.payment_terms.get_payment_term as real\n"
+        "assert type(lazy).__name__ == 'LazyOperation' and lazy is not real\n"
+        "assert lazy.OPERATION_ID == real.OPERATION_ID == 'get_payment_term'\n"
+        "assert lazy.build_request is real.build_request and lazy.__file__ == real.__file__\n"
+        "assert lazy.SUCCESS_MODEL is real.SUCCESS_MODEL\n"
+        "try:\n    lazy.nothing\nexcept AttributeError:\n    pass\nelse:\n    raise AssertionError"
+    )
+
+    assert "nordfin_generated.goto.models.payment_terms_response" in loaded_after(probe)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -185,3 +289,28 @@ def test_an_operation_reads_its_success_model_on_first_use() -> None:
     )
 
     assert "nordfin_generated.aptic.models.customer" in loaded_after(probe)
+
+
+# What an overlay's module code needs of its spec is written in the overlay, so importing a client
+# reads no spec; the spec stays the one place to correct it, and these say where the two disagree.
+
+
+def test_aptics_page_sizes_are_the_specs() -> None:
+    from nordfin._core.spec import SpecIndex
+    from nordfin.aptic import _plans
+
+    index = SpecIndex.for_slug("aptic")
+    top = index.operation("list_customers").parameter("$top", "query")
+    assert top is not None
+    schema = index.resolve(top.schema)
+
+    assert (schema["default"], schema["maximum"]) == (_plans.DEFAULT_PAGE_SIZE, _plans.MAX_PAGE_SIZE)
+
+
+def test_permanads_environments_are_the_specs_servers() -> None:
+    from nordfin import permanad
+    from nordfin._core.spec import SpecIndex
+
+    servers = SpecIndex.for_slug("permanad").spec["servers"]
+
+    assert {server["x-nordfin-environment"]: server["url"] for server in servers} == permanad.ENVIRONMENTS

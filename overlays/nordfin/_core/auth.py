@@ -14,10 +14,9 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import quote_plus
 
-import attrs
 import httpx
 
 from nordfin._core.errors import status_family
@@ -73,8 +72,7 @@ class HeaderKeysAuth(httpx.Auth):
         return f"HeaderKeysAuth(headers={sorted(self._headers)!r})"
 
 
-@attrs.frozen
-class _Token:
+class _Token(NamedTuple):
     value: Secret
     expires_at: float
 

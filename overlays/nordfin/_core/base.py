@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
-import attrs
 import httpx
 
 from nordfin._core import setting_checks
 from nordfin._core.checked import Checked
 from nordfin._core.ratelimit import RateLimiter, check_limiter, shared_limiter
+from nordfin._core.record import Frozen
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Session
 from nordfin._core.transport import DEFAULT_TIMEOUT, ClientCert, build_async_client, build_sync_client
@@ -23,8 +23,7 @@ from nordfin.errors import RequestValidationError
 __all__ = ["AsyncClientBase", "ClientBase", "ClientSetup", "Options", "Quota", "resolve_base_url"]
 
 
-@attrs.frozen
-class Quota:
+class Quota(NamedTuple):
     """A vendor's documented rate limit: ``limit`` requests per ``period`` seconds per ``key``."""
 
     limit: int
@@ -45,20 +44,42 @@ class Quota:
         return self.limiter(key) if setting else None
 
 
-@attrs.frozen(kw_only=True)
-class Options:
+class Options(Frozen):
     """Settings every client takes; see an overlay's ``Client`` docstring for their meaning."""
 
+    __slots__ = ("base_url", "cert", "limiter", "retry", "sleep", "strict", "timeout", "transport")
     base_url: str
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    limiter: RateLimiter | None = attrs.field(default=None, validator=check_limiter)
-    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
-    cert: ClientCert | None = attrs.field(default=None, converter=setting_checks.client_cert)
-    strict: bool = False
-    sleep: Callable[[float], Any] | None = None
+    timeout: httpx.Timeout | float | None
+    retry: RetryPolicy
+    limiter: RateLimiter | None
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
+    cert: ClientCert | None
+    strict: bool
+    sleep: Callable[[float], Any] | None
 
-    def __attrs_post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy = RetryPolicy(),  # frozen, so sharing the default is safe
+        limiter: RateLimiter | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        cert: ClientCert | None = None,
+        strict: bool = False,
+        sleep: Callable[[float], Any] | None = None,
+    ) -> None:
+        self._init(
+            base_url=base_url,
+            timeout=timeout,
+            retry=retry,
+            limiter=limiter,
+            transport=transport,
+            cert=cert,
+            strict=strict,
+            sleep=sleep,
+        )
+        check_limiter(self, "limiter", limiter)
         setting_checks.check_options(self)  # every setting refused at construction, not at first use
 
 

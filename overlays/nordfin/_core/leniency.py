@@ -40,9 +40,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 import httpx
 
 from nordfin._core.redact import get_logger
@@ -58,8 +57,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _JSON_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
-@attrs.frozen
-class Deviation:
+class Deviation(NamedTuple):
     """One way a body breaks its schema that lenient reading accepts, at ``where`` (a member such
     as ``body.data.status``): ``kind`` is ``"enum"`` (a value the enum does not list), ``"null"``,
     ``"missing"`` (a required member) or ``"bound"`` (a length, range, pattern or format; ``rule``

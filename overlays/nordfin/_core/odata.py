@@ -40,18 +40,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import uuid
+import sys
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias
 
-import attrs
-
+from nordfin._core.record import Frozen
 from nordfin.errors import RequestValidationError
 
 __all__ = ["Field", "Filter", "Value", "and_", "literal", "not_", "or_", "raw", "render", "vocabulary"]
 
 #: The Python types :func:`literal` turns into OData literals.
-Value = str | bool | int | float | Decimal | dt.datetime | dt.date | uuid.UUID | None
+if TYPE_CHECKING:
+    import uuid
+    from decimal import Decimal
+
+# uuid and decimal are imported by whoever makes a UUID or a Decimal, not for this (issue 14)
+Value: TypeAlias = "str | bool | int | float | Decimal | dt.datetime | dt.date | uuid.UUID | None"
 
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
 _KEYWORDS = frozenset({"and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "true", "false", "null"})
@@ -62,8 +66,7 @@ def _refuse(rule: str) -> RequestValidationError:
     return RequestValidationError("filter", rule)
 
 
-@attrs.frozen
-class Filter:
+class Filter(Frozen):
     """An OData filter expression; ``text`` (or ``str(f)``) is what goes into ``$filter``.
 
     Combine with ``&`` (and), ``|`` (or) and ``~`` (not), or with :func:`and_`, :func:`or_` and
@@ -73,7 +76,11 @@ class Filter:
     # How an argument error names this type: a plain (maybe f-) string is refused, and says why.
     describe_as = "a Filter (Field(...) comparisons, or raw(...) for hand-written text)"
 
-    text: str = attrs.field(repr=False)  # the values may be names or identity numbers
+    __slots__ = ("text",)
+    text: str  # not in the repr: the values may be names or identity numbers
+
+    def __init__(self, text: str) -> None:
+        self._init(text=text)
 
     def __str__(self) -> str:
         return self.text
@@ -91,22 +98,26 @@ class Filter:
         return not_(self)
 
 
-def _check_name(instance: object, attribute: attrs.Attribute[str], name: object) -> None:
+def _check_name(name: object) -> None:
     if not isinstance(name, str) or _FIELD.fullmatch(name) is None:
         raise _refuse("field names must be identifiers joined by '/', such as customer/fullName")
     if name in _KEYWORDS:
         raise _refuse(f"field name {name} is an OData keyword")
 
 
-@attrs.frozen
-class Field:
+class Field(Frozen):
     """A property to compare, by its name in the API's JSON (``a/b`` for a nested property).
 
     ``Field("fullName").eq("Anna")`` is the filter ``fullName eq 'Anna'``. The comparison methods
     are named as in OData; ``==`` keeps its ordinary meaning (two fields of the same name).
     """
 
-    name: str = attrs.field(validator=_check_name)
+    __slots__ = ("name",)
+    name: str
+
+    def __init__(self, name: str) -> None:
+        _check_name(name)
+        self._init(name=name)
 
     def eq(self, value: Value) -> Filter:
         """``name eq value``; ``None`` compares with ``null``."""
@@ -150,15 +161,22 @@ def literal(value: object) -> str:
         return _integer(value)
     if isinstance(value, float):
         return _float(value)
-    if isinstance(value, Decimal):
-        return _decimal(value)
+    if _is_instance(value, "decimal", "Decimal"):
+        return _decimal(value)  # type: ignore[arg-type]
     if isinstance(value, dt.datetime):
         return _datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    if _is_instance(value, "uuid", "UUID"):
         return str(value)
     raise _refuse(f"a filter value has the unsupported type {type(value).__name__}")
+
+
+def _is_instance(value: object, module: str, name: str) -> bool:
+    """``isinstance(value, module.name)`` without importing ``module``: before it is imported, no
+    instance of its class can exist."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(value, getattr(loaded, name))
 
 
 def _string(value: str) -> str:
@@ -179,6 +197,8 @@ def _integer(value: int) -> str:
 def _float(value: float) -> str:
     if not math.isfinite(value):
         raise _refuse("float values must be finite numbers")
+    from decimal import Decimal
+
     text = format(Decimal(repr(float(value))), "f")
     return text if "." in text else text + ".0"
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 __all__ = ["Header", "Operation", "Parameter", "RequestBody", "Response", "read_operation"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-@attrs.frozen
-class Parameter:
+class Parameter(NamedTuple):
     """A path, query, header or cookie parameter, its ``$ref`` resolved."""
 
     name: str
@@ -24,16 +21,14 @@ class Parameter:
     explode: bool = True
 
 
-@attrs.frozen
-class RequestBody:
+class RequestBody(NamedTuple):
     """A request body: whether it is required and its schema per media type."""
 
     required: bool
     content: dict[str, dict[str, Any]]
 
 
-@attrs.frozen
-class Header:
+class Header(NamedTuple):
     """A documented response header."""
 
     name: str
@@ -41,8 +36,7 @@ class Header:
     schema: dict[str, Any]
 
 
-@attrs.frozen
-class Response:
+class Response(NamedTuple):
     """A documented response: its schema per media type and its headers."""
 
     description: str
@@ -50,8 +44,7 @@ class Response:
     headers: dict[str, Header]
 
 
-@attrs.frozen
-class Operation:
+class Operation(NamedTuple):
     """One operation of the document, with path-level and operation-level parameters merged."""
 
     operation_id: str

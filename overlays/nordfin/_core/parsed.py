@@ -12,21 +12,18 @@ untyped.
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib
 import sys
 import types
 import typing
-import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 __all__ = ["unparsed"]
 
 
-@attrs.frozen
-class _Slot:
+class _Slot(NamedTuple):
     """What one field of a generated model may hold."""
 
     name: str
@@ -56,7 +53,7 @@ def unparsed(value: Any, where: str = "body") -> list[str]:
 def _check(slot: _Slot, value: Any, where: str) -> list[str]:
     if value is None:
         return []
-    if attrs.has(type(value)):
+    if _is_model(type(value)):
         return unparsed(value, where) if isinstance(value, slot.models) else [f"{where}: an unexpected model"]
     if isinstance(value, list) and slot.item_models:
         if all(isinstance(item, slot.item_models) for item in value):
@@ -89,6 +86,12 @@ def _in_items(items: list[Any], where: str) -> list[str]:
     return problems
 
 
+def _is_model(cls: type) -> bool:
+    """Whether ``cls`` is a generated model (an attrs class: ``attrs.has``, without importing
+    attrs before a model has)."""
+    return getattr(cls, "__attrs_attrs__", None) is not None
+
+
 # Per class (a generated model, or any other class an answer holds, which has none); a race only
 # computes it twice.
 _SLOTS: dict[type, tuple[_Slot, ...]] = {}
@@ -99,7 +102,7 @@ def _slots(cls: type) -> tuple[_Slot, ...]:
     others need no check. Empty for a class that is no generated model."""
     found = _SLOTS.get(cls)
     if found is None:
-        found = _SLOTS[cls] = _find_slots(cls) if attrs.has(cls) else ()
+        found = _SLOTS[cls] = _find_slots(cls) if _is_model(cls) else ()
     return found
 
 
@@ -108,7 +111,7 @@ def _find_slots(cls: type) -> tuple[_Slot, ...]:
     if hints is None:
         return ()
     slots = []
-    for field in attrs.fields(cls):
+    for field in cls.__attrs_attrs__:  # type: ignore[attr-defined]
         slot = _slot(field.name, hints.get(field.name))
         if slot is not None:
             slots.append(slot)
@@ -153,23 +156,28 @@ def _slot(name: str, annotation: Any) -> _Slot | None:
     members = _members(annotation)
     if Any in members:
         return None
-    models = tuple(m for m in members if isinstance(m, type) and attrs.has(m))
+    models = tuple(m for m in members if isinstance(m, type) and _is_model(m))
     items = tuple(
         item
         for m in members
         if typing.get_origin(m) is list
         for item in typing.get_args(m)
-        if isinstance(item, type) and attrs.has(item)
+        if isinstance(item, type) and _is_model(item)
     )
-    if not models and not items and not any(m in _CONVERTED for m in members):
+    if not models and not items and not any(m in _converted() for m in members):
         return None
     plain = tuple(p for p in (_plain(m) for m in members if m not in models) if p is not None)
     accepts = None if models or items else plain + ((int,) if float in plain else ())
     return _Slot(name, models, items, plain, accepts)
 
 
-# What the generated parser converts from a JSON string, and leaves as the string when it cannot.
-_CONVERTED = (datetime.datetime, datetime.date, uuid.UUID)
+@functools.cache
+def _converted() -> tuple[type, ...]:
+    """What the generated parser converts from a JSON string, and leaves as the string when it
+    cannot (uuid is imported by the first model that has one, not with the client)."""
+    import uuid
+
+    return (datetime.datetime, datetime.date, uuid.UUID)
 
 
 def _members(annotation: Any) -> tuple[Any, ...]:
@@ -183,7 +191,7 @@ def _plain(member: Any) -> type | None:
     origin = typing.get_origin(member)
     if origin is list:
         items = typing.get_args(member)
-        return None if any(isinstance(i, type) and attrs.has(i) for i in items) else list
+        return None if any(isinstance(i, type) and _is_model(i) for i in items) else list
     if isinstance(origin, type):
         return origin
     if isinstance(member, type) and member is not type(None):

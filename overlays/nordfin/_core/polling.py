@@ -21,16 +21,14 @@ never the client's half-second retries, which would poll faster than the vendor 
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Protocol, TypeVar
 
-import attrs
-
 from nordfin._core import aio
+from nordfin._core.record import Frozen
 from nordfin._core.retry import single_attempt
 from nordfin.errors import NordfinError, RateLimited, ServerError, TransportError
 
@@ -71,25 +69,45 @@ class Cancel(Protocol):
     def is_set(self) -> bool: ...
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _positive(name: str, value: float) -> None:
     if not (isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < math.inf):
-        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0")
+        raise ValueError(f"{name} must be a finite number of seconds >= 0")
 
 
-@attrs.frozen
-class PollPolicy:
+class PollPolicy(Frozen):
     """How to poll: at most once per ``interval`` seconds per resource; after ``n`` failures in a
     row wait ``backoff * 2 ** (n - 1)`` seconds (at most ``max_backoff``); give up after
     ``max_failures`` failures in a row (None: never) or ``timeout`` seconds (None: never).
     Only exceptions of a ``retry_on`` class count as failures; any other is raised at once.
     """
 
-    interval: float = attrs.field(default=60.0, validator=_positive)
-    backoff: float = attrs.field(default=60.0, validator=_positive)
-    max_backoff: float = attrs.field(default=3600.0, validator=_positive)
-    timeout: float | None = None
-    max_failures: int | None = None
-    retry_on: tuple[type[BaseException], ...] = (TransportError, RateLimited, ServerError)
+    __slots__ = ("backoff", "interval", "max_backoff", "max_failures", "retry_on", "timeout")
+    interval: float
+    backoff: float
+    max_backoff: float
+    timeout: float | None
+    max_failures: int | None
+    retry_on: tuple[type[BaseException], ...]
+
+    def __init__(
+        self,
+        interval: float = 60.0,
+        backoff: float = 60.0,
+        max_backoff: float = 3600.0,
+        timeout: float | None = None,
+        max_failures: int | None = None,
+        retry_on: tuple[type[BaseException], ...] = (TransportError, RateLimited, ServerError),
+    ) -> None:
+        for name, value in (("interval", interval), ("backoff", backoff), ("max_backoff", max_backoff)):
+            _positive(name, value)
+        self._init(
+            interval=interval,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            timeout=timeout,
+            max_failures=max_failures,
+            retry_on=retry_on,
+        )
 
     def delay_after_failures(self, failures: int) -> float:
         """Seconds to wait after ``failures`` failed polls in a row (1 -> ``backoff``)."""
@@ -134,15 +152,16 @@ def polling_gate(interval: float, limiter: object, name: str) -> IntervalGate:
     return shared_gate(interval, limiter, name) or IntervalGate(interval)
 
 
-@attrs.define
 class _Schedule:
     """The state of one wait: when the next poll may happen and how many failures in a row."""
 
-    policy: PollPolicy
-    deadline: float
-    failures: int = 0
-    not_before: float = -math.inf
-    last: object = None
+    __slots__ = ("deadline", "failures", "last", "not_before", "policy")
+
+    def __init__(self, policy: PollPolicy, deadline: float) -> None:
+        self.policy, self.deadline = policy, deadline
+        self.failures: int = 0
+        self.not_before: float = -math.inf
+        self.last: object = None
 
     def succeeded(self, value: object, now: float) -> None:
         self.failures, self.last, self.not_before = 0, value, now + self.policy.interval
@@ -205,6 +224,8 @@ def poll_many(
     """:func:`poll` for several resources in one thread: each is polled on its own schedule, the
     one due first next; returns every key's final value. One timeout covers the whole wait.
     """
+    import heapq  # by the first wait, not with the client
+
     gate = gate or IntervalGate(policy.interval)
     deadline = _deadline(policy, clock())
     schedules = {key: _Schedule(policy, deadline) for key in dict.fromkeys(keys)}

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-import attrs
-
-from nordfin._core.packaged import read_packaged
-
-__all__ = ["SpecProvenance", "spec_provenance"]
+__all__ = ["SpecProvenance", "spec_names", "spec_provenance"]
 
 
-@attrs.frozen
-class SpecProvenance:
+class SpecProvenance(NamedTuple):
     """The spec an API module was generated from."""
 
     slug: str
@@ -29,10 +25,23 @@ class SpecProvenance:
 
 @functools.cache
 def _lock() -> dict[str, Any]:
+    from nordfin._core.packaged import read_packaged
+
     lock: dict[str, Any] = json.loads(read_packaged("generate.lock.json"))
     return lock
 
 
+def spec_names(slug: str) -> dict[str, Callable[[], Any]]:
+    """An API module's ``SPEC``, ``SPEC_VERSION`` and ``SPEC_SHA256``, read when first asked for
+    (``_core.lazy.lazy_exports``): importing a client reads no file."""
+    return {
+        "SPEC": lambda: spec_provenance(slug),
+        "SPEC_VERSION": lambda: spec_provenance(slug).version,
+        "SPEC_SHA256": lambda: spec_provenance(slug).sha256,
+    }
+
+
+@functools.cache
 def spec_provenance(slug: str) -> SpecProvenance:
     """Title, ``info.version`` and sha256 of the spec ``slug``'s client was generated from."""
     entry = _lock()["specs"][slug]

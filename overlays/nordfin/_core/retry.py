@@ -31,12 +31,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC
+from typing import NamedTuple
 
-import attrs
 import httpx
 
 from nordfin._core import aio
 from nordfin._core.ratelimit import RateLimiter, for_transport
+from nordfin._core.record import Frozen
 from nordfin._core.redact import SENSITIVE_HEADERS, get_logger, redact_url
 
 __all__ = [
@@ -68,8 +69,7 @@ def _check(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
-@attrs.frozen
-class RetryPolicy:
+class RetryPolicy(Frozen):
     """How often and how long to retry.
 
     ``max_attempts`` counts every attempt, the first included (1: never retry).
@@ -79,14 +79,31 @@ class RetryPolicy:
     ``retry_statuses`` are the statuses worth another attempt.
     """
 
-    max_attempts: int = 3
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-    max_wait: float = 60.0
-    jitter: float = 0.25
-    retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    __slots__ = ("initial_delay", "jitter", "max_attempts", "max_delay", "max_wait", "retry_statuses")
+    max_attempts: int
+    initial_delay: float
+    max_delay: float
+    max_wait: float
+    jitter: float
+    retry_statuses: frozenset[int]
 
-    def __attrs_post_init__(self) -> None:
+    def __init__(
+        self,
+        max_attempts: int = 3,
+        initial_delay: float = 0.5,
+        max_delay: float = 8.0,
+        max_wait: float = 60.0,
+        jitter: float = 0.25,
+        retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504}),
+    ) -> None:
+        self._init(
+            max_attempts=max_attempts,
+            initial_delay=initial_delay,
+            max_delay=max_delay,
+            max_wait=max_wait,
+            jitter=jitter,
+            retry_statuses=retry_statuses,
+        )
         _check(type(self.max_attempts) is int and self.max_attempts >= 1, "max_attempts must be an int >= 1")
         for name in ("initial_delay", "max_delay", "max_wait"):
             value = getattr(self, name)
@@ -149,8 +166,7 @@ def backoff_delay(policy: RetryPolicy, attempt: int, rnd: Callable[[], float] = 
     return max(0.0, base * (1.0 + policy.jitter * (2.0 * rnd() - 1.0)))
 
 
-@attrs.frozen
-class RetryDecision:
+class RetryDecision(NamedTuple):
     """What to do after an attempt: ``delay`` seconds before the next one, or stop if None;
     ``pause`` seconds for the rate limiter, when the server asked these credentials to wait.
     """

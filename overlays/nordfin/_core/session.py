@@ -12,10 +12,9 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from types import MappingProxyType, ModuleType
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
-import attrs
 import httpx
 
 from nordfin._core import guard, send
@@ -47,8 +46,18 @@ class GeneratedClient(Protocol):
     raise_on_unexpected_status: bool
 
 
-@attrs.frozen
-class ApiProfile:
+class ParserSettings:
+    """The generated ``Client``'s one setting a parser reads, without importing that class (attrs):
+    a status the spec does not list raises (the session hands the parser documented answers only)."""
+
+    __slots__ = ()
+    raise_on_unexpected_status = True
+
+
+PARSER_SETTINGS = ParserSettings()
+
+
+class ApiProfile(NamedTuple):
     """What ``_core`` needs to know about one API; each overlay defines one.
 
     ``error_parser`` reads the vendor's error body (never raises; ``None`` when unreadable),
@@ -58,11 +67,11 @@ class ApiProfile:
     """
 
     slug: str
-    generated_client: GeneratedClient
     error_parser: Callable[[httpx.Response], VendorError | None]
-    error_classes: Mapping[Any, type[ApiError]] = attrs.field(factory=dict)
+    error_classes: Mapping[Any, type[ApiError]] = MappingProxyType({})
     error_base: type[ApiError] = ApiError
     request_id_header: str | None = None
+    generated_client: GeneratedClient = PARSER_SETTINGS
 
     @property
     def spec(self) -> SpecIndex:
@@ -75,8 +84,7 @@ def _unchanged(parsed: Any) -> Any:
     return parsed
 
 
-@attrs.frozen
-class Call(Generic[R]):
+class Call(NamedTuple, Generic[R]):
     """One call of an operation, described once so the sync and async clients share every line of it.
 
     ``module`` is the generated operation, ``expect`` the model its success answer must be,
@@ -85,13 +93,12 @@ class Call(Generic[R]):
 
     module: ModuleType
     expect: type[Any] | None
-    arguments: dict[str, Any] = attrs.field(factory=dict)
+    arguments: Mapping[str, Any] = MappingProxyType({})
     slash_params: bool = False
     then: Callable[[Any], R] = _unchanged
 
 
-@attrs.frozen
-class Prepared:
+class Prepared(NamedTuple):
     """A request ready to send, with what is needed to read its answer."""
 
     request: httpx.Request

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias, TypedDict
 
 import httpx
 
+from nordfin._core import setting_checks
 from nordfin._core.base import Options, Quota
 from nordfin._core.ratelimit import RateLimiter
 from nordfin._core.redact import Secret
@@ -82,7 +83,7 @@ def options(
         retry=_first_given(settings.get("retry"), retry, RetryPolicy()),
         limiter=limiter,
         transport=settings.get("transport"),
-        cert=settings.get("cert"),
+        cert=setting_checks.client_cert(settings.get("cert")),  # any form httpx takes, as a ClientCert
         strict=settings.get("strict", False),
         sleep=settings.get("sleep"),
     )

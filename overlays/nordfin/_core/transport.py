@@ -10,11 +10,11 @@ import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
 
-import attrs
 import httpx
 
 from nordfin._core import aio
 from nordfin._core.ratelimit import RateLimiter
+from nordfin._core.record import Frozen
 from nordfin._core.redact import Secret
 from nordfin._core.retry import AsyncRetryTransport, RetryPolicy, RetryTransport
 from nordfin.errors import RequestValidationError
@@ -36,15 +36,20 @@ def _optional_secret(value: str | Secret | None) -> Secret | None:
     return None if value is None else Secret.of(value)
 
 
-@attrs.frozen
-class ClientCert:
+class ClientCert(Frozen):
     """A client certificate for mutual TLS: PEM ``certfile``, its key (if in another file), and the
     key's password (if it is encrypted; a plain ``str`` is wrapped in a ``Secret``).
     """
 
+    __slots__ = ("certfile", "keyfile", "password")
     certfile: str
-    keyfile: str | None = None
-    password: Secret | None = attrs.field(default=None, converter=_optional_secret)
+    keyfile: str | None
+    password: Secret | None
+
+    def __init__(
+        self, certfile: str, keyfile: str | None = None, password: str | Secret | None = None
+    ) -> None:
+        self._init(certfile=certfile, keyfile=keyfile, password=_optional_secret(password))
 
 
 def ssl_context(cert: ClientCert | None = None) -> ssl.SSLContext:
@@ -107,7 +112,7 @@ def build_sync_client(
     timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
     cert: ClientCert | None = None,
-    policy: RetryPolicy = RetryPolicy(),  # noqa: B008  # frozen, so sharing the default is safe
+    policy: RetryPolicy = RetryPolicy(),  # frozen, so sharing the default is safe
     limiter: RateLimiter | None = None,
     sleep: Callable[[float], None] | None = None,
     headers: Mapping[str, str] | None = None,
@@ -136,7 +141,7 @@ def build_async_client(
     timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
     transport: httpx.AsyncBaseTransport | None = None,
     cert: ClientCert | None = None,
-    policy: RetryPolicy = RetryPolicy(),  # noqa: B008  # frozen, so sharing the default is safe
+    policy: RetryPolicy = RetryPolicy(),  # frozen, so sharing the default is safe
     limiter: RateLimiter | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     headers: Mapping[str, str] | None = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-import uuid
+import sys
 from typing import Any, TypeVar
 
 from nordfin._core._iso_codes import COUNTRIES
@@ -98,7 +98,8 @@ def check_guid(field: str, value: Any) -> str:
     Braces, ``urn:uuid:`` prefixes and missing hyphens are refused rather than rewritten: a GUID
     that reaches a URL path must be exactly what the server stored.
     """
-    if isinstance(value, uuid.UUID):
+    uuid = sys.modules.get("uuid")  # not imported for this: no UUID exists before its module is
+    if uuid is not None and isinstance(value, uuid.UUID):
         return str(value)
     text = check_str(field, value)
     if not _GUID.fullmatch(text):

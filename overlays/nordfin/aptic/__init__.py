@@ -12,25 +12,25 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
+from nordfin._core.lazy import api_exports
 from nordfin._core.odata import Filter, and_, literal, not_, or_, raw
-from nordfin._core.provenance import spec_provenance
 from nordfin.aptic import errors, models
-from nordfin.aptic._async import (
-    AsyncClient,
-    AsyncCustomers,
-    AsyncEditableItems,
-    AsyncItems,
-    AsyncMandates,
-    AsyncQuestions,
-    AsyncServices,
-)
 from nordfin.aptic._checks import Field
 from nordfin.aptic._plans import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TOKEN_PATH, ListArgs, gateway_url
 from nordfin.aptic._sync import Client, Customers, EditableItems, Items, Mandates, Questions, Services
 from nordfin.aptic.errors import ApticProblem
 
 if TYPE_CHECKING:
+    from nordfin._core.provenance import SpecProvenance
+    from nordfin.aptic._async import (
+        AsyncClient,
+        AsyncCustomers,
+        AsyncEditableItems,
+        AsyncItems,
+        AsyncMandates,
+        AsyncQuestions,
+        AsyncServices,
+    )
     from nordfin.aptic.models import (
         UNSET,
         BankAccountClass,
@@ -52,9 +52,10 @@ if TYPE_CHECKING:
         UserQuestionResponse,
     )
 
-SPEC = spec_provenance("aptic")  # the spec this module was generated from
-SPEC_VERSION = SPEC.version  # its info.version
-SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
+    # read on first use, like the models
+    SPEC: SpecProvenance  # the spec this module was generated from
+    SPEC_VERSION: str  # its info.version
+    SPEC_SHA256: str  # the sha256 of the spec file
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -109,5 +110,5 @@ __all__ = [
     "raw",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.aptic.models")
+if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
+    __getattr__, __dir__ = api_exports(__name__, __all__)

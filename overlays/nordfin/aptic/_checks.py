@@ -11,18 +11,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-import attrs
-
 from nordfin._core import odata
-from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_enum, check_str, check_type
 from nordfin.aptic import models
 from nordfin.errors import RequestValidationError
-from nordfin_generated.aptic.types import Unset
+from nordfin_generated.unset import Unset
 
 __all__ = ["Field", "customer_create", "customer_update", "extra_field", "mandate", "parameters", "unchanged"]
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 def unchanged(body: T) -> T:
@@ -45,7 +43,7 @@ def _customer_enums(body: T) -> T:
         value = getattr(body, name)
         if not isinstance(value, Unset):
             changes[name] = check_enum(wire, value, kind)
-    return attrs.evolve(body, **changes) if changes else body  # type: ignore[misc]
+    return _evolve(body, **changes) if changes else body
 
 
 def customer_create(body: Any) -> models.CustomerCreate:
@@ -71,10 +69,18 @@ def mandate(body: Any) -> models.DirectDebitMandateInput:
     account_class = body.sending_bank_account_class
     if account_class is not None and not isinstance(account_class, Unset):
         account_class = check_enum("sendingBankAccountClass", account_class, models.BankAccountClass)
-    checked: models.DirectDebitMandateInput = attrs.evolve(
+    checked: models.DirectDebitMandateInput = _evolve(
         body, direct_debit_mandate_type=kind, sending_bank_account_class=account_class
     )
     return checked
+
+
+def _evolve(model: M, **changes: Any) -> M:
+    """``attrs.evolve``: attrs is loaded with the generated models (attrs classes), not with the client."""
+    import attrs
+
+    evolved: M = attrs.evolve(model, **changes)  # type: ignore[misc]
+    return evolved
 
 
 def parameters(body: Any) -> list[models.CustomerParameterInput]:
@@ -105,6 +111,8 @@ def _named(field: str, name: Any) -> None:
 
 @cache
 def _to_wire() -> Any:
+    from nordfin._core.spec import SpecIndex  # the spec machinery loads with the first client
+
     return odata.vocabulary(_property_names(SpecIndex.for_slug("aptic").spec.get("components", {})))
 
 
@@ -125,10 +133,12 @@ def _wire_name(name: object) -> str:
     return str(_to_wire()(name))
 
 
-@attrs.frozen
 class Field(odata.Field):
     """A property of Aptic's JSON to filter on: its wire name (``fullName``) or its snake_case
     spelling (``full_name``), which is mapped to the wire name; a name that is no property of
     the spec is refused (the gateway would silently match nothing)."""
 
-    name: str = attrs.field(converter=_wire_name)
+    __slots__ = ()
+
+    def __init__(self, name: str) -> None:
+        self._init(name=_wire_name(name))  # in place of odata.Field's check

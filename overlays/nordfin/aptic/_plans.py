@@ -9,28 +9,26 @@ once by a :class:`Kind`, and the same plan functions serve all of them.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
-from typing import Any, Generic, Literal, Protocol, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Protocol, TypeVar, Unpack
 
-import attrs
 import httpx
 
 from nordfin._core import odata
 from nordfin._core.auth import OAuth2ClientCredentials, WithHeaders
 from nordfin._core.base import ClientSetup, resolve_base_url
 from nordfin._core.checked import Checked, check_argument, checked
+from nordfin._core.lazy import LazyModule, forward_union
+from nordfin._core.record import Frozen
 from nordfin._core.redact import Secret
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.settings import Settings, options
-from nordfin._core.spec import SpecIndex
 from nordfin._core.tokenstore import token_store
 from nordfin._core.validate import check_guid, check_header_value, check_path_id, check_str, check_type
 from nordfin.aptic import _checks
 from nordfin.aptic.errors import ApticProblem, parse_error
 from nordfin.errors import RequestValidationError
-from nordfin_generated.aptic import Client as GeneratedClient
 from nordfin_generated.aptic import models
 from nordfin_generated.aptic.api.addresses import (
     create_customer_address,
@@ -101,17 +99,10 @@ __all__ = [
 ]
 
 
-def _top_schema() -> dict[str, Any]:
-    """``$top`` as the spec documents it ("default 25, max 100"): the one place to correct it."""
-    index = SpecIndex.for_slug("aptic")
-    top = index.operation("list_customers").parameter("$top", "query")
-    if top is None:
-        raise LookupError("specs/aptic documents no $top on list_customers")
-    return index.resolve(top.schema)  # type: ignore[no-any-return]
-
-
-DEFAULT_PAGE_SIZE: int = _top_schema()["default"]
-MAX_PAGE_SIZE: int = _top_schema()["maximum"]
+# ``$top`` as the spec documents it ("default 25, max 100"), written here so that importing the client
+# reads no spec; tests/perf/test_imports.py checks both against specs/aptic (correct the spec first).
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
 
 P = TypeVar("P")
 I = TypeVar("I")  # noqa: E741
@@ -133,8 +124,7 @@ class Page(Protocol[I_co]):
     def value(self) -> Sequence[I_co]: ...
 
 
-@attrs.frozen
-class ListArgs:
+class ListArgs(NamedTuple):
     """The OData arguments of one list call, checked once."""
 
     filter: str | None = None
@@ -155,7 +145,7 @@ class ListArgs:
         return cls(odata.render(filter), orderby, skip, top)
 
     def at(self, skip: int) -> ListArgs:
-        return attrs.evolve(self, skip=skip)
+        return self._replace(skip=skip)
 
     def kwargs(self) -> dict[str, Any]:
         return {"filter_": self.filter, "orderby": self.orderby, "skip": self.skip, "top": self.top}
@@ -175,8 +165,7 @@ def following_list(items: Sequence[Any], args: ListArgs) -> ListArgs | None:
     return args.at(args.skip + len(items)) if len(items) == args.top else None
 
 
-@attrs.frozen
-class Kind(Generic[P, I]):
+class Kind(Frozen, Generic[P, I]):
     """One kind of customer sub-resource: its generated operations and key.
 
     ``key`` is the ``build_request`` argument of the item's key, ``guid_key`` whether it is a GUID
@@ -184,18 +173,62 @@ class Kind(Generic[P, I]):
     list and get operations answer (their ``SUCCESS_MODEL``, loaded at the first call).
     """
 
+    __slots__ = (
+        "check_create",
+        "create",
+        "delete",
+        "get",
+        "guid_key",
+        "inputs",
+        "key",
+        "label",
+        "list",
+        "respond",
+        "update",
+    )
     label: str
     key: str
     guid_key: bool
     list: ModuleType
     get: ModuleType
-    create: ModuleType | None = None
-    update: ModuleType | None = None
-    delete: ModuleType | None = None
-    respond: ModuleType | None = None
-    check_create: Callable[[Any], Any] = _checks.unchanged
+    create: ModuleType | None
+    update: ModuleType | None
+    delete: ModuleType | None
+    respond: ModuleType | None
+    check_create: Callable[[Any], Any]
     #: The types ``create`` and ``update`` take (the generic resource cannot say them at run time).
-    inputs: Callable[[], tuple[Any, Any]] = lambda: (object, object)
+    inputs: Callable[[], tuple[Any, Any]]
+
+    # Frozen, not a NamedTuple: the check of an argument annotated Kind[P, I] stays an isinstance
+    # (typeguard would check each field of a tuple).
+    def __init__(
+        self,
+        label: str,
+        *,
+        key: str,
+        guid_key: bool,
+        list: ModuleType,
+        get: ModuleType,
+        create: ModuleType | None = None,
+        update: ModuleType | None = None,
+        delete: ModuleType | None = None,
+        respond: ModuleType | None = None,
+        check_create: Callable[[Any], Any] = _checks.unchanged,
+        inputs: Callable[[], tuple[Any, Any]] = lambda: (object, object),
+    ) -> None:
+        self._init(
+            label=label,
+            key=key,
+            guid_key=guid_key,
+            list=list,
+            get=get,
+            create=create,
+            update=update,
+            delete=delete,
+            respond=respond,
+            check_create=check_create,
+            inputs=inputs,
+        )
 
     def key_of(self, value: Any) -> str:
         if self.guid_key:
@@ -380,10 +413,16 @@ def _flag(field: str, value: bool | None) -> bool | None:
 # --- what the clients share ------------------------------------------------------------------------
 
 S = TypeVar("S", Session, AsyncSession)
-#: A GUID as text (``3f2504e0-4f89-11d3-9a0c-0305e82c3301``) or a ``uuid.UUID``.
-Guid = str | uuid.UUID
-#: A sub-resource's key: its GUID, or its name for parameters and extra fields.
-Key = str | uuid.UUID
+if TYPE_CHECKING:
+    import uuid
+
+    #: A GUID as text (``3f2504e0-4f89-11d3-9a0c-0305e82c3301``) or a ``uuid.UUID``.
+    Guid = str | uuid.UUID
+    #: A sub-resource's key: its GUID, or its name for parameters and extra fields.
+    Key = str | uuid.UUID
+else:  # read by the first call that checks them: uuid is not imported with the client
+    _uuid = LazyModule("uuid")
+    Guid = Key = forward_union(__name__, "str", "_uuid.UUID")
 #: A custom action's body: any JSON value.
 Json = Mapping[str, object] | Sequence[object] | str | int | float | bool | None
 InterestPage = list["models.AccruedInterest"]  # a module-level name: ``list`` is a method in the classes
@@ -395,14 +434,6 @@ DEFAULT_API_KEY_HEADER = "X-API-Key"
 
 PROFILE = ApiProfile(
     slug="aptic",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
-    error_parser=parse_error,
-    error_base=ApticProblem,
-)
-
-PROFILE = ApiProfile(
-    slug="aptic",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
     error_parser=parse_error,
     error_base=ApticProblem,
 )

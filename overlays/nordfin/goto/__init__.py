@@ -8,19 +8,20 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
-from nordfin._core.provenance import spec_provenance
+from nordfin._core.lazy import api_exports
 from nordfin.goto import errors, models
-from nordfin.goto._async import AsyncClient, AsyncPaymentTermsSync
 from nordfin.goto._plans import ENVIRONMENTS, QUOTA
 from nordfin.goto._sync import Client, PaymentTermsSync
 
 if TYPE_CHECKING:
+    from nordfin._core.provenance import SpecProvenance
+    from nordfin.goto._async import AsyncClient, AsyncPaymentTermsSync
     from nordfin.goto.models import PaymentTerm, PaymentTermsResponse
 
-SPEC = spec_provenance("goto")  # the spec this module was generated from
-SPEC_VERSION = SPEC.version  # its info.version
-SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
+    # read on first use, like the models
+    SPEC: SpecProvenance  # the spec this module was generated from
+    SPEC_VERSION: str  # its info.version
+    SPEC_SHA256: str  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
@@ -38,5 +39,5 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.goto.models")
+if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
+    __getattr__, __dir__ = api_exports(__name__, __all__)

@@ -14,7 +14,6 @@ from nordfin.errors import NotFound, ResponseValidationError
 from nordfin.goto import models
 from nordfin.goto._checks import credentials
 from nordfin.goto.errors import CODES, GotoError, parse_error
-from nordfin_generated.goto import Client as GeneratedClient
 from nordfin_generated.goto.api.payment_terms import (
     create_payment_term,
     delete_payment_term,
@@ -32,7 +31,6 @@ QUOTA = Quota(limit=200, period=60.0)
 
 PROFILE = ApiProfile(
     slug="goto",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
     error_parser=parse_error,
     error_classes=CODES,
     error_base=GotoError,

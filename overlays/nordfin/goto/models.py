@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from nordfin._core.lazy import lazy_exports
-from nordfin_generated.goto.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 if TYPE_CHECKING:
     from nordfin_generated.goto.models import (

@@ -9,14 +9,14 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
-from nordfin._core.provenance import spec_provenance
+from nordfin._core.lazy import api_exports
 from nordfin.payex import errors, models
-from nordfin.payex._async import AsyncClient
 from nordfin.payex._plans import ENVIRONMENTS, allowed, find_operation
 from nordfin.payex._sync import Client
 
 if TYPE_CHECKING:
+    from nordfin._core.provenance import SpecProvenance
+    from nordfin.payex._async import AsyncClient
     from nordfin.payex.models import (
         UNSET,
         Address,
@@ -33,9 +33,10 @@ if TYPE_CHECKING:
         SwedishSus,
     )
 
-SPEC = spec_provenance("payex")  # the spec this module was generated from
-SPEC_VERSION = SPEC.version  # its info.version
-SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
+    # read on first use, like the models
+    SPEC: SpecProvenance  # the spec this module was generated from
+    SPEC_VERSION: str  # its info.version
+    SPEC_SHA256: str  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
@@ -63,5 +64,5 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.payex.models")
+if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
+    __getattr__, __dir__ = api_exports(__name__, __all__)

@@ -6,10 +6,8 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, Unpack, cast
 from urllib.parse import urlsplit
-
-import attrs
 
 from nordfin._core.auth import BearerAuth
 from nordfin._core.base import ClientSetup, resolve_base_url
@@ -22,7 +20,6 @@ from nordfin._core.validate import check_country, check_header_value, check_path
 from nordfin.errors import RequestValidationError, ResponseValidationError
 from nordfin.payex import _checks
 from nordfin.payex.errors import CODES, PayexProblem, parse_error
-from nordfin_generated.payex import Client as GeneratedClient
 from nordfin_generated.payex import models
 from nordfin_generated.payex.api.billing_address import (
     add_billing_address,
@@ -48,7 +45,7 @@ from nordfin_generated.payex.api.surpluses import (
     list_active_disbursement_orders,
     list_surpluses,
 )
-from nordfin_generated.payex.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 if TYPE_CHECKING:
     from nordfin.payex.models import ExpandedCustomer
@@ -78,7 +75,6 @@ _LEDGER = re.compile(r"^[A-Za-z0-9]{1,20}$")
 
 PROFILE = ApiProfile(
     slug="payex",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
     error_parser=parse_error,
     error_classes=CODES,
     error_base=PayexProblem,
@@ -244,6 +240,8 @@ def expanded(customer: models.Customer) -> ExpandedCustomer:
 
 def _stripped(reference: models.CustomerReference) -> models.CustomerReference:
     """PayEx's answers write the customer number with a leading space (" 9999"); callers get "9999"."""
+    import attrs  # loaded with the generated models, which are attrs classes
+
     return attrs.evolve(reference, customer_no=reference.customer_no.strip())
 
 
@@ -255,8 +253,7 @@ def next_skip(page: models.SurplusList, cursor: int | None) -> int | None:
     return _checks.next_offset(navigation.next_, navigation.id)
 
 
-@attrs.frozen
-class AddressKind:
+class AddressKind(NamedTuple):
     """The operations of one of a customer's two addresses."""
 
     get: ModuleType

@@ -21,7 +21,7 @@ from nordfin.payex._plans import (
     Resource,
     next_skip,
 )
-from nordfin_generated.payex.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 __all__ = [
     "BillingAddresses",

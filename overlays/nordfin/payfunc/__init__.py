@@ -8,10 +8,8 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
-from nordfin._core.provenance import spec_provenance
+from nordfin._core.lazy import api_exports
 from nordfin.payfunc import errors, models
-from nordfin.payfunc._async import AsyncClient
 from nordfin.payfunc._checks import (
     CustomerDict,
     ItemDict,
@@ -27,11 +25,14 @@ from nordfin.payfunc._plans import ENVIRONMENTS, SubscriptionDict
 from nordfin.payfunc._sync import Client
 
 if TYPE_CHECKING:
+    from nordfin._core.provenance import SpecProvenance
+    from nordfin.payfunc._async import AsyncClient
     from nordfin.payfunc.models import Account, AccountLink, Item, Order, Subscription
 
-SPEC = spec_provenance("payfunc")  # the spec this module was generated from
-SPEC_VERSION = SPEC.version  # its info.version
-SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
+    # read on first use, like the models
+    SPEC: SpecProvenance  # the spec this module was generated from
+    SPEC_VERSION: str  # its info.version
+    SPEC_SHA256: str  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
@@ -59,5 +60,5 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.payfunc.models")
+if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
+    __getattr__, __dir__ = api_exports(__name__, __all__)

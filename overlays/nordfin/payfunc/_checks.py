@@ -13,15 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Required, TypedDict, TypeVar, Union
 
-import attrs
-
 from nordfin._core.checked import checked
 from nordfin._core.currency import check_currency
 from nordfin._core.lazy import stdnum
 from nordfin._core.validate import check_path_id, check_type
 from nordfin.errors import RequestValidationError
 from nordfin.payfunc import models
-from nordfin_generated.payfunc.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 __all__ = [
     "CustomerDict",
@@ -256,6 +254,8 @@ def _given_quantity(model: models.Item) -> models.Item:
     The spec says an item without a quantity has one unit, so the server reads the same either
     way, and an ``Item(name=..., price=...)`` is sent like the dict ``{"name": ..., "price": ...}``.
     """
+    import attrs  # loaded with the generated models, which are attrs classes
+
     if model.quantity != attrs.fields(models.Item).quantity.default:
         return model
     given = attrs.evolve(model, quantity=None)  # None is left out of the body

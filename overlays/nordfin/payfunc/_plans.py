@@ -27,7 +27,6 @@ from nordfin.payfunc._checks import (
     ScheduleInput,
 )
 from nordfin.payfunc.errors import TYPES, PayFuncError, parse_error
-from nordfin_generated.payfunc import Client as GeneratedClient
 from nordfin_generated.payfunc.api.accounts import (
     add_account_method,
     create_account,
@@ -46,7 +45,7 @@ from nordfin_generated.payfunc.api.subscriptions import (
     replace_subscription,
     update_subscription,
 )
-from nordfin_generated.payfunc.types import UNSET, Unset
+from nordfin_generated.unset import UNSET, Unset
 
 __all__ = [
     "CLIENT_DOC",
@@ -69,7 +68,6 @@ ENVIRONMENTS = {"production": "https://api.payfunc.com"}
 
 PROFILE = ApiProfile(
     slug="payfunc",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
     error_parser=parse_error,
     error_classes=TYPES,
     error_base=PayFuncError,

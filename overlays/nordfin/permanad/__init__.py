@@ -9,22 +9,23 @@
 
 from typing import TYPE_CHECKING
 
-from nordfin._core.lazy import lazy_exports
+from nordfin._core.lazy import api_exports
 from nordfin._core.polling import PollPolicy
-from nordfin._core.provenance import spec_provenance
 from nordfin.permanad import errors, models
-from nordfin.permanad._async import AsyncClient
 from nordfin.permanad._checks import MARKETS
 from nordfin.permanad._plans import ENVIRONMENTS, FINAL_STATUSES, POLL_POLICY, QUOTA
 from nordfin.permanad._sync import Client
 from nordfin.permanad.errors import WaitCancelled, WaitTimeout
 
 if TYPE_CHECKING:
+    from nordfin._core.provenance import SpecProvenance
+    from nordfin.permanad._async import AsyncClient
     from nordfin.permanad.models import CreateOrderRequest, Order, OrderItem, OrderStatus, StatusTrigger
 
-SPEC = spec_provenance("permanad")  # the spec this module was generated from
-SPEC_VERSION = SPEC.version  # its info.version
-SPEC_SHA256 = SPEC.sha256  # the sha256 of the spec file
+    # read on first use, like the models
+    SPEC: SpecProvenance  # the spec this module was generated from
+    SPEC_VERSION: str  # its info.version
+    SPEC_SHA256: str  # the sha256 of the spec file
 
 __all__ = [
     "ENVIRONMENTS",
@@ -49,5 +50,5 @@ __all__ = [
     "models",
 ]
 
-if not TYPE_CHECKING:  # the models are imported on first use
-    __getattr__, __dir__ = lazy_exports(__name__, __all__, "nordfin.permanad.models")
+if not TYPE_CHECKING:  # the models, the async client and the spec's provenance: on first use
+    __getattr__, __dir__ = api_exports(__name__, __all__)

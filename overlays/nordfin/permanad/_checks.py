@@ -15,7 +15,7 @@ from nordfin._core.lazy import stdnum
 from nordfin._core.validate import check_country, check_type, is_se_organisation_number
 from nordfin.errors import RequestValidationError
 from nordfin.permanad import models
-from nordfin_generated.permanad.types import Unset
+from nordfin_generated.unset import Unset
 
 __all__ = ["MARKETS", "check_cents", "check_market", "check_order", "normalise_nin", "normalise_org_number"]
 

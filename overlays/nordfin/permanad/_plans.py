@@ -24,12 +24,10 @@ from nordfin._core.redact import get_logger
 from nordfin._core.retry import RetryPolicy
 from nordfin._core.session import ApiProfile, AsyncSession, Call, Session
 from nordfin._core.settings import Settings, options
-from nordfin._core.spec import SpecIndex
 from nordfin._core.validate import check_header_value, check_path_id, check_type
 from nordfin.errors import RequestValidationError
 from nordfin.permanad._checks import MARKETS, check_cents, check_market, check_order
 from nordfin.permanad.errors import PermanadError, parse_error
-from nordfin_generated.permanad import Client as GeneratedClient
 from nordfin_generated.permanad import models
 from nordfin_generated.permanad.api.orders import create_order, get_order, list_orders, update_order
 from nordfin_generated.permanad.api.partner import calculate_monthly_amount, get_partner_information
@@ -50,13 +48,12 @@ __all__ = [
 ]
 
 
-def _environments() -> dict[str, str]:
-    """environment name -> URL, from the spec's servers (the one place to correct them)."""
-    servers = SpecIndex.for_slug("permanad").spec["servers"]
-    return {server["x-nordfin-environment"]: server["url"] for server in servers}
-
-
-ENVIRONMENTS = _environments()
+# environment name -> URL: the spec's servers (correct them there first), written here so that
+# importing the client reads no spec; tests/perf/test_imports.py checks that the two agree.
+ENVIRONMENTS = {
+    "production": "https://partner-api.permanad.se/v1",
+    "sandbox": "https://partner-api.sandbox.permanad.se/v1",
+}
 # "100 requests per 5 minutes per IP": one limiter for every client, market and host of the process.
 QUOTA = Quota(limit=100, period=300.0)
 _LIMITER_KEY = "permanad"
@@ -74,7 +71,6 @@ FINAL_STATUSES = frozenset(
 
 PROFILE = ApiProfile(
     slug="permanad",
-    generated_client=GeneratedClient(base_url="", raise_on_unexpected_status=True),
     error_parser=parse_error,
     error_base=PermanadError,
 )

@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.customer import Customer
     from ...models.customer_create import CustomerCreate
     from ...models.problem import Problem

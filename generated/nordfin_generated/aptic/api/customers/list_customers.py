@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-from ...types import UNSET, Unset
+from ....unset import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.customer_list import CustomerList
     from ...models.problem import Problem
 

@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-from ...types import UNSET, Unset
+from ....unset import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.direct_debit_mandate_list import DirectDebitMandateList
     from ...models.problem import Problem
 

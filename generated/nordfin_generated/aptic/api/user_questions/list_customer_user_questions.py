@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-from ...types import UNSET, Unset
+from ....unset import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.problem import Problem
     from ...models.user_question_list import UserQuestionList
 

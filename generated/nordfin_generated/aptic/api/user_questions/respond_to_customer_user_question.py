@@ -7,9 +7,8 @@ from urllib.parse import quote
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.problem import Problem
     from ...models.user_question_response import UserQuestionResponse
 

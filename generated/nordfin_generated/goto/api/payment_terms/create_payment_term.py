@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.error import Error
     from ...models.payment_term import PaymentTerm
     from ...models.payment_term_create import PaymentTermCreate

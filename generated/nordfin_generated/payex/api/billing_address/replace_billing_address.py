@@ -8,9 +8,9 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.address_input import AddressInput
     from ...models.problem_camel_case import ProblemCamelCase
     from ...models.problem_pascal_case import ProblemPascalCase

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.customer_reference import CustomerReference
     from ...models.find_customer import FindCustomer
     from ...models.problem_camel_case import ProblemCamelCase

@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 import httpx
 
+from ....unset import UNSET, Unset
 from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.empty import Empty
     from ...models.problem_camel_case import ProblemCamelCase
     from ...models.problem_pascal_case import ProblemPascalCase

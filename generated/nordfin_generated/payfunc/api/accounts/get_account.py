@@ -8,9 +8,9 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.account import Account
     from ...models.error import Error
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.error import Error
     from ...models.order import Order
     from ...models.order_events import OrderEvents

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.create_order_request import CreateOrderRequest
     from ...models.error_response import ErrorResponse
     from ...models.order_response import OrderResponse

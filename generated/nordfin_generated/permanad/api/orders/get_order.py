@@ -8,9 +8,9 @@ from urllib.parse import quote
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.error_response import ErrorResponse
     from ...models.order_response import OrderResponse
 

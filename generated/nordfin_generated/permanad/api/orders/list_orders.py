@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ....unset import UNSET, Unset
 from ... import errors
-from ...client import AuthenticatedClient, Client
-from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.error_response import ErrorResponse
     from ...models.order_list_response import OrderListResponse
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
 
 if TYPE_CHECKING:
+    from ...client import AuthenticatedClient, Client
     from ...models.calculate_request import CalculateRequest
     from ...models.calculate_response import CalculateResponse
     from ...models.error_response import ErrorResponse
