@@ -36,6 +36,14 @@ def test_readme_python_snippets_pass_mypy_strict(tmp_path: Path, monkeypatch: py
         path = tmp_path / f"readme_block_{number}.py"
         path.write_text(block, encoding="utf-8")
         files.append(str(path))
+    # In the same run (strict warns of an unused ignore): a public value's fields are read-only to
+    # mypy, as they were on the attrs classes, though they are _core.record.Frozen now.
+    frozen = tmp_path / "frozen_fields.py"
+    frozen.write_text(
+        "from nordfin import RetryPolicy\nRetryPolicy().max_attempts = 2  # type: ignore[misc]\n",
+        encoding="utf-8",
+    )
+    files.append(str(frozen))
     # As a user runs it: nordfin installed (py.typed), not the repository's own mypy configuration.
     monkeypatch.chdir(tmp_path)
 

@@ -9,7 +9,7 @@ gave: compared, hashed and shown by value, fields that cannot be assigned, pickl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 __all__ = ["Frozen", "FrozenInstanceError"]
 
@@ -18,6 +18,9 @@ class FrozenInstanceError(AttributeError):
     """A field of a frozen value was assigned or deleted."""
 
 
+# For type checkers: a subclass's annotated fields are read-only, as they were on the attrs classes
+# (mypy refuses `policy.max_attempts = 2`); its own __init__ stays the constructor.
+@dataclass_transform(frozen_default=True)
 class Frozen:
     """Base of a frozen value: a subclass annotates its fields (in order), lists them in
     ``__slots__`` and sets them once, in ``__init__``, with :meth:`_init`."""
