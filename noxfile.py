@@ -69,11 +69,20 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy")
 
 
+def bytecode_kept(session: nox.Session) -> dict[str, str | None]:
+    """Compiled modules written once and read by every later process of the session, in its venv.
+
+    Where ``PYTHONDONTWRITEBYTECODE`` is set, each xdist worker and each interpreter a test starts
+    (import probes, fleet workers, the docs build) compiled every module it imported, again.
+    """
+    return {"PYTHONDONTWRITEBYTECODE": None, "PYTHONPYCACHEPREFIX": f"{session.virtualenv.location}/pycache"}
+
+
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The whole pytest suite: core, every API, contract tests, spec checks, on every core (xdist)."""
     session.install("-e", ".[testing]", *group("test"))
-    session.run("pytest", "-n", "auto", "--dist", "loadgroup", *session.posargs)
+    session.run("pytest", "-n", "auto", "--dist", "loadgroup", *session.posargs, env=bytecode_kept(session))
 
 
 @nox.session(python=PYTHON)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # --import-mode=importlib puts no test folder on sys.path; the tests import their helpers from here.
@@ -25,3 +26,14 @@ _COMMON = {
 settings.register_profile("ci", max_examples=50, derandomize=True, **_COMMON)
 settings.register_profile("dev", max_examples=10, derandomize=True, **_COMMON)
 settings.register_profile("thorough", max_examples=500, derandomize=False, **_COMMON)
+
+
+@pytest.fixture(autouse=True)
+def _sent_inputs_found(request: pytest.FixtureRequest) -> None:
+    """``_harness.sent_inputs`` of the test's operation, found before its property runs (Hypothesis
+    refuses a ``find`` inside a property; the answer is cached for the process)."""
+    import _harness as h  # here, not at the top: the sys.path entry above makes it importable
+
+    op = getattr(request.node, "callspec", None) and request.node.callspec.params.get("op")
+    if isinstance(op, h.Op):
+        h.sent_inputs(op)

@@ -8,13 +8,12 @@ from typing import Any
 import _harness as h
 import httpx
 import pytest
-from hypothesis import Phase, find, settings
+from hypothesis import find
 from hypothesis import strategies as st
 
 from nordfin._core.spec import SpecIndex
 
-# The first example found is enough: no shrinking, which would only cost time.
-FIND = settings(database=None, derandomize=True, max_examples=300, deadline=None, phases=[Phase.generate])
+FIND = h.FIRST_FOUND
 OPERATIONS = [pytest.param(op, id=str(op)) for op in h.all_operations()]
 SUCCESS_JSON = [
     pytest.param(op, id=str(op))

@@ -1,7 +1,6 @@
 """Lenient reading of guessed enums, nulls and required members, which needs the generated models
 to read them: an unlisted enum value as a ``str``, a null or a missing guessed member as ``None``
-(the code generator's templates). Strict mode's refusal of the same answers is proved in
-``test_leniency.py``.
+(the code generator's templates); strict mode's refusal of each same answer is proved beside it.
 """
 
 from __future__ import annotations
@@ -25,13 +24,18 @@ GUESSED = d.body_cases(inferred=True)
 @pytest.mark.parametrize("op", GUESSED)
 @d.FILTERING
 @given(data=st.data())
-def test_guessed_deviations_are_accepted_by_default(op: h.Op, data: st.DataObject) -> None:
+def test_guessed_deviations_are_accepted_by_default_and_refused_in_strict_mode(
+    op: h.Op, data: st.DataObject
+) -> None:
     """An unlisted enum value, a null or a missing member, each where the spec guessed, is read
-    without an error and logged at WARNING."""
+    without an error and logged at WARNING; strict mode refuses the same answer."""
     kind, where, answer = data.draw(d.deviated(op, inferred=True), label="deviation")
     with d.warnings_logged() as records:
         exchange = h.answered_call(op, answer, data, strict=False)
     d.assert_accepted(op, f"{kind} at {where}", exchange, records)
+
+    exchange = h.answered_call(op, answer, data, strict=True)
+    d.assert_refused(op, f"{kind} at {where}", exchange)
 
 
 class OnHold(httpx.BaseTransport):
