@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -18,6 +19,7 @@ from nordfin.payex.models import (
     InternationalAccount,
     NationalIdentifier,
     NorwegianBankAccount,
+    Operation,
     SwedishBankAccount,
 )
 from nordfin.testing.payex import FakePayex
@@ -438,6 +440,22 @@ def test_the_legal_address_is_updated_from_the_register_by_its_operation(
     client.follow(client.legal_address.get(number), "update-legal-address-from-population-register")
 
     assert client.legal_address.get(number).city == "UPPSALA"
+
+
+def test_a_followed_operation_that_answers_a_model_returns_that_model(
+    client: payex.Client, fake: FakePayex
+) -> None:
+    """follow() reads each operation's answer as the generated operation's SUCCESS_MODEL."""
+    number = create(client)
+    fake.seed_surplus(number, "S1", 125.5)
+    surplus = client.surpluses.get(number, "S1")
+    offered = Operation(rel="view", href=surplus.id, method="GET")
+    linked = attrs.evolve(surplus, operations=[*surplus.operations, offered])
+
+    followed = client.follow(linked, "view", None)
+
+    assert isinstance(followed, payex.models.Surplus)
+    assert (followed.surplus_id, followed.balance) == ("S1", surplus.balance)
 
 
 def test_operations_not_agreed_are_forbidden(fake: FakePayex) -> None:

@@ -102,18 +102,6 @@ MODULES: dict[str, ModuleType] = {
         list_surpluses,
     )
 }
-#: The model each followed operation answers with, by name (loaded when used).
-EXPECT: dict[str, str] = {
-    "get_customer": "Customer",
-    "create_customer": "CustomerReference",
-    "find_customer": "CustomerReference",
-    "generate_consumer_customer_by_reg_no": "CustomerReference",
-    "get_legal_address": "Address",
-    "get_billing_address": "Address",
-    "list_surpluses": "SurplusList",
-    "get_surplus": "Surplus",
-    "list_active_disbursement_orders": "DisbursementOrderList",
-}
 
 E = TypeVar("E", bound=Enum)
 if TYPE_CHECKING:
@@ -454,10 +442,8 @@ class Calls:
         arguments: dict[str, Any] = {_camel_to_snake(name): value for name, value in params.items()}
         if body is not None:
             arguments["body"] = body
-        expected = EXPECT.get(operation.operation_id)
-        return Call(
-            MODULES[operation.operation_id], getattr(models, expected) if expected else None, arguments
-        )
+        module = MODULES[operation.operation_id]
+        return Call(module, module.SUCCESS_MODEL, arguments)  # the model loads with the call
 
 
 CLIENT_DOC = """{kind} for the PayEx Ledger Customer API of one ledger.
