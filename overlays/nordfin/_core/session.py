@@ -13,7 +13,7 @@ import json as jsonlib
 import logging
 from collections.abc import Callable, Mapping
 from types import MappingProxyType, ModuleType
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import httpx
 
@@ -38,12 +38,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 __all__ = ["ApiProfile", "AsyncSession", "Call", "Session"]
-
-
-class GeneratedClient(Protocol):
-    """What a generated parser needs of the generated ``Client``: nothing but its settings."""
-
-    raise_on_unexpected_status: bool
 
 
 class ParserSettings:
@@ -71,7 +65,6 @@ class ApiProfile(NamedTuple):
     error_classes: Mapping[Any, type[ApiError]] = MappingProxyType({})
     error_base: type[ApiError] = ApiError
     request_id_header: str | None = None
-    generated_client: GeneratedClient = PARSER_SETTINGS
 
     @property
     def spec(self) -> SpecIndex:
@@ -340,7 +333,7 @@ def parse_success(
 ) -> T | None:
     """Read a success answer with the generated parser; anything it can't read is the server's fault."""
     try:
-        parsed = prepared.module.parse_response(client=profile.generated_client, response=response)
+        parsed = prepared.module.parse_response(client=PARSER_SETTINGS, response=response)
     except Exception as error:  # KeyError, TypeError, ValueError, UnexpectedStatus: all the same to us
         # The exception's name and text are the generator's internals (and may quote a value):
         # the message says what happened; the chained exception keeps the detail for debugging.
