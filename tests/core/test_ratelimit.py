@@ -409,7 +409,7 @@ def test_a_transport_with_its_own_quota_replaces_only_the_process_default() -> N
 @pytest.mark.parametrize("value", ["redis://localhost:6379/0", 5, object()])
 def test_an_api_without_a_quota_refuses_anything_but_a_limiter(value: Any) -> None:
     with pytest.raises(RequestValidationError) as refused:
-        check_limiter(None, None, value)
+        check_limiter(value)
     assert refused.value.field == "rate_limit"
 
 

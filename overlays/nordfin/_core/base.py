@@ -79,7 +79,7 @@ class Options(Frozen):
             strict=strict,
             sleep=sleep,
         )
-        check_limiter(self, "limiter", limiter)
+        check_limiter(limiter)
         setting_checks.check_options(self)  # every setting refused at construction, not at first use
 
 

@@ -327,7 +327,7 @@ def shared_limiter(url: str, key: str, limit: int, period: float) -> RateLimiter
         raise RequestValidationError("rate_limit", str(error)) from None
 
 
-def check_limiter(instance: object, attribute: object, value: RateLimiter | None) -> None:
+def check_limiter(value: RateLimiter | None) -> None:
     """A client's ``rate_limit=`` after its API resolved it: a ``RateLimiter`` or None.
 
     A URL reaching this far belongs to an API without a documented quota: there is nothing to share.
