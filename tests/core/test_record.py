@@ -13,6 +13,7 @@ from nordfin._core.odata import Field
 from nordfin._core.polling import PollPolicy
 from nordfin._core.record import Frozen, FrozenInstanceError
 from nordfin.aptic import Field as ApticField
+from nordfin.errors import RequestValidationError
 
 
 class Point(Frozen):
@@ -77,11 +78,13 @@ def test_copied_and_pickled_as_equal_values(value: Frozen) -> None:
 
 
 def test_the_public_values_still_check_their_arguments() -> None:
-    with pytest.raises(ValueError, match="max_attempts"):
+    with pytest.raises(RequestValidationError) as refused:
         RetryPolicy(max_attempts=0)
-    with pytest.raises(ValueError, match="backoff must be a finite number"):
+    assert (refused.value.field, refused.value.rule) == ("max_attempts", "must be an int >= 1")
+    with pytest.raises(RequestValidationError) as refused:
         PollPolicy(backoff=-1.0)
-    with pytest.raises(Exception, match="OData keyword"):
+    assert (refused.value.field, refused.value.rule) == ("backoff", "must be a finite number of seconds >= 0")
+    with pytest.raises(RequestValidationError, match="OData keyword"):
         Field("and")
     assert ClientCert("c.pem", password="pw").password is not None  # a str is wrapped in a Secret
     assert "pw" not in repr(ClientCert("c.pem", password="pw"))

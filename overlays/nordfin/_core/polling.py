@@ -30,7 +30,7 @@ from typing import Protocol, TypeVar
 from nordfin._core import aio
 from nordfin._core.record import Frozen
 from nordfin._core.retry import single_attempt
-from nordfin.errors import NordfinError, RateLimited, ServerError, TransportError
+from nordfin.errors import NordfinError, RateLimited, RequestValidationError, ServerError, TransportError
 
 __all__ = [
     "Cancel",
@@ -71,7 +71,7 @@ class Cancel(Protocol):
 
 def _positive(name: str, value: float) -> None:
     if not (isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < math.inf):
-        raise ValueError(f"{name} must be a finite number of seconds >= 0")
+        raise RequestValidationError(name, "must be a finite number of seconds >= 0")
 
 
 class PollPolicy(Frozen):

@@ -39,6 +39,7 @@ from nordfin._core import aio
 from nordfin._core.ratelimit import RateLimiter, for_transport
 from nordfin._core.record import Frozen
 from nordfin._core.redact import SENSITIVE_HEADERS, get_logger, redact_url
+from nordfin.errors import RequestValidationError
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -65,8 +66,10 @@ _log = get_logger("nordfin.retry")
 
 
 def _check(condition: bool, message: str) -> None:
+    """``message`` is "<field> <rule>": a RequestValidationError (a ValueError) naming the field."""
     if not condition:
-        raise ValueError(message)
+        field, _, rule = message.partition(" ")
+        raise RequestValidationError(field, rule)
 
 
 class RetryPolicy(Frozen):
